@@ -1,0 +1,55 @@
+package dev.llmcache.common.event;
+
+/**
+ * What the topology tells one waiting request, published to {@code answers}, keyed by request id.
+ *
+ * <p>Every request first receives a record carrying its {@link CacheOutcome}: {@link Type#STARTED}
+ * for misses and joiners (tokens follow as {@link Type#CHUNK}s), or directly {@link Type#DONE} for a
+ * hit. A stream ends with exactly one {@code DONE} or {@code ERROR}.
+ *
+ * @param content   on {@code DONE}: the complete answer text
+ * @param createdAt on {@code DONE}: when the answer was produced by the LLM (epoch millis)
+ */
+public record Answer(
+        int schemaVersion,
+        String requestId,
+        String cacheKey,
+        Type type,
+        CacheOutcome outcome,
+        String model,
+        String delta,
+        String content,
+        String finishReason,
+        Usage usage,
+        ErrorInfo error,
+        long createdAt) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public enum Type { STARTED, CHUNK, DONE, ERROR }
+
+    public static Answer started(QueryRequest q, CacheOutcome outcome) {
+        return new Answer(SCHEMA_VERSION, q.requestId(), q.cacheKey(), Type.STARTED, outcome, q.model(),
+                null, null, null, null, null, 0);
+    }
+
+    public static Answer chunk(String requestId, String cacheKey, CacheOutcome outcome, String model, String delta) {
+        return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
+                delta, null, null, null, null, 0);
+    }
+
+    public static Answer done(String requestId, String cacheKey, CacheOutcome outcome, String model, String content,
+                              String finishReason, Usage usage, long createdAt) {
+        return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.DONE, outcome, model,
+                null, content, finishReason, usage, null, createdAt);
+    }
+
+    public static Answer error(String requestId, String cacheKey, CacheOutcome outcome, String model, ErrorInfo error) {
+        return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.ERROR, outcome, model,
+                null, null, null, null, error, 0);
+    }
+
+    public boolean isTerminal() {
+        return type == Type.DONE || type == Type.ERROR;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.llmcache.common.event;
+
+/**
+ * Progress of one LLM call, published by the worker to {@code llm-responses}, keyed by cache key.
+ * Tokens arrive batched in {@link Type#CHUNK} records; the call ends with exactly one
+ * {@link Type#DONE} (carrying the complete content, so a retried call can be reconciled) or
+ * {@link Type#ERROR}.
+ *
+ * @param callId identifies one attempt of the worker; a re-delivered request gets a new one
+ * @param seq    position of this record within the call, starting at 0
+ */
+public record LlmResponse(
+        int schemaVersion,
+        String cacheKey,
+        String generationId,
+        String callId,
+        int seq,
+        Type type,
+        String delta,
+        String content,
+        String finishReason,
+        Usage usage,
+        ErrorInfo error,
+        long firstTokenMillis,
+        long durationMillis) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public enum Type { CHUNK, DONE, ERROR }
+
+    public static LlmResponse chunk(LlmRequest request, String callId, int seq, String delta) {
+        return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
+                Type.CHUNK, delta, null, null, null, null, 0, 0);
+    }
+
+    public static LlmResponse done(LlmRequest request, String callId, int seq, String content,
+                                   String finishReason, Usage usage, long firstTokenMillis, long durationMillis) {
+        return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
+                Type.DONE, null, content, finishReason, usage, null, firstTokenMillis, durationMillis);
+    }
+
+    public static LlmResponse error(LlmRequest request, String callId, int seq, ErrorInfo error, long durationMillis) {
+        return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
+                Type.ERROR, null, null, null, null, error, 0, durationMillis);
+    }
+}

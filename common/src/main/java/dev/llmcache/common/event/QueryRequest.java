@@ -1,0 +1,25 @@
+package dev.llmcache.common.event;
+
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A client's query as published by ingest to the {@code queries} topic, keyed by cache key.
+ *
+ * @param body       the OpenAI chat-completion request as the upstream will receive it
+ *                   (without the client's streaming options)
+ * @param receivedAt epoch millis when ingest accepted the request
+ */
+public record QueryRequest(
+        int schemaVersion,
+        String requestId,
+        String tenant,
+        String namespace,
+        String model,
+        String cacheKey,
+        ObjectNode body,
+        CacheDirectives cache,
+        ReplyRoute replyTo,
+        long receivedAt) {
+
+    public static final int SCHEMA_VERSION = 1;
+}

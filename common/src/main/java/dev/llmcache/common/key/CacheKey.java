@@ -1,0 +1,119 @@
+package dev.llmcache.common.key;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.text.Normalizer;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.TreeMap;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+import dev.llmcache.common.serde.Json;
+
+/**
+ * Derives the cache key of a chat-completion request: SHA-256 over a canonical encoding of the
+ * namespace and every request field that can change the answer.
+ *
+ * <p>Canonical means: object keys sorted, numbers in their shortest exact form ({@code 1} and
+ * {@code 1.0} are equal), strings in Unicode NFC with {@code \r\n} line endings folded to
+ * {@code \n}, leading and trailing whitespace of message content dropped, and a single
+ * {@code stop} string equal to a one-element list. Fields that only change the transport, not the
+ * answer, are left out. Unknown fields are kept: a parameter we do not know may change the answer.
+ */
+public final class CacheKey {
+
+    /** Fields that never change the answer's content. */
+    static final Set<String> TRANSPORT_FIELDS = Set.of("stream", "stream_options", "user", "metadata", "store");
+
+    private static final String VERSION = "llmcache-key-v1";
+
+    private CacheKey() {
+    }
+
+    /** The hex-encoded key of {@code request} (an OpenAI chat-completion body) in {@code namespace}. */
+    public static String derive(String namespace, ObjectNode request) {
+        return sha256Hex(VERSION + '\n' + namespace + '\n' + canonicalJson(request));
+    }
+
+    static String canonicalJson(ObjectNode request) {
+        ObjectNode canonical = JsonNodeFactory.instance.objectNode();
+        new TreeMap<>(asMap(request)).forEach((name, value) -> {
+            if (TRANSPORT_FIELDS.contains(name) || value.isNull()) {
+                return;
+            }
+            canonical.set(name, canonicalField(name, value));
+        });
+        return Json.MAPPER.writeValueAsString(canonical);
+    }
+
+    private static JsonNode canonicalField(String name, JsonNode value) {
+        if ("stop".equals(name) && value.isString()) {
+            ArrayNode single = JsonNodeFactory.instance.arrayNode();
+            single.add(canonicalString(value.stringValue()));
+            return single;
+        }
+        if ("messages".equals(name) && value.isArray()) {
+            ArrayNode messages = JsonNodeFactory.instance.arrayNode();
+            for (JsonNode message : value) {
+                messages.add(canonicalMessage(message));
+            }
+            return messages;
+        }
+        return canonicalValue(value);
+    }
+
+    private static JsonNode canonicalMessage(JsonNode message) {
+        JsonNode canonical = canonicalValue(message);
+        JsonNode content = message.path("content");
+        if (canonical instanceof ObjectNode object && content.isString()) {
+            object.set("content", canonicalString(content.stringValue().strip()));
+        }
+        return canonical;
+    }
+
+    private static JsonNode canonicalValue(JsonNode value) {
+        if (value.isObject()) {
+            ObjectNode sorted = JsonNodeFactory.instance.objectNode();
+            new TreeMap<>(asMap(value)).forEach((k, v) -> sorted.set(k, canonicalValue(v)));
+            return sorted;
+        }
+        if (value.isArray()) {
+            ArrayNode array = JsonNodeFactory.instance.arrayNode();
+            value.values().forEach(v -> array.add(canonicalValue(v)));
+            return array;
+        }
+        if (value.isNumber()) {
+            BigDecimal number = value.decimalValue().stripTrailingZeros();
+            // Tagged so that the number 1 and the string "1" stay different keys.
+            return JsonNodeFactory.instance.stringNode("n:" + number.toPlainString());
+        }
+        if (value.isString()) {
+            return canonicalString(value.stringValue());
+        }
+        return value;
+    }
+
+    private static JsonNode canonicalString(String text) {
+        String normalized = Normalizer.normalize(text.replace("\r\n", "\n"), Normalizer.Form.NFC);
+        return JsonNodeFactory.instance.stringNode("s:" + normalized);
+    }
+
+    private static TreeMap<String, JsonNode> asMap(JsonNode object) {
+        TreeMap<String, JsonNode> map = new TreeMap<>();
+        object.properties().forEach(e -> map.put(e.getKey(), e.getValue()));
+        return map;
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every JVM", e);
+        }
+    }
+}

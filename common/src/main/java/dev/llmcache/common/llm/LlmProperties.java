@@ -1,0 +1,65 @@
+package dev.llmcache.common.llm;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * LLM providers and the model-routing table, shared by ingest (which models exist) and the LLM
+ * worker (where to send them).
+ *
+ * @param provider  type of the {@code default} provider: {@code simulated} or {@code openai}
+ * @param baseUrl   base URL of the default provider when it is {@code openai} (ends in {@code /v1})
+ * @param apiKey    API key of the default provider
+ * @param models    model names served by the default provider under the same upstream name
+ * @param providers further named providers
+ * @param routes    model name to provider and upstream model, for models beyond {@code models}
+ */
+@ConfigurationProperties("llmcache.llm")
+public record LlmProperties(
+        @DefaultValue("simulated") String provider,
+        String baseUrl,
+        String apiKey,
+        @DefaultValue({"gpt-4o-mini", "gpt-4o", "llmcache-sim"}) List<String> models,
+        Map<String, Provider> providers,
+        Map<String, Route> routes,
+        @DefaultValue Timeouts timeouts,
+        @DefaultValue Simulator simulator) {
+
+    public static final String DEFAULT_PROVIDER = "default";
+
+    public LlmProperties {
+        models = models == null ? List.of() : List.copyOf(models);
+        providers = providers == null ? Map.of() : Map.copyOf(providers);
+        routes = routes == null ? Map.of() : Map.copyOf(routes);
+    }
+
+    /** A named upstream. {@code type} is {@code simulated} or {@code openai}. */
+    public record Provider(@DefaultValue("openai") String type, String baseUrl, String apiKey) {
+    }
+
+    /** Where one model name is served: a provider name and the model name the upstream expects. */
+    public record Route(@DefaultValue(DEFAULT_PROVIDER) String provider, String upstreamModel) {
+    }
+
+    /**
+     * @param connect    TCP connect timeout
+     * @param firstToken longest wait for the first streamed token
+     * @param idle       longest silence between two streamed tokens
+     * @param total      longest duration of a whole call
+     */
+    public record Timeouts(
+            @DefaultValue("5s") Duration connect,
+            @DefaultValue("60s") Duration firstToken,
+            @DefaultValue("30s") Duration idle,
+            @DefaultValue("300s") Duration total) {
+    }
+
+    /** The simulated model's pace; defaults feel like a small hosted model. */
+    public record Simulator(
+            @DefaultValue("300ms") Duration firstTokenLatency,
+            @DefaultValue("50") double tokensPerSecond) {
+    }
+}
