@@ -1,0 +1,16 @@
+package dev.llmcache.processor.llm;
+
+import reactor.core.publisher.Flux;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A streaming chat-completion provider. Implementations never block: the returned flux emits on
+ * I/O or timer threads, and fails with {@link LlmCallException} when the provider reports an error.
+ */
+public interface LlmClient {
+
+    /**
+     * @param request an OpenAI chat-completion body whose {@code model} is already the upstream model name
+     */
+    Flux<LlmStreamEvent> stream(ObjectNode request);
+}

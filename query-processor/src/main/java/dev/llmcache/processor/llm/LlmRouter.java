@@ -1,0 +1,61 @@
+package dev.llmcache.processor.llm;
+
+import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.llm.LlmProperties;
+import dev.llmcache.common.llm.ModelCatalog;
+import dev.llmcache.common.llm.ModelRoute;
+import dev.llmcache.processor.llm.simulator.SimulatedLlm;
+import java.util.HashMap;
+import java.util.Map;
+import reactor.core.publisher.Flux;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Sends each request to the provider its model routes to, under the upstream's model name. */
+public final class LlmRouter {
+
+    private final ModelCatalog catalog;
+    private final Map<String, LlmClient> clients;
+
+    public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients) {
+        this.catalog = catalog;
+        this.clients = Map.copyOf(clients);
+    }
+
+    /** Builds one client per configured provider, the {@code default} one included. */
+    public static LlmRouter fromProperties(LlmProperties properties, int maxConnections) {
+        Map<String, LlmClient> clients = new HashMap<>();
+        clients.put(LlmProperties.DEFAULT_PROVIDER, client(LlmProperties.DEFAULT_PROVIDER, properties.provider(),
+                properties.baseUrl(), properties.apiKey(), properties, maxConnections));
+        properties.providers().forEach((name, p) ->
+                clients.put(name, client(name, p.type(), p.baseUrl(), p.apiKey(), properties, maxConnections)));
+        return new LlmRouter(new ModelCatalog(properties), clients);
+    }
+
+    private static LlmClient client(String name, String type, String baseUrl, String apiKey,
+                                    LlmProperties properties, int maxConnections) {
+        return switch (type) {
+            case "simulated" -> new SimulatedLlm(properties.simulator().firstTokenLatency(),
+                    properties.simulator().tokensPerSecond());
+            case "openai" -> {
+                if (baseUrl == null || baseUrl.isBlank()) {
+                    throw new IllegalArgumentException("LLM provider '" + name
+                            + "' is of type openai but has no base URL (LLM_BASE_URL)");
+                }
+                yield new OpenAiCompatibleClient(name, baseUrl, apiKey, properties.timeouts().connect(), maxConnections);
+            }
+            default -> throw new IllegalArgumentException("Unknown LLM provider type '" + type
+                    + "' for provider '" + name + "': use simulated or openai");
+        };
+    }
+
+    public Flux<LlmStreamEvent> stream(String model, ObjectNode request) {
+        ModelRoute route = catalog.resolve(model).orElse(null);
+        if (route == null) {
+            return Flux.error(new LlmCallException(new ErrorInfo(404, "invalid_request_error", "model_not_found",
+                    "The model '" + model + "' is not configured")));
+        }
+        ObjectNode upstreamRequest = request.deepCopy();
+        upstreamRequest.put("model", route.upstreamModel());
+        return clients.get(route.provider()).stream(upstreamRequest);
+    }
+}

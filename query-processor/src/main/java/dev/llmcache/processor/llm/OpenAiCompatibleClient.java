@@ -1,0 +1,146 @@
+package dev.llmcache.processor.llm;
+
+import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.event.Usage;
+import dev.llmcache.common.serde.Json;
+import io.netty.channel.ChannelOption;
+import java.time.Duration;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Any server speaking the OpenAI chat-completions API with streaming (OpenAI, vLLM, llama.cpp,
+ * Ollama's {@code /v1}, LM Studio), called with non-blocking Reactor Netty I/O.
+ */
+public final class OpenAiCompatibleClient implements LlmClient {
+
+    private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE =
+            new ParameterizedTypeReference<>() { };
+
+    private final WebClient web;
+
+    public OpenAiCompatibleClient(String name, String baseUrl, String apiKey, Duration connectTimeout, int maxConnections) {
+        ConnectionProvider pool = ConnectionProvider.builder("llm-" + name)
+                .maxConnections(maxConnections)
+                .pendingAcquireMaxCount(-1)
+                .maxIdleTime(Duration.ofSeconds(30))
+                .metrics(true)
+                .build();
+        HttpClient http = HttpClient.create(pool)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                .compress(true);
+        WebClient.Builder builder = WebClient.builder()
+                .baseUrl(stripTrailingSlash(baseUrl))
+                .clientConnector(new ReactorClientHttpConnector(http));
+        if (apiKey != null && !apiKey.isBlank()) {
+            builder.defaultHeader("Authorization", "Bearer " + apiKey);
+        }
+        this.web = builder.build();
+    }
+
+    @Override
+    public Flux<LlmStreamEvent> stream(ObjectNode request) {
+        ObjectNode body = request.deepCopy();
+        body.put("stream", true);
+        body.putObject("stream_options").put("include_usage", true);
+        return web.post()
+                .uri("/chat/completions")
+                .contentType(MediaType.APPLICATION_JSON)
+                .accept(MediaType.TEXT_EVENT_STREAM)
+                .bodyValue(Json.MAPPER.writeValueAsString(body))
+                .exchangeToFlux(this::readStream);
+    }
+
+    private Flux<LlmStreamEvent> readStream(ClientResponse response) {
+        if (response.statusCode().isError()) {
+            return response.bodyToMono(String.class).defaultIfEmpty("")
+                    .flatMapMany(text -> Flux.error(new LlmCallException(upstreamError(response.statusCode(), text))));
+        }
+        StreamState state = new StreamState();
+        return response.bodyToFlux(SSE)
+                .mapNotNull(ServerSentEvent::data)
+                .takeUntil("[DONE]"::equals)
+                .concatMap(data -> Flux.fromIterable(state.accept(data)))
+                .concatWith(Mono.defer(() -> Mono.justOrEmpty(state.completion())));
+    }
+
+    /** Maps the upstream's error status to what the client sees; upstream 4xx means the request itself. */
+    static ErrorInfo upstreamError(HttpStatusCode status, String body) {
+        String message = "Upstream answered HTTP " + status.value() + messageOf(body);
+        if (status.value() == 400 || status.value() == 404 || status.value() == 422) {
+            return new ErrorInfo(400, "invalid_request_error", "upstream_rejected", message);
+        }
+        if (status.value() == 429) {
+            return ErrorInfo.overloaded(message);
+        }
+        return ErrorInfo.upstream(message);
+    }
+
+    private static String messageOf(String body) {
+        try {
+            String message = Json.MAPPER.readTree(body).path("error").path("message").asString("");
+            return message.isEmpty() ? "" : ": " + message;
+        } catch (JacksonException e) {
+            return "";
+        }
+    }
+
+    private static String stripTrailingSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /** Collects finish reason and usage while the stream's chunks go by. */
+    private static final class StreamState {
+        private String finishReason;
+        private Usage usage;
+        private boolean done;
+
+        java.util.List<LlmStreamEvent> accept(String data) {
+            if ("[DONE]".equals(data)) {
+                done = true;
+                return java.util.List.of();
+            }
+            JsonNode chunk;
+            try {
+                chunk = Json.MAPPER.readTree(data);
+            } catch (JacksonException e) {
+                throw new LlmCallException(ErrorInfo.upstream("Upstream sent malformed JSON in its stream"));
+            }
+            if (chunk.has("error")) {
+                throw new LlmCallException(ErrorInfo.upstream("Upstream error: "
+                        + chunk.path("error").path("message").asString("unknown")));
+            }
+            JsonNode usageNode = chunk.path("usage");
+            if (usageNode.isObject()) {
+                usage = new Usage(usageNode.path("prompt_tokens").asInt(), usageNode.path("completion_tokens").asInt(),
+                        usageNode.path("total_tokens").asInt());
+            }
+            JsonNode choice = chunk.path("choices").path(0);
+            if (choice.path("finish_reason").isString()) {
+                finishReason = choice.path("finish_reason").stringValue();
+            }
+            JsonNode content = choice.path("delta").path("content");
+            return content.isString() && !content.stringValue().isEmpty()
+                    ? java.util.List.of(new LlmStreamEvent.Delta(content.stringValue()))
+                    : java.util.List.of();
+        }
+
+        /** The completion marker, only if the upstream said the answer is finished. */
+        LlmStreamEvent.Completed completion() {
+            return finishReason != null || done ? new LlmStreamEvent.Completed(
+                    finishReason == null ? "stop" : finishReason, usage) : null;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.llmcache.processor.topology;
+
+import dev.llmcache.common.event.CachedAnswer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/** The answer cache of one task: entries with a TTL, checked on read and swept by expiry time. */
+final class CacheStore {
+
+    private final KeyValueStore<String, CachedAnswer> entries;
+    private final ExpiryIndex expiry;
+
+    CacheStore(ProcessorContext<?, ?> context) {
+        this.entries = context.getStateStore(Stores.CACHE);
+        this.expiry = new ExpiryIndex(context.getStateStore(Stores.CACHE_EXPIRY));
+    }
+
+    /** The live entry for {@code key}, or null if there is none or it has expired. */
+    CachedAnswer get(String key, long now) {
+        CachedAnswer answer = entries.get(key);
+        return answer == null || answer.isExpiredAt(now) ? null : answer;
+    }
+
+    void put(CachedAnswer answer) {
+        CachedAnswer previous = entries.get(answer.cacheKey());
+        if (previous != null) {
+            expiry.remove(previous.expiresAt(), answer.cacheKey());
+        }
+        entries.put(answer.cacheKey(), answer);
+        expiry.add(answer.expiresAt(), answer.cacheKey());
+    }
+
+    /** Deletes up to {@code limit} entries that expired by {@code now} and returns their keys. */
+    List<String> removeExpired(long now, int limit) {
+        List<String> removed = new ArrayList<>();
+        for (String key : expiry.pollDue(now, limit)) {
+            CachedAnswer answer = entries.get(key);
+            if (answer != null && answer.isExpiredAt(now)) {
+                entries.delete(key);
+                removed.add(key);
+            }
+        }
+        return removed;
+    }
+}

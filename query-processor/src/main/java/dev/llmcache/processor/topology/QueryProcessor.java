@@ -1,0 +1,99 @@
+package dev.llmcache.processor.topology;
+
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheDirectives;
+import dev.llmcache.common.event.CacheOutcome;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.event.LlmRequest;
+import dev.llmcache.common.event.QueryRequest;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides each query: answer from the cache (hit), join the running call for the same key
+ * (coalesced), or start a new LLM call (miss, or bypass under {@code no-cache}).
+ */
+final class QueryProcessor implements Processor<String, QueryRequest, String, Object> {
+
+    private static final Logger log = LoggerFactory.getLogger(QueryProcessor.class);
+
+    private final TopologySettings settings;
+    private ProcessorContext<String, Object> context;
+    private CacheStore cache;
+    private InflightStore inflight;
+    private Replies replies;
+
+    QueryProcessor(TopologySettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.cache = new CacheStore(context);
+        this.inflight = new InflightStore(context);
+        this.replies = new Replies(context);
+    }
+
+    @Override
+    public void process(Record<String, QueryRequest> record) {
+        QueryRequest query = record.value();
+        if (query == null || record.key() == null) {
+            log.warn("Dropping a query without key or value");
+            return;
+        }
+        String key = record.key();
+        long now = context.currentSystemTimeMs();
+        CacheDirectives directives = query.cache() == null ? CacheDirectives.DEFAULT : query.cache();
+
+        if (!directives.noCache()) {
+            CachedAnswer cached = cache.get(key, now);
+            if (cached != null && youngEnough(cached, directives, now)) {
+                replies.send(query.replyTo(), Answer.done(query.requestId(), key, CacheOutcome.HIT, query.model(),
+                        cached.content(), cached.finishReason(), cached.usage(), cached.createdAt()));
+                return;
+            }
+        }
+
+        // An answer being generated right now is as fresh as it gets, so no-cache joins it too.
+        InflightEntry running = inflight.get(key);
+        if (running != null) {
+            join(key, query, directives, running, now);
+            return;
+        }
+        startCall(key, query, directives, now);
+    }
+
+    private static boolean youngEnough(CachedAnswer cached, CacheDirectives directives, long now) {
+        return directives.maxAgeSeconds() == null || cached.ageMillisAt(now) <= directives.maxAgeSeconds() * 1000;
+    }
+
+    private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now) {
+        Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now);
+        inflight.update(key, running.withWaiter(waiter, !directives.noStore()));
+        replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED));
+        if (!running.text().isEmpty()) {
+            replies.sendChunk(waiter, key, query.model(), running.text());
+        }
+    }
+
+    private void startCall(String key, QueryRequest query, CacheDirectives directives, long now) {
+        CacheOutcome outcome = directives.noCache() ? CacheOutcome.BYPASS : CacheOutcome.MISS;
+        Waiter waiter = new Waiter(query.requestId(), query.replyTo(), outcome, now);
+        long ttlMillis = directives.ttlSeconds() != null
+                ? directives.ttlSeconds() * 1000
+                : settings.defaultTtl().toMillis();
+        InflightEntry entry = new InflightEntry(query.requestId(), query.namespace(), query.model(), now,
+                now + settings.inflightTimeout().toMillis(), !directives.noStore(), ttlMillis,
+                null, 0, "", List.of(waiter));
+        inflight.start(key, entry);
+        LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
+                query.model(), query.body(), now);
+        context.forward(new Record<>(key, request, now), QueryTopology.LLM_REQUESTS_SINK);
+        replies.send(query.replyTo(), Answer.started(query, outcome));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.llmcache.processor.topology;
+
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.event.LlmRequest;
+import dev.llmcache.common.event.LlmResponse;
+import dev.llmcache.common.event.QueryRequest;
+import dev.llmcache.common.event.ReplyRoute;
+import dev.llmcache.common.serde.JsonSerde;
+import dev.llmcache.common.topic.Topics;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.processor.TopicNameExtractor;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+
+/**
+ * The data-plane topology: dedupes queries against the cache, coalesces identical in-flight
+ * queries, sends misses to the LLM worker and fans the worker's answers out to every waiter.
+ *
+ * <pre>
+ *  queries ──► query-processor ──► answers (hit, joiner's replay)
+ *                    │        └──► llm-requests (miss)
+ *  llm-responses ──► response-processor ──► answers (tokens, done, error)
+ *                                     └──► cache-entries (complete answers, expiry tombstones)
+ * </pre>
+ *
+ * Both processors share the {@code cache} and {@code inflight} stores. All inputs are keyed by
+ * cache key and co-partitioned, so everything about one key happens in one task, in order.
+ */
+public final class QueryTopology {
+
+    static final String QUERIES_SOURCE = "queries-source";
+    static final String RESPONSES_SOURCE = "llm-responses-source";
+    static final String QUERY_PROCESSOR = "query-processor";
+    static final String RESPONSE_PROCESSOR = "response-processor";
+    static final String ANSWERS_SINK = "answers-sink";
+    static final String LLM_REQUESTS_SINK = "llm-requests-sink";
+    static final String CACHE_ENTRIES_SINK = "cache-entries-sink";
+
+    private QueryTopology() {
+    }
+
+    public static Topology build(Topics topics, TopologySettings settings) {
+        Serde<String> keys = Serdes.String();
+        Topology topology = new Topology();
+
+        topology.addSource(QUERIES_SOURCE, keys.deserializer(), JsonSerde.of(QueryRequest.class), topics.queries());
+        topology.addSource(RESPONSES_SOURCE, keys.deserializer(), JsonSerde.of(LlmResponse.class), topics.llmResponses());
+
+        topology.addProcessor(QUERY_PROCESSOR, () -> new QueryProcessor(settings), QUERIES_SOURCE);
+        topology.addProcessor(RESPONSE_PROCESSOR, () -> new ResponseProcessor(settings), RESPONSES_SOURCE);
+
+        String[] both = {QUERY_PROCESSOR, RESPONSE_PROCESSOR};
+        topology.addStateStore(store(Stores.CACHE, JsonSerde.of(CachedAnswer.class)), both);
+        topology.addStateStore(store(Stores.CACHE_EXPIRY, Serdes.String()), both);
+        topology.addStateStore(store(Stores.INFLIGHT, JsonSerde.of(InflightEntry.class)), both);
+        topology.addStateStore(store(Stores.INFLIGHT_DEADLINES, Serdes.String()), both);
+
+        // Each answer goes to the reply topic and partition of the ingest instance holding its request.
+        TopicNameExtractor<String, RoutedAnswer> replyTopic = (key, routed, context) -> routed.route().topic();
+        topology.addSink(ANSWERS_SINK, replyTopic, keys.serializer(), answerSerializer(), replyPartitioner(), both);
+        topology.addSink(LLM_REQUESTS_SINK, topics.llmRequests(), keys.serializer(),
+                JsonSerde.of(LlmRequest.class), QUERY_PROCESSOR);
+        topology.addSink(CACHE_ENTRIES_SINK, topics.cacheEntries(), keys.serializer(),
+                JsonSerde.of(CachedAnswer.class), both);
+        return topology;
+    }
+
+    private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {
+        return org.apache.kafka.streams.state.Stores.keyValueStoreBuilder(
+                org.apache.kafka.streams.state.Stores.persistentKeyValueStore(name), Serdes.String(), values);
+    }
+
+    private static Serializer<RoutedAnswer> answerSerializer() {
+        JsonSerde<Answer> answers = JsonSerde.of(Answer.class);
+        return (topic, routed) -> answers.serialize(topic, routed.answer());
+    }
+
+    private static StreamPartitioner<String, RoutedAnswer> replyPartitioner() {
+        return (topic, key, routed, numPartitions) -> {
+            int partition = routed.route().partition();
+            // ANY_PARTITION: fall back to the default partitioning by request id.
+            return partition == ReplyRoute.ANY_PARTITION || partition >= numPartitions
+                    ? Optional.empty()
+                    : Optional.of(Set.of(partition));
+        };
+    }
+}

@@ -1,0 +1,112 @@
+package dev.llmcache.processor.topology;
+
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.event.LlmResponse;
+import java.util.Set;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Fans the LLM worker's output out to every waiter of the call, caches complete answers, and
+ * sweeps (on a wall-clock punctuator) expired cache entries and overdue calls.
+ */
+final class ResponseProcessor implements Processor<String, LlmResponse, String, Object> {
+
+    /** Finish reasons of a complete answer; anything else (e.g. content_filter) is not cached. */
+    private static final Set<String> CACHEABLE_FINISH = Set.of("stop", "length", "tool_calls");
+
+    private final TopologySettings settings;
+    private ProcessorContext<String, Object> context;
+    private CacheStore cache;
+    private InflightStore inflight;
+    private Replies replies;
+
+    ResponseProcessor(TopologySettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.cache = new CacheStore(context);
+        this.inflight = new InflightStore(context);
+        this.replies = new Replies(context);
+        context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+    }
+
+    @Override
+    public void process(Record<String, LlmResponse> record) {
+        LlmResponse response = record.value();
+        if (response == null || record.key() == null) {
+            return;
+        }
+        InflightEntry entry = inflight.get(record.key());
+        // No entry, or another generation: the call already ended (timed out, or a re-delivered duplicate).
+        if (entry == null || !entry.generationId().equals(response.generationId())) {
+            return;
+        }
+        switch (response.type()) {
+            case CHUNK -> onChunk(record.key(), entry, response);
+            case DONE -> onDone(record.key(), entry, response);
+            case ERROR -> onError(record.key(), entry, response);
+        }
+    }
+
+    private void onChunk(String key, InflightEntry entry, LlmResponse chunk) {
+        if (!entry.acceptsCall(chunk.callId()) || chunk.seq() < entry.nextSeq() || chunk.delta() == null) {
+            return;
+        }
+        inflight.update(key, entry.withChunk(chunk.callId(), chunk.seq(), chunk.delta()));
+        entry.waiters().forEach(w -> replies.sendChunk(w, key, entry.model(), chunk.delta()));
+    }
+
+    private void onDone(String key, InflightEntry entry, LlmResponse done) {
+        inflight.finish(key, entry);
+        String content = done.content() == null ? entry.text() : done.content();
+        long now = context.currentSystemTimeMs();
+        if (entry.store() && CACHEABLE_FINISH.contains(done.finishReason())) {
+            CachedAnswer answer = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, entry.namespace(), entry.model(),
+                    content, done.finishReason(), done.usage(), now, now + entry.ttlMillis(), done.durationMillis());
+            cache.put(answer);
+            context.forward(new Record<>(key, answer, now), QueryTopology.CACHE_ENTRIES_SINK);
+        }
+        // Waiters have seen entry.text(); a retried call (another callId) must extend it, not rewrite it.
+        if (!content.startsWith(entry.text())) {
+            ErrorInfo error = ErrorInfo.upstream("The upstream answer changed while it was being retried");
+            entry.waiters().forEach(w -> replies.sendError(w, key, entry.model(), error));
+            return;
+        }
+        String rest = content.substring(entry.text().length());
+        for (Waiter waiter : entry.waiters()) {
+            if (!rest.isEmpty()) {
+                replies.sendChunk(waiter, key, entry.model(), rest);
+            }
+            replies.send(waiter.replyTo(), Answer.done(waiter.requestId(), key, waiter.outcome(), entry.model(),
+                    content, done.finishReason(), done.usage(), now));
+        }
+    }
+
+    private void onError(String key, InflightEntry entry, LlmResponse failed) {
+        if (!entry.acceptsCall(failed.callId())) {
+            return;
+        }
+        inflight.finish(key, entry);
+        entry.waiters().forEach(w -> replies.sendError(w, key, entry.model(), failed.error()));
+    }
+
+    private void sweep(long now) {
+        for (KeyValue<String, InflightEntry> overdue : inflight.removeOverdue(now, settings.sweepBatch())) {
+            ErrorInfo timeout = ErrorInfo.upstreamTimeout("The LLM did not answer within "
+                    + settings.inflightTimeout().toSeconds() + " s");
+            overdue.value.waiters().forEach(w -> replies.sendError(w, overdue.key, overdue.value.model(), timeout));
+        }
+        for (String expired : cache.removeExpired(now, settings.sweepBatch())) {
+            context.forward(new Record<>(expired, null, now), QueryTopology.CACHE_ENTRIES_SINK);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package dev.llmcache.processor.topology;
+
+/** Names of the topology's state stores (their changelogs are named after them). */
+final class Stores {
+
+    static final String CACHE = "cache";
+    static final String CACHE_EXPIRY = "cache-expiry";
+    static final String INFLIGHT = "inflight";
+    static final String INFLIGHT_DEADLINES = "inflight-deadlines";
+
+    private Stores() {
+    }
+}
