@@ -1,0 +1,42 @@
+package dev.llmcache.processor.config;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The query-processor topology and its LLM worker.
+ *
+ * @param applicationId   Kafka Streams application id (also the consumer group and changelog prefix)
+ * @param stateDir        where RocksDB keeps the stores
+ * @param streamThreads   Kafka Streams threads of this instance
+ * @param cacheTtl        lifetime of a cache entry unless a request sets one
+ * @param inflightTimeout how long waiters wait for an LLM answer before they get an error; keep it
+ *                        above the LLM's total timeout so that the worker's own error arrives first
+ * @param rocksdbMemory   off-heap memory shared by all RocksDB stores (block cache and write buffers)
+ */
+@ConfigurationProperties("llmcache.processor")
+public record ProcessorProperties(
+        @DefaultValue("llmcache-processor") String applicationId,
+        @DefaultValue("./data/streams") String stateDir,
+        @DefaultValue("1") int streamThreads,
+        @DefaultValue("1h") Duration cacheTtl,
+        @DefaultValue("330s") Duration inflightTimeout,
+        @DefaultValue("1s") Duration sweepInterval,
+        @DefaultValue("64MB") DataSize rocksdbMemory,
+        @DefaultValue Worker worker) {
+
+    /**
+     * @param enabled       run the LLM worker in this instance
+     * @param groupId       consumer group of the workers
+     * @param maxInflight   LLM calls at once per instance
+     * @param chunkInterval tokens after the first are batched into one record per interval
+     */
+    public record Worker(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("llmcache-llm-worker") String groupId,
+            @DefaultValue("256") int maxInflight,
+            @DefaultValue("25ms") Duration chunkInterval) {
+    }
+}

@@ -1,0 +1,245 @@
+package dev.llmcache.processor.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheDirectives;
+import dev.llmcache.common.event.CacheOutcome;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.event.LlmRequest;
+import dev.llmcache.common.event.LlmResponse;
+import dev.llmcache.common.event.QueryRequest;
+import dev.llmcache.common.event.ReplyRoute;
+import dev.llmcache.common.event.Usage;
+import dev.llmcache.common.serde.Json;
+import dev.llmcache.common.serde.JsonSerde;
+import dev.llmcache.common.topic.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.ObjectNode;
+
+class QueryTopologyTest {
+
+    private static final Topics TOPICS = new Topics("t.");
+    private static final ReplyRoute REPLY = new ReplyRoute(TOPICS.answers(), ReplyRoute.ANY_PARTITION);
+    private static final String KEY = "key-1";
+    private static final TopologySettings SETTINGS =
+            new TopologySettings(Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(1), 100);
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, QueryRequest> queries;
+    private TestInputTopic<String, LlmResponse> responses;
+    private TestOutputTopic<String, Answer> answers;
+    private TestOutputTopic<String, LlmRequest> llmRequests;
+    private TestOutputTopic<String, CachedAnswer> cacheEntries;
+
+    @BeforeEach
+    void setUp() {
+        Properties config = new Properties();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(QueryTopology.build(TOPICS, SETTINGS), config, Instant.ofEpochMilli(1_000_000));
+        queries = driver.createInputTopic(TOPICS.queries(), new StringSerializer(), JsonSerde.of(QueryRequest.class));
+        responses = driver.createInputTopic(TOPICS.llmResponses(), new StringSerializer(), JsonSerde.of(LlmResponse.class));
+        answers = driver.createOutputTopic(TOPICS.answers(), new StringDeserializer(), JsonSerde.of(Answer.class));
+        llmRequests = driver.createOutputTopic(TOPICS.llmRequests(), new StringDeserializer(), JsonSerde.of(LlmRequest.class));
+        cacheEntries = driver.createOutputTopic(TOPICS.cacheEntries(), new StringDeserializer(), JsonSerde.of(CachedAnswer.class));
+    }
+
+    @AfterEach
+    void tearDown() {
+        driver.close();
+    }
+
+    @Test
+    void aMissStartsOneLlmCallAndTellsTheClientItIsAMiss() {
+        send("r1", CacheDirectives.DEFAULT);
+
+        assertThat(llmRequests.readValuesToList()).singleElement()
+                .satisfies(r -> assertThat(r.generationId()).isEqualTo("r1"));
+        assertThat(answers.readValuesToList()).singleElement()
+                .satisfies(a -> assertThat(a.type()).isEqualTo(Answer.Type.STARTED))
+                .satisfies(a -> assertThat(a.outcome()).isEqualTo(CacheOutcome.MISS));
+    }
+
+    @Test
+    void identicalQueriesInFlightShareOneCallAndEveryWaiterGetsEveryToken() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
+        send("r2", CacheDirectives.DEFAULT);
+        respond(LlmResponse.chunk(call, "c1", 1, " world"));
+        respond(LlmResponse.done(call, "c1", 2, "Hello world", "stop", Usage.of(3, 2), 10, 20));
+
+        assertThat(llmRequests.isEmpty()).isTrue();
+        List<KeyValue<String, Answer>> all = answers.readKeyValuesToList();
+        assertThat(textFor("r1", all)).isEqualTo("Hello world");
+        assertThat(textFor("r2", all)).isEqualTo("Hello world");
+        assertThat(all).filteredOn(kv -> kv.key.equals("r2")).first()
+                .satisfies(kv -> assertThat(kv.value.outcome()).isEqualTo(CacheOutcome.COALESCED));
+        assertThat(all).filteredOn(kv -> kv.value.type() == Answer.Type.DONE).hasSize(2);
+    }
+
+    @Test
+    void aCompleteAnswerIsCachedAndTheNextQueryIsAHit() {
+        completeOneCall("r1", "cached text");
+
+        send("r2", CacheDirectives.DEFAULT);
+
+        assertThat(llmRequests.isEmpty()).isTrue();
+        assertThat(answers.readValuesToList()).singleElement()
+                .satisfies(a -> assertThat(a.outcome()).isEqualTo(CacheOutcome.HIT))
+                .satisfies(a -> assertThat(a.content()).isEqualTo("cached text"));
+    }
+
+    @Test
+    void aFailedCallIsNotCachedAndEveryWaiterGetsTheError() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        send("r2", CacheDirectives.DEFAULT);
+        answers.readValuesToList();
+        respond(LlmResponse.error(call, "c1", 0, ErrorInfo.upstream("boom"), 5));
+
+        assertThat(answers.readValuesToList()).hasSize(2)
+                .allSatisfy(a -> assertThat(a.error().status()).isEqualTo(502));
+        assertThat(cacheEntries.isEmpty()).isTrue();
+        send("r3", CacheDirectives.DEFAULT);
+        assertThat(llmRequests.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void noCacheSkipsTheLookupAndRefreshesTheEntry() {
+        completeOneCall("r1", "old");
+
+        send("r2", new CacheDirectives(true, false, null, null));
+        LlmRequest refresh = llmRequests.readValue();
+        assertThat(answers.readValue().outcome()).isEqualTo(CacheOutcome.BYPASS);
+        respond(LlmResponse.done(refresh, "c2", 0, "new", "stop", Usage.of(1, 1), 1, 1));
+        answers.readValuesToList();
+
+        send("r3", CacheDirectives.DEFAULT);
+        assertThat(answers.readValue().content()).isEqualTo("new");
+    }
+
+    @Test
+    void noStoreAnswersButDoesNotCache() {
+        send("r1", new CacheDirectives(false, true, null, null));
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.done(call, "c1", 0, "private", "stop", Usage.of(1, 1), 1, 1));
+
+        assertThat(cacheEntries.isEmpty()).isTrue();
+        send("r2", CacheDirectives.DEFAULT);
+        assertThat(llmRequests.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void maxAgeRejectsAnOlderEntry() {
+        completeOneCall("r1", "aging");
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+
+        send("r2", new CacheDirectives(false, false, 5L, null));
+
+        assertThat(llmRequests.readValuesToList()).hasSize(1);
+        assertThat(answers.readValue().outcome()).isEqualTo(CacheOutcome.MISS);
+    }
+
+    @Test
+    void theExpiryPunctuatorPurgesEntriesAndPublishesTombstones() {
+        send("r1", new CacheDirectives(false, false, null, 5L));
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.done(call, "c1", 0, "short-lived", "stop", Usage.of(1, 1), 1, 1));
+        assertThat(cacheEntries.readValue().expiresAt()).isEqualTo(1_000_000 + 5_000);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+
+        KeyValue<String, CachedAnswer> tombstone = cacheEntries.readKeyValue();
+        assertThat(tombstone.key).isEqualTo(KEY);
+        assertThat(tombstone.value).isNull();
+        assertThat(driver.getKeyValueStore(Stores.CACHE).get(KEY)).isNull();
+        send("r2", CacheDirectives.DEFAULT);
+        assertThat(llmRequests.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void anOverdueCallFailsItsWaitersWithATimeout() {
+        send("r1", CacheDirectives.DEFAULT);
+        answers.readValuesToList();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(31));
+
+        assertThat(answers.readValuesToList()).singleElement()
+                .satisfies(a -> assertThat(a.error().status()).isEqualTo(504));
+        send("r2", CacheDirectives.DEFAULT);
+        assertThat(llmRequests.readValuesToList()).hasSize(2);
+    }
+
+    @Test
+    void chunksOfAnotherAttemptAreIgnoredButItsCompleteAnswerFinishesTheStream() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "first-attempt", 0, "Hello"));
+        respond(LlmResponse.chunk(call, "retry", 0, "Hello"));
+        respond(LlmResponse.chunk(call, "retry", 1, " there"));
+        respond(LlmResponse.done(call, "retry", 2, "Hello there", "stop", Usage.of(1, 2), 1, 1));
+
+        assertThat(textFor("r1", answers.readKeyValuesToList())).isEqualTo("Hello there");
+    }
+
+    @Test
+    void aTruncatedAnswerIsNeverCached() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.done(call, "c1", 0, "filtered", "content_filter", Usage.of(1, 1), 1, 1));
+
+        assertThat(cacheEntries.isEmpty()).isTrue();
+    }
+
+    private void completeOneCall(String requestId, String content) {
+        send(requestId, CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.done(call, "c-" + requestId, 0, content, "stop", Usage.of(1, 1), 1, 1));
+        answers.readValuesToList();
+        cacheEntries.readValuesToList();
+    }
+
+    private void send(String requestId, CacheDirectives directives) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("model", "m");
+        queries.pipeInput(KEY, new QueryRequest(QueryRequest.SCHEMA_VERSION, requestId, "tenant", "tenant", "m", KEY,
+                body, directives, REPLY, 0));
+    }
+
+    private void respond(LlmResponse response) {
+        responses.pipeInput(KEY, response);
+    }
+
+    /** The text a client would display: the streamed chunks, checked against the final content. */
+    private static String textFor(String requestId, List<KeyValue<String, Answer>> all) {
+        StringBuilder text = new StringBuilder();
+        String done = null;
+        for (KeyValue<String, Answer> kv : all) {
+            if (!kv.key.equals(requestId)) {
+                continue;
+            }
+            if (kv.value.type() == Answer.Type.CHUNK) {
+                text.append(kv.value.delta());
+            } else if (kv.value.type() == Answer.Type.DONE) {
+                done = kv.value.content();
+            }
+        }
+        assertThat(text.toString()).isEqualTo(done);
+        return done;
+    }
+}
