@@ -94,6 +94,12 @@ public final class LlmWorkerRunner implements SmartLifecycle {
         }
     }
 
+    /** Start before the web server (which starts late) and stop after it has drained. */
+    @Override
+    public int getPhase() {
+        return 0;
+    }
+
     @Override
     public boolean isRunning() {
         return worker != null;

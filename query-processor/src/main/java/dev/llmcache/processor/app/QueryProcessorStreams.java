@@ -76,6 +76,12 @@ public final class QueryProcessorStreams implements SmartLifecycle, HealthIndica
         }
     }
 
+    /** Start before the web server (which starts late) and stop after it has drained. */
+    @Override
+    public int getPhase() {
+        return 0;
+    }
+
     @Override
     public boolean isRunning() {
         return streams != null;

@@ -1,0 +1,57 @@
+package dev.llmcache.ingest.api;
+
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.serde.Json;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code POST /v1/chat/completions}, OpenAI-compatible. The response status and headers wait for
+ * the first content (or the error), so that an upstream failure before any token is a real HTTP
+ * error and {@code X-Cache} tells the outcome.
+ */
+public final class ChatCompletionsHandler {
+
+    private final QueryGateway gateway;
+
+    public ChatCompletionsHandler(QueryGateway gateway) {
+        this.gateway = gateway;
+    }
+
+    public Mono<ServerResponse> handle(ServerRequest request) {
+        return gateway.submit(request)
+                .flatMap(this::respond)
+                .onErrorResume(ApiException.class, ErrorResponses::of);
+    }
+
+    private Mono<ServerResponse> respond(QueryGateway.Submitted submitted) {
+        ParsedQuery query = submitted.query();
+        Flux<Answer> content = submitted.answers().filter(a -> a.type() != Answer.Type.STARTED);
+        return content.next().flatMap(head -> {
+            String outcome = head.outcome() == null ? null : head.outcome().name();
+            if (head.type() == Answer.Type.ERROR) {
+                return ErrorResponses.of(head.error(), null, outcome);
+            }
+            ServerResponse.BodyBuilder ok = ServerResponse.ok()
+                    .header(Headers.REQUEST_ID, query.requestId())
+                    .header(Headers.CACHE, outcome)
+                    .header(Headers.CACHE_KEY, query.cacheKey());
+            if (query.stream()) {
+                OpenAiStreamFormat format = new OpenAiStreamFormat(query);
+                Flux<ServerSentEvent<String>> events = content
+                        .concatMapIterable(format::render)
+                        .doOnCancel(() -> gateway.release(query.requestId()));
+                return ok.contentType(MediaType.TEXT_EVENT_STREAM).body(BodyInserters.fromServerSentEvents(events));
+            }
+            return content.filter(Answer::isTerminal).next().flatMap(last -> last.type() == Answer.Type.ERROR
+                    ? ErrorResponses.of(last.error(), null, outcome)
+                    : ok.contentType(MediaType.APPLICATION_JSON)
+                            .bodyValue(Json.MAPPER.writeValueAsString(OpenAiJson.completion(query, last))));
+        }).doOnCancel(() -> gateway.release(query.requestId()));
+    }
+}

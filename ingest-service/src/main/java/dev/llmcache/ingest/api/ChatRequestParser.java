@@ -1,0 +1,178 @@
+package dev.llmcache.ingest.api;
+
+import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.key.CacheKey;
+import dev.llmcache.common.llm.ModelCatalog;
+import dev.llmcache.common.serde.Json;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpHeaders;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Validates an OpenAI chat-completion request and the API's headers, and derives its cache key.
+ * Every rejection is an {@link ApiException} with a 4xx status naming the offending parameter.
+ */
+public final class ChatRequestParser {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+
+    private final ModelCatalog models;
+    private final String defaultTenant;
+    private final String sharedNamespace;
+
+    public ChatRequestParser(ModelCatalog models, String defaultTenant, String sharedNamespace) {
+        this.models = models;
+        this.defaultTenant = defaultTenant;
+        this.sharedNamespace = sharedNamespace == null || sharedNamespace.isBlank() ? null : sharedNamespace;
+    }
+
+    public ParsedQuery parse(byte[] json, HttpHeaders headers) {
+        ObjectNode body = readObject(json);
+        String model = requireString(body, "model");
+        if (models.resolve(model).isEmpty()) {
+            throw new ApiException(new ErrorInfo(404, "invalid_request_error", "model_not_found",
+                    "The model '" + model + "' does not exist; GET /v1/models lists the available ones"), "model");
+        }
+        validateMessages(body.get("messages"));
+        validateParameters(body);
+
+        boolean stream = optionalBoolean(body, "stream");
+        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        String requestId = header(headers, Headers.REQUEST_ID, ID);
+        String tenant = header(headers, Headers.TENANT, NAME);
+        tenant = tenant == null ? defaultTenant : tenant;
+        String namespace = header(headers, Headers.CACHE_NAMESPACE, NAME);
+        if (namespace == null) {
+            namespace = sharedNamespace != null ? sharedNamespace : tenant;
+        }
+        ObjectNode upstream = body.deepCopy();
+        upstream.remove("stream");
+        upstream.remove("stream_options");
+        return new ParsedQuery(
+                requestId != null ? requestId : UUID.randomUUID().toString(),
+                tenant, namespace, model, CacheKey.derive(namespace, upstream), upstream, stream, includeUsage,
+                CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(Headers.CACHE_TTL)));
+    }
+
+    private static ObjectNode readObject(byte[] json) {
+        JsonNode tree;
+        try {
+            tree = Json.MAPPER.readTree(json);
+        } catch (JacksonException e) {
+            throw ApiException.invalid(null, "The request body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!(tree instanceof ObjectNode object)) {
+            throw ApiException.invalid(null, "The request body must be a JSON object");
+        }
+        return object;
+    }
+
+    private static void validateMessages(JsonNode messages) {
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw ApiException.invalid("messages", "'messages' must be a non-empty array");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode message = messages.get(i);
+            String param = "messages[" + i + "]";
+            if (!message.isObject()) {
+                throw ApiException.invalid(param, param + " must be an object");
+            }
+            JsonNode role = message.get("role");
+            if (role == null || !role.isString() || !ROLES.contains(role.stringValue())) {
+                throw ApiException.invalid(param + ".role", param + ".role must be one of " + ROLES);
+            }
+            JsonNode content = message.get("content");
+            boolean toolCall = "assistant".equals(role.stringValue()) && message.has("tool_calls");
+            boolean valid = content != null && (content.isString() || content.isArray())
+                    || toolCall && (content == null || content.isNull());
+            if (!valid) {
+                throw ApiException.invalid(param + ".content", param + ".content must be a string or an array of parts");
+            }
+        }
+    }
+
+    private static void validateParameters(ObjectNode body) {
+        range(body, "temperature", 0, 2);
+        range(body, "top_p", 0, 1);
+        range(body, "presence_penalty", -2, 2);
+        range(body, "frequency_penalty", -2, 2);
+        positiveInt(body, "max_tokens");
+        positiveInt(body, "max_completion_tokens");
+        JsonNode n = body.get("n");
+        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.asInt() == 1)) {
+            throw ApiException.invalid("n", "Only n=1 is supported");
+        }
+        JsonNode seed = body.get("seed");
+        if (seed != null && !seed.isNull() && !seed.isIntegralNumber()) {
+            throw ApiException.invalid("seed", "'seed' must be an integer");
+        }
+        JsonNode stop = body.get("stop");
+        if (stop != null && !stop.isNull() && !stop.isString()) {
+            boolean strings = stop.isArray() && stop.size() <= 4
+                    && stop.valueStream().allMatch(JsonNode::isString);
+            if (!strings) {
+                throw ApiException.invalid("stop", "'stop' must be a string or an array of at most 4 strings");
+            }
+        }
+        JsonNode options = body.get("stream_options");
+        if (options != null && !options.isNull() && !options.isObject()) {
+            throw ApiException.invalid("stream_options", "'stream_options' must be an object");
+        }
+    }
+
+    private static String requireString(ObjectNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || !value.isString() || value.stringValue().isBlank()) {
+            throw ApiException.invalid(field, "'" + field + "' is required and must be a non-empty string");
+        }
+        return value.stringValue();
+    }
+
+    private static boolean optionalBoolean(ObjectNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return false;
+        }
+        if (!value.isBoolean()) {
+            throw ApiException.invalid(field, "'" + field + "' must be a boolean");
+        }
+        return value.asBoolean();
+    }
+
+    private static void range(ObjectNode body, String field, double min, double max) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return;
+        }
+        if (!value.isNumber() || value.asDouble() < min || value.asDouble() > max) {
+            throw ApiException.invalid(field, "'" + field + "' must be a number between " + min + " and " + max);
+        }
+    }
+
+    private static void positiveInt(ObjectNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return;
+        }
+        if (!value.isIntegralNumber() || value.asLong() < 1 || value.asLong() > Integer.MAX_VALUE) {
+            throw ApiException.invalid(field, "'" + field + "' must be a positive integer");
+        }
+    }
+
+    private static String header(HttpHeaders headers, String name, Pattern pattern) {
+        String value = headers.getFirst(name);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        if (!pattern.matcher(value).matches()) {
+            throw ApiException.invalid(name, "Header " + name + " must match " + pattern.pattern());
+        }
+        return value;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.llmcache.ingest.api;
+
+import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.serde.Json;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Renders errors in the OpenAI shape: {@code {"error":{"message","type","param","code"}}}. */
+public final class ErrorResponses {
+
+    /** Seconds a client should wait before retrying a 503 or 429. */
+    static final String RETRY_AFTER_SECONDS = "1";
+
+    private ErrorResponses() {
+    }
+
+    public static ObjectNode body(ErrorInfo error, String param) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode inner = body.putObject("error");
+        inner.put("message", error.message());
+        inner.put("type", error.type());
+        inner.put("param", param);
+        inner.put("code", error.code());
+        return body;
+    }
+
+    public static String json(ErrorInfo error, String param) {
+        return Json.MAPPER.writeValueAsString(body(error, param));
+    }
+
+    public static Mono<ServerResponse> of(ErrorInfo error, String param, String cacheOutcome) {
+        ServerResponse.BodyBuilder response = ServerResponse.status(error.status())
+                .contentType(MediaType.APPLICATION_JSON);
+        if (error.status() == 503 || error.status() == 429) {
+            response.header("Retry-After", RETRY_AFTER_SECONDS);
+        }
+        if (cacheOutcome != null) {
+            response.header(Headers.CACHE, cacheOutcome);
+        }
+        return response.bodyValue(json(error, param));
+    }
+
+    public static Mono<ServerResponse> of(ApiException e) {
+        return of(e.error(), e.param(), null);
+    }
+}

@@ -1,0 +1,119 @@
+package dev.llmcache.ingest.api;
+
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.event.QueryRequest;
+import dev.llmcache.ingest.publish.QueryPublisher;
+import dev.llmcache.ingest.reply.PendingReplies;
+import dev.llmcache.common.event.ReplyRoute;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.BodyExtractors;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The path every API request takes into the pipeline: read and validate the body, start waiting
+ * for the answers, publish the query. Both the OpenAI-compatible and the native endpoint use it.
+ */
+public final class QueryGateway {
+
+    /** A published query and its answers: cached, so that the head and the body can both read them. */
+    public record Submitted(ParsedQuery query, Flux<Answer> answers, long startNanos) {
+    }
+
+    private final ChatRequestParser parser;
+    private final PendingReplies pending;
+    private final Supplier<ReplyRoute> replyRoute;
+    private final QueryPublisher publisher;
+    private final long maxBodyBytes;
+    private final Duration requestTimeout;
+
+    public QueryGateway(ChatRequestParser parser, PendingReplies pending, Supplier<ReplyRoute> replyRoute,
+                        QueryPublisher publisher, long maxBodyBytes, Duration requestTimeout) {
+        this.parser = parser;
+        this.pending = pending;
+        this.replyRoute = replyRoute;
+        this.publisher = publisher;
+        this.maxBodyBytes = maxBodyBytes;
+        this.requestTimeout = requestTimeout;
+    }
+
+    public Mono<Submitted> submit(ServerRequest request) {
+        long start = System.nanoTime();
+        return readBody(request)
+                .map(body -> parser.parse(body, request.headers().asHttpHeaders()))
+                .flatMap(query -> publish(query, start));
+    }
+
+    /** Stops waiting for the request's answers (the client went away). */
+    public void release(String requestId) {
+        pending.release(requestId);
+    }
+
+    private Mono<Submitted> publish(ParsedQuery query, long start) {
+        Flux<Answer> answers;
+        try {
+            answers = pending.register(query.requestId());
+        } catch (PendingReplies.OverloadedException e) {
+            return Mono.error(ApiException.unavailable("The server is at its limit of requests in flight; retry shortly"));
+        } catch (PendingReplies.DuplicateRequestIdException e) {
+            return Mono.error(new ApiException(new ErrorInfo(409, "invalid_request_error", "duplicate_request_id",
+                    e.getMessage()), Headers.REQUEST_ID));
+        }
+        QueryRequest event = new QueryRequest(QueryRequest.SCHEMA_VERSION, query.requestId(), query.tenant(),
+                query.namespace(), query.model(), query.cacheKey(), query.body(), query.directives(), replyRoute.get(),
+                System.currentTimeMillis());
+        Answer timeout = Answer.error(query.requestId(), query.cacheKey(), null, query.model(),
+                ErrorInfo.upstreamTimeout("No answer within " + requestTimeout.toSeconds() + " s"));
+        Flux<Answer> bounded = answers
+                .mergeWith(Mono.delay(requestTimeout).map(tick -> timeout))
+                .takeUntil(Answer::isTerminal)
+                .doFinally(signal -> pending.release(query.requestId()))
+                .cache();
+        return publisher.publish(event)
+                .onErrorMap(QueryPublisher.UnavailableException.class,
+                        e -> ApiException.unavailable("Kafka is unavailable: " + e.getMessage()))
+                .doOnError(e -> pending.release(query.requestId()))
+                .thenReturn(new Submitted(query, bounded, start));
+    }
+
+    private Mono<byte[]> readBody(ServerRequest request) {
+        MediaType type;
+        try {
+            type = request.headers().contentType().orElse(MediaType.APPLICATION_JSON);
+        } catch (InvalidMediaTypeException e) {
+            return Mono.error(unsupportedType("an invalid Content-Type"));
+        }
+        if (!MediaType.APPLICATION_JSON.isCompatibleWith(type)) {
+            return Mono.error(unsupportedType(type.toString()));
+        }
+        if (request.headers().contentLength().orElse(0) > maxBodyBytes) {
+            return Mono.error(tooLarge());
+        }
+        return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), (int) Math.min(maxBodyBytes, Integer.MAX_VALUE))
+                .map(buffer -> {
+                    byte[] bytes = new byte[buffer.readableByteCount()];
+                    buffer.read(bytes);
+                    DataBufferUtils.release(buffer);
+                    return bytes;
+                })
+                .onErrorMap(DataBufferLimitException.class, e -> tooLarge())
+                .defaultIfEmpty(new byte[0]);
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(new ErrorInfo(413, "invalid_request_error", "request_too_large",
+                "The request body is larger than " + maxBodyBytes + " bytes"), null);
+    }
+
+    private static ApiException unsupportedType(String type) {
+        return new ApiException(new ErrorInfo(415, "invalid_request_error", "unsupported_media_type",
+                "Expected Content-Type application/json, got " + type), null);
+    }
+}

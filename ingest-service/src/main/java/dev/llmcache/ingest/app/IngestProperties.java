@@ -1,0 +1,28 @@
+package dev.llmcache.ingest.app;
+
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The HTTP edge.
+ *
+ * @param maxBodySize         largest accepted request body; larger ones get 413
+ * @param maxInflightRequests requests waiting for an answer at once; more get 503
+ * @param requestTimeout      longest a client waits for a complete answer
+ * @param replyPartitions     partitions of the answers topic this instance owns; empty means "read
+ *                            all partitions" (fine for a few instances)
+ * @param defaultTenant       tenant of requests without an {@code X-Tenant-ID} header
+ * @param sharedNamespace     if set, every tenant caches in this namespace instead of its own
+ */
+@ConfigurationProperties("llmcache.ingest")
+public record IngestProperties(
+        @DefaultValue("1MB") DataSize maxBodySize,
+        @DefaultValue("10000") int maxInflightRequests,
+        @DefaultValue("360s") Duration requestTimeout,
+        @DefaultValue List<Integer> replyPartitions,
+        @DefaultValue("default") String defaultTenant,
+        String sharedNamespace) {
+}

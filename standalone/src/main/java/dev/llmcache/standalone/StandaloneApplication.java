@@ -1,0 +1,40 @@
+package dev.llmcache.standalone;
+
+import dev.llmcache.ingest.app.IngestConfiguration;
+import dev.llmcache.processor.app.ProcessorConfiguration;
+import dev.llmcache.processor.app.QueryProcessorStreams;
+import dev.llmcache.processor.llm.simulator.SimulatedLlmServer;
+import java.util.Arrays;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+/**
+ * Everything in one JVM: an embedded Kafka broker (unless {@code KAFKA_BOOTSTRAP_SERVERS} is set),
+ * the ingest edge, the query-processor topology and the LLM worker.
+ *
+ * <p>{@code java -jar standalone.jar simulator [--port N]} runs only the simulated LLM as an
+ * OpenAI-compatible server instead.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+@EnableConfigurationProperties(StandaloneProperties.class)
+@Import({IngestConfiguration.class, ProcessorConfiguration.class})
+public class StandaloneApplication {
+
+    public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("simulator")) {
+            SimulatedLlmServer.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        SpringApplication.run(StandaloneApplication.class, args);
+    }
+
+    @Bean
+    ReadyBanner readyBanner(QueryProcessorStreams processor) {
+        return new ReadyBanner(processor);
+    }
+}

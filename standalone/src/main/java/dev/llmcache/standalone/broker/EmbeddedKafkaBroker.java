@@ -1,0 +1,118 @@
+package dev.llmcache.standalone.broker;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Apache Kafka broker in KRaft mode (combined broker and controller), run in
+ * this JVM from the Maven Central artifacts, listening on loopback only.
+ *
+ * <p>Its log directory is formatted on first start and reused afterwards, so topics, the durable
+ * cache log and committed offsets survive a restart.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    private static final String HOST = "127.0.0.1";
+
+    private final KafkaRaftServer server;
+    private final int port;
+
+    private EmbeddedKafkaBroker(KafkaRaftServer server, int port) {
+        this.server = server;
+        this.port = port;
+    }
+
+    /**
+     * @param logDir where the broker keeps its data (created if missing)
+     * @param port   client port, or 0 for any free port
+     */
+    public static EmbeddedKafkaBroker start(Path logDir, int port) {
+        int clientPort = port == 0 ? freePort() : port;
+        int controllerPort = freePort();
+        try {
+            Files.createDirectories(logDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the Kafka data directory " + logDir, e);
+        }
+        Properties props = new Properties();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", "1");
+        props.put("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
+        props.put("listeners", "PLAINTEXT://" + HOST + ":" + clientPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + clientPort);
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("log.dirs", logDir.toAbsolutePath().toString());
+        // One node: every internal topic has one replica.
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "5");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        // Nobody else joins a group here: do not wait 3 s for them on every start.
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("auto.create.topics.enable", "false");
+        KafkaConfig config = new KafkaConfig(props, false);
+        format(config, logDir);
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        log.info("Embedded Kafka broker (KRaft) listening on {}:{}, data in {}", HOST, clientPort, logDir.toAbsolutePath());
+        return new EmbeddedKafkaBroker(server, clientPort);
+    }
+
+    public String bootstrapServers() {
+        return HOST + ":" + port;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+
+    /** Formats the log directory on first use; an already formatted one is left as it is. */
+    private static void format(KafkaConfig config, Path logDir) {
+        if (Files.exists(logDir.resolve("meta.properties"))) {
+            return;
+        }
+        try {
+            new Formatter()
+                    .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(1)
+                    .setControllerListenerName("CONTROLLER")
+                    .setMetadataLogDirectory(logDir.toAbsolutePath().toString())
+                    .setDirectories(Set.of(logDir.toAbsolutePath().toString()))
+                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .setIgnoreFormatted(true)
+                    .run();
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot format the Kafka log directory " + logDir, e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("No free port on " + HOST, e);
+        }
+    }
+}

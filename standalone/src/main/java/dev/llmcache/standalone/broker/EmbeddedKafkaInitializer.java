@@ -1,0 +1,35 @@
+package dev.llmcache.standalone.broker;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Starts the embedded broker before any service bean needs Kafka, unless
+ * {@code llmcache.kafka.bootstrap-servers} (env {@code KAFKA_BOOTSTRAP_SERVERS}) names a cluster.
+ *
+ * <p>The broker is registered as a singleton of the context, so it is closed when the context
+ * closes: after the services have stopped, never under them.
+ */
+public final class EmbeddedKafkaInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+
+    static final String BOOTSTRAP = "llmcache.kafka.bootstrap-servers";
+
+    @Override
+    public void initialize(ConfigurableApplicationContext context) {
+        ConfigurableEnvironment env = context.getEnvironment();
+        String configured = env.getProperty(BOOTSTRAP, "");
+        if (!configured.isBlank()) {
+            return;
+        }
+        String dataDir = env.getProperty("llmcache.standalone.data-dir", "./data");
+        int port = env.getProperty("llmcache.standalone.kafka-port", Integer.class, 9092);
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Path.of(dataDir, "kafka"), port);
+        env.getPropertySources().addFirst(new MapPropertySource("embedded-kafka",
+                Map.of(BOOTSTRAP, broker.bootstrapServers())));
+        context.getBeanFactory().registerSingleton("embeddedKafkaBroker", broker);
+    }
+}
