@@ -1,0 +1,91 @@
+package dev.llmcache.standalone;
+
+import dev.llmcache.processor.llm.simulator.SimulatedLlmServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The whole product in one JVM, as users run it, against a real Kafka broker and a real
+ * OpenAI-compatible HTTP upstream (the simulated LLM server) on loopback. One Spring context is
+ * shared by every test class; each test uses its own prompts, so tests never share a cache key.
+ */
+@SpringBootTest(classes = StandaloneApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class PipelineTestBase {
+
+    /** Fast enough for a quick suite, slow enough that a stream is still running when others join. */
+    static final SimulatedLlmServer UPSTREAM = SimulatedLlmServer.start(0, Duration.ofMillis(150), 100);
+
+    static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void pipeline(DynamicPropertyRegistry registry) throws IOException {
+        String stateDir = Files.createTempDirectory("llmcache-test-state").toString();
+        registry.add("llmcache.kafka.bootstrap-servers", KafkaFixture::bootstrapServers);
+        registry.add("llmcache.kafka.partitions", () -> 3);
+        registry.add("llmcache.processor.state-dir", () -> stateDir);
+        registry.add("llmcache.llm.provider", () -> "openai");
+        registry.add("llmcache.llm.base-url", UPSTREAM::baseUrl);
+        registry.add("llmcache.llm.timeouts.first-token", () -> "2s");
+        registry.add("llmcache.llm.timeouts.idle", () -> "2s");
+        registry.add("llmcache.ingest.max-body-size", () -> "64KB");
+    }
+
+    @AfterEach
+    void clearFaults() {
+        UPSTREAM.clearFaults();
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** A prompt no other test uses. */
+    static String uniquePrompt(String topic) {
+        return topic + " " + UUID.randomUUID();
+    }
+
+    static String chatBody(String prompt, boolean stream) {
+        return "{\"model\":\"gpt-4o-mini\",\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+    }
+
+    HttpResponse<String> post(String path, String body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    HttpResponse<String> chat(String prompt, String... headers) {
+        return post("/v1/chat/completions", chatBody(prompt, false), headers);
+    }
+}

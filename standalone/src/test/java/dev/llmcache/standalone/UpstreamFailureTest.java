@@ -1,0 +1,66 @@
+package dev.llmcache.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmcache.common.serde.Json;
+import dev.llmcache.processor.llm.simulator.SimulatedLlmServer.Fault;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** A failed, hung or cut upstream reaches the client as an error and is never cached. */
+class UpstreamFailureTest extends PipelineTestBase {
+
+    @Test
+    void anUpstreamHttp500IsA502AndIsNotCached() {
+        String prompt = uniquePrompt("fail-500");
+        UPSTREAM.failWhenPromptContains(prompt, Fault.HTTP_500);
+
+        HttpResponse<String> failed = chat(prompt);
+
+        assertThat(failed.statusCode()).isEqualTo(502);
+        assertOpenAiError(failed.body(), "upstream_error");
+        UPSTREAM.clearFaults();
+        HttpResponse<String> retried = chat(prompt);
+        assertThat(retried.statusCode()).isEqualTo(200);
+        assertThat(retried.headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(2);
+    }
+
+    @Test
+    void anUpstreamThatNeverAnswersTimesOutWith504() {
+        String prompt = uniquePrompt("hang");
+        UPSTREAM.failWhenPromptContains(prompt, Fault.HANG);
+
+        HttpResponse<String> timedOut = chat(prompt);
+
+        assertThat(timedOut.statusCode()).isEqualTo(504);
+        assertOpenAiError(timedOut.body(), "upstream_error");
+    }
+
+    @Test
+    void aStreamCutMidWayEndsTheClientStreamWithAnErrorEventAndIsNotCached() {
+        String prompt = uniquePrompt("cut");
+        UPSTREAM.failWhenPromptContains(prompt, Fault.CUT_MID_STREAM);
+
+        HttpResponse<String> cut = post("/v1/chat/completions", chatBody(prompt, true));
+        SseStream stream = SseStream.parse(cut.headers().firstValue("X-Cache").orElse("?"), cut.body());
+
+        assertThat(cut.statusCode()).isEqualTo(200);
+        assertThat(stream.text()).isNotEmpty();
+        assertThat(stream.error()).isNotNull();
+        assertThat(stream.error().path("type").asString()).isEqualTo("upstream_error");
+        assertThat(stream.done()).isFalse();
+        UPSTREAM.clearFaults();
+        assertThat(chat(prompt).headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(2);
+    }
+
+    static void assertOpenAiError(String body, String type) {
+        JsonNode error = Json.MAPPER.readTree(body).path("error");
+        assertThat(error.path("message").asString()).isNotBlank();
+        assertThat(error.path("type").asString()).isEqualTo(type);
+        assertThat(error.has("param")).isTrue();
+        assertThat(error.has("code")).isTrue();
+    }
+}
