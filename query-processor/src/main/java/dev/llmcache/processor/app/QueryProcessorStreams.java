@@ -43,6 +43,9 @@ public final class QueryProcessorStreams implements SmartLifecycle, HealthIndica
         config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) kafka.replicationFactor());
         // Streams raises the producer's linger to 100 ms for throughput; answers are latency-critical.
         config.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        // Queries and LLM responses need no relative order, so never hold one back while the
+        // task checks whether the other partition has data (that costs a broker round trip per record).
+        config.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         // At-least-once: commits only bound how much is re-processed after a crash, not answer latency.
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         // A poison record is logged and skipped instead of stopping every key on the partition.

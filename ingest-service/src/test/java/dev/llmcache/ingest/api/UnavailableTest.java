@@ -1,0 +1,89 @@
+package dev.llmcache.ingest.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmcache.common.event.QueryRequest;
+import dev.llmcache.common.event.ReplyRoute;
+import dev.llmcache.common.llm.LlmProperties;
+import dev.llmcache.common.llm.ModelCatalog;
+import dev.llmcache.common.serde.JsonSerde;
+import dev.llmcache.ingest.publish.QueryPublisher;
+import dev.llmcache.ingest.reply.PendingReplies;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+
+/** Overload and an unreachable Kafka are 503 with Retry-After, in the OpenAI error shape. */
+class UnavailableTest {
+
+    private static final String BODY = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final ReplyRoute ROUTE = new ReplyRoute("answers", ReplyRoute.ANY_PARTITION);
+
+    private QueryPublisher publisher;
+
+    @AfterEach
+    void close() {
+        publisher.close();
+    }
+
+    @Test
+    void aFullInstanceAnswers503WithRetryAfter() throws IOException {
+        WebTestClient client = client(new PendingReplies(0), unreachableKafka());
+
+        client.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue(BODY)
+                .exchange()
+                .expectStatus().isEqualTo(503)
+                .expectHeader().valueEquals("Retry-After", "1")
+                .expectBody().jsonPath("$.error.type").isEqualTo("server_error")
+                .jsonPath("$.error.message").value(m -> assertThat(m.toString()).contains("limit"));
+    }
+
+    @Test
+    void anUnreachableKafkaAnswers503InsteadOfHanging() throws IOException {
+        PendingReplies pending = new PendingReplies(10);
+        WebTestClient client = client(pending, unreachableKafka());
+
+        client.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue(BODY)
+                .exchange()
+                .expectStatus().isEqualTo(503)
+                .expectHeader().exists("Retry-After")
+                .expectBody().jsonPath("$.error.message").value(m -> assertThat(m.toString()).contains("Kafka"));
+        assertThat(pending.size()).isZero();
+    }
+
+    private WebTestClient client(PendingReplies pending, QueryPublisher kafka) {
+        publisher = kafka;
+        LlmProperties llm = new LlmProperties("simulated", null, null, List.of("gpt-4o-mini"), null, null,
+                new LlmProperties.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
+                        Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100));
+        QueryGateway gateway = new QueryGateway(new ChatRequestParser(new ModelCatalog(llm), "default", null),
+                pending, () -> ROUTE, kafka, 1 << 20, Duration.ofSeconds(30));
+        ChatCompletionsHandler handler = new ChatCompletionsHandler(gateway);
+        return WebTestClient.bindToRouterFunction(RouterFunctions.route()
+                        .POST("/v1/chat/completions", handler::handle).build())
+                .configureClient().responseTimeout(Duration.ofSeconds(20)).build();
+    }
+
+    /** A real producer pointed at a loopback port where no broker listens. */
+    private static QueryPublisher unreachableKafka() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        KafkaProducer<String, QueryRequest> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000),
+                new StringSerializer(), JsonSerde.of(QueryRequest.class));
+        return new QueryPublisher(producer, "queries", 100);
+    }
+}
