@@ -25,7 +25,7 @@ import tools.jackson.databind.node.ObjectNode;
  * benchmark, and, with {@link #failWhenPromptContains}, a faulty upstream for tests.
  *
  * <p>Run it on its own with {@code java -jar standalone.jar simulator [--port 8081]
- * [--first-token-ms 300] [--tokens-per-second 50]}.
+ * [--first-token-ms 300] [--tokens-per-second 50] [--host 127.0.0.1]}.
  */
 public final class SimulatedLlmServer implements AutoCloseable {
 
@@ -68,7 +68,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        SimulatedLlmServer server = start(Integer.parseInt(options.getOrDefault("port", "8081")),
+        SimulatedLlmServer server = new SimulatedLlmServer(options.getOrDefault("host", "127.0.0.1"),
+                Integer.parseInt(options.getOrDefault("port", "8081")),
                 Duration.ofMillis(Long.parseLong(options.getOrDefault("first-token-ms", "300"))),
                 Double.parseDouble(options.getOrDefault("tokens-per-second", "50")));
         System.out.println("Simulated LLM listening on " + server.baseUrl());
@@ -77,7 +78,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
 
     /** The base URL to configure as an OpenAI-compatible upstream (ends in {@code /v1}). */
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.port() + "/v1";
+        return "http://" + server.host() + ":" + server.port() + "/v1";
     }
 
     public long requestCount() {
