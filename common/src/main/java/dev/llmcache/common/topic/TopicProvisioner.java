@@ -53,9 +53,13 @@ public final class TopicProvisioner {
 
     private static NewTopic newTopic(Topics.Spec spec, int partitions, short replication) {
         NewTopic topic = new NewTopic(spec.name(), partitions, replication);
+        Map<String, String> configs = new java.util.HashMap<>();
         if (spec.compacted()) {
-            topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         }
-        return topic;
+        if (spec.retentionMs() > 0) {
+            configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(spec.retentionMs()));
+        }
+        return topic.configs(configs);
     }
 }

@@ -12,9 +12,19 @@ public record Topics(String prefix) {
         prefix = prefix == null ? "" : prefix;
     }
 
-    /** One topic the product creates: its name and whether it is log-compacted. */
-    public record Spec(String name, boolean compacted) {
+    /**
+     * One topic the product creates.
+     *
+     * @param compacted   log-compacted (keeps the latest record per key) instead of deleted by age
+     * @param retentionMs how long records are kept when not compacted; {@code -1} for the broker default
+     */
+    public record Spec(String name, boolean compacted, long retentionMs) {
     }
+
+    /** Answers only matter while their request waits. */
+    private static final long ANSWERS_RETENTION_MS = 3_600_000L;
+    /** LLM traffic is transient; a day leaves room to re-deliver after an outage. */
+    private static final long LLM_RETENTION_MS = 86_400_000L;
 
     public String queries() {
         return prefix + "queries";
@@ -40,9 +50,14 @@ public record Topics(String prefix) {
     /** The data-plane topics: all keyed by cache key, so they must share one partition count. */
     public List<Spec> dataPlane() {
         return List.of(
-                new Spec(queries(), false),
-                new Spec(llmRequests(), false),
-                new Spec(llmResponses(), false),
-                new Spec(cacheEntries(), true));
+                new Spec(queries(), false, -1),
+                new Spec(llmRequests(), false, LLM_RETENTION_MS),
+                new Spec(llmResponses(), false, LLM_RETENTION_MS),
+                new Spec(cacheEntries(), true, -1));
+    }
+
+    /** The reply topic read by ingest instances. */
+    public Spec answersSpec() {
+        return new Spec(answers(), false, ANSWERS_RETENTION_MS);
     }
 }

@@ -35,7 +35,7 @@ public final class ReplyChannel implements SmartLifecycle, HealthIndicator, Supp
     @Override
     public void start() {
         Topics topics = kafka.topics();
-        TopicProvisioner.ensure(kafka, List.of(new Topics.Spec(topics.answers(), false)), kafka.partitions());
+        TopicProvisioner.ensure(kafka, List.of(topics.answersSpec()), kafka.partitions());
         KafkaConsumer<String, Answer> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 // No group: partitions are assigned by configuration, offsets never committed.

@@ -69,6 +69,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // Nobody else joins a group here: do not wait 3 s for them on every start.
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("auto.create.topics.enable", "false");
+        // On restart the controller still holds the previous run's broker registration until its
+        // session expires; a short session on loopback keeps restarts fast.
+        props.put("broker.session.timeout.ms", "2000");
+        props.put("broker.heartbeat.interval.ms", "500");
         KafkaConfig config = new KafkaConfig(props, false);
         format(config, logDir);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
