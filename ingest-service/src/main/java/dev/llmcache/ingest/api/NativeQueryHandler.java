@@ -27,9 +27,7 @@ public final class NativeQueryHandler {
     }
 
     public Mono<ServerResponse> handle(ServerRequest request) {
-        return gateway.submit(request)
-                .flatMap(this::respond)
-                .onErrorResume(ApiException.class, ErrorResponses::of);
+        return gateway.handle(request, this::respond);
     }
 
     private Mono<ServerResponse> respond(QueryGateway.Submitted submitted) {

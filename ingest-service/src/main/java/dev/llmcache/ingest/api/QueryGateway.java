@@ -7,6 +7,7 @@ import dev.llmcache.ingest.publish.QueryPublisher;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.common.event.ReplyRoute;
 import java.time.Duration;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -14,6 +15,7 @@ import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -44,7 +46,15 @@ public final class QueryGateway {
         this.requestTimeout = requestTimeout;
     }
 
-    public Mono<Submitted> submit(ServerRequest request) {
+    /**
+     * Submits the request and builds the response with {@code responder}; a refused request
+     * becomes its OpenAI-shaped error response.
+     */
+    public Mono<ServerResponse> handle(ServerRequest request, Function<Submitted, Mono<ServerResponse>> responder) {
+        return submit(request).flatMap(responder).onErrorResume(ApiException.class, ErrorResponses::of);
+    }
+
+    Mono<Submitted> submit(ServerRequest request) {
         long start = System.nanoTime();
         return readBody(request)
                 .map(body -> parser.parse(body, request.headers().asHttpHeaders()))

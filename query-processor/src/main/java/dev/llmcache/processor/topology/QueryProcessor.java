@@ -7,8 +7,6 @@ import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.QueryRequest;
 import java.util.List;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,26 +15,12 @@ import org.slf4j.LoggerFactory;
  * Decides each query: answer from the cache (hit), join the running call for the same key
  * (coalesced), or start a new LLM call (miss, or bypass under {@code no-cache}).
  */
-final class QueryProcessor implements Processor<String, QueryRequest, String, Object> {
+final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(QueryProcessor.class);
 
-    private final TopologySettings settings;
-    private ProcessorContext<String, Object> context;
-    private CacheStore cache;
-    private InflightStore inflight;
-    private Replies replies;
-
     QueryProcessor(TopologySettings settings) {
-        this.settings = settings;
-    }
-
-    @Override
-    public void init(ProcessorContext<String, Object> context) {
-        this.context = context;
-        this.cache = new CacheStore(context);
-        this.inflight = new InflightStore(context);
-        this.replies = new Replies(context);
+        super(settings);
     }
 
     @Override

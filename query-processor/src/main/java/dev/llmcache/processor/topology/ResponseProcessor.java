@@ -7,7 +7,6 @@ import dev.llmcache.common.event.LlmResponse;
 import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
@@ -15,27 +14,19 @@ import org.apache.kafka.streams.processor.api.Record;
  * Fans the LLM worker's output out to every waiter of the call, caches complete answers, and
  * sweeps (on a wall-clock punctuator) expired cache entries and overdue calls.
  */
-final class ResponseProcessor implements Processor<String, LlmResponse, String, Object> {
+final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
 
     /** Finish reasons of a complete answer; anything else (e.g. content_filter) is not cached. */
     private static final Set<String> CACHEABLE_FINISH = Set.of("stop", "length", "tool_calls");
 
-    private final TopologySettings settings;
-    private ProcessorContext<String, Object> context;
-    private CacheStore cache;
-    private InflightStore inflight;
-    private Replies replies;
-
     ResponseProcessor(TopologySettings settings) {
-        this.settings = settings;
+        super(settings);
     }
 
+    /** Also schedules the sweep: once per task, by the processor that ends calls and entries. */
     @Override
     public void init(ProcessorContext<String, Object> context) {
-        this.context = context;
-        this.cache = new CacheStore(context);
-        this.inflight = new InflightStore(context);
-        this.replies = new Replies(context);
+        super.init(context);
         context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
