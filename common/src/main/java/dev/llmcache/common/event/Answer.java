@@ -9,6 +9,7 @@ package dev.llmcache.common.event;
  *
  * @param content   on {@code DONE}: the complete answer text
  * @param createdAt on {@code DONE}: when the answer was produced by the LLM (epoch millis)
+ * @param timings   what the pipeline measured for this request, where known
  */
 public record Answer(
         int schemaVersion,
@@ -22,31 +23,45 @@ public record Answer(
         String finishReason,
         Usage usage,
         ErrorInfo error,
-        long createdAt) {
+        long createdAt,
+        Timings timings) {
 
     public static final int SCHEMA_VERSION = 1;
 
     public enum Type { STARTED, CHUNK, DONE, ERROR }
 
-    public static Answer started(QueryRequest q, CacheOutcome outcome) {
+    /**
+     * @param queueMillis         from ingest accepting the query to the processor deciding it
+     * @param llmFirstTokenMillis the LLM call's time to first token (answers of a call)
+     * @param llmMillis           the LLM call's duration (answers of a call)
+     * @param savedMillis         on a hit: what the original LLM call took
+     */
+    public record Timings(Long queueMillis, Long llmFirstTokenMillis, Long llmMillis, Long savedMillis) {
+
+        public static Timings queued(long queueMillis) {
+            return new Timings(queueMillis, null, null, null);
+        }
+    }
+
+    public static Answer started(QueryRequest q, CacheOutcome outcome, long queueMillis) {
         return new Answer(SCHEMA_VERSION, q.requestId(), q.cacheKey(), Type.STARTED, outcome, q.model(),
-                null, null, null, null, null, 0);
+                null, null, null, null, null, 0, Timings.queued(queueMillis));
     }
 
     public static Answer chunk(String requestId, String cacheKey, CacheOutcome outcome, String model, String delta) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
-                delta, null, null, null, null, 0);
+                delta, null, null, null, null, 0, null);
     }
 
     public static Answer done(String requestId, String cacheKey, CacheOutcome outcome, String model, String content,
-                              String finishReason, Usage usage, long createdAt) {
+                              String finishReason, Usage usage, long createdAt, Timings timings) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.DONE, outcome, model,
-                null, content, finishReason, usage, null, createdAt);
+                null, content, finishReason, usage, null, createdAt, timings);
     }
 
     public static Answer error(String requestId, String cacheKey, CacheOutcome outcome, String model, ErrorInfo error) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.ERROR, outcome, model,
-                null, null, null, null, error, 0);
+                null, null, null, null, error, 0, null);
     }
 
     public boolean isTerminal() {

@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param models    model names served by the default provider under the same upstream name
  * @param providers further named providers
  * @param routes    model name to provider and upstream model, for models beyond {@code models}
+ * @param pricing   price per million tokens by model, for cost and savings in the metrics
  */
 @ConfigurationProperties("llmcache.llm")
 public record LlmProperties(
@@ -26,7 +27,8 @@ public record LlmProperties(
         Map<String, Provider> providers,
         Map<String, Route> routes,
         @DefaultValue Timeouts timeouts,
-        @DefaultValue Simulator simulator) {
+        @DefaultValue Simulator simulator,
+        Map<String, Price> pricing) {
 
     public static final String DEFAULT_PROVIDER = "default";
 
@@ -34,6 +36,11 @@ public record LlmProperties(
         models = models == null ? List.of() : List.copyOf(models);
         providers = providers == null ? Map.of() : Map.copyOf(providers);
         routes = routes == null ? Map.of() : Map.copyOf(routes);
+        pricing = pricing == null ? Map.of() : Map.copyOf(pricing);
+    }
+
+    /** USD per million input (prompt) and output (completion) tokens. */
+    public record Price(double inputPerMillion, double outputPerMillion) {
     }
 
     /** A named upstream. {@code type} is {@code simulated} or {@code openai}. */

@@ -47,6 +47,29 @@ public record Topics(String prefix) {
         return prefix + "cache-entries";
     }
 
+    /** One record per query: its outcome (analytics contract). */
+    public String cacheEvents() {
+        return prefix + "cache-events";
+    }
+
+    /** One record per query: its timings, tokens and cost (analytics contract). */
+    public String latencyMetrics() {
+        return prefix + "latency-metrics";
+    }
+
+    /** Windowed aggregates of the two above, written by cache-service. */
+    public String metricsAggregates() {
+        return prefix + "metrics-aggregates";
+    }
+
+    /** The metric topics; kept a week by default for analytics consumers. */
+    public List<Spec> metrics() {
+        return List.of(
+                new Spec(cacheEvents(), false, -1),
+                new Spec(latencyMetrics(), false, -1),
+                new Spec(metricsAggregates(), true, -1));
+    }
+
     /** The data-plane topics: all keyed by cache key, so they must share one partition count. */
     public List<Spec> dataPlane() {
         return List.of(

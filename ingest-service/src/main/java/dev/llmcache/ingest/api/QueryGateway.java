@@ -3,7 +3,9 @@ package dev.llmcache.ingest.api;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.QueryRequest;
-import dev.llmcache.ingest.publish.QueryPublisher;
+import dev.llmcache.ingest.publish.KafkaPublisher;
+import dev.llmcache.ingest.telemetry.QueryTelemetry;
+import dev.llmcache.ingest.telemetry.RequestRecord;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.common.event.ReplyRoute;
 import java.time.Duration;
@@ -32,16 +34,21 @@ public final class QueryGateway {
     private final ChatRequestParser parser;
     private final PendingReplies pending;
     private final Supplier<ReplyRoute> replyRoute;
-    private final QueryPublisher publisher;
+    private final KafkaPublisher publisher;
+    private final String queriesTopic;
+    private final QueryTelemetry telemetry;
     private final long maxBodyBytes;
     private final Duration requestTimeout;
 
     public QueryGateway(ChatRequestParser parser, PendingReplies pending, Supplier<ReplyRoute> replyRoute,
-                        QueryPublisher publisher, long maxBodyBytes, Duration requestTimeout) {
+                        KafkaPublisher publisher, String queriesTopic, QueryTelemetry telemetry,
+                        long maxBodyBytes, Duration requestTimeout) {
         this.parser = parser;
         this.pending = pending;
         this.replyRoute = replyRoute;
         this.publisher = publisher;
+        this.queriesTopic = queriesTopic;
+        this.telemetry = telemetry;
         this.maxBodyBytes = maxBodyBytes;
         this.requestTimeout = requestTimeout;
     }
@@ -81,13 +88,18 @@ public final class QueryGateway {
                 System.currentTimeMillis());
         Answer timeout = Answer.error(query.requestId(), query.cacheKey(), null, query.model(),
                 ErrorInfo.upstreamTimeout("No answer within " + requestTimeout.toSeconds() + " s"));
+        RequestRecord record = telemetry.start(query, start);
         Flux<Answer> bounded = answers
                 .mergeWith(Mono.delay(requestTimeout).map(tick -> timeout))
                 .takeUntil(Answer::isTerminal)
-                .doFinally(signal -> pending.release(query.requestId()))
+                .doOnNext(record::observe)
+                .doFinally(signal -> {
+                    pending.release(query.requestId());
+                    telemetry.finish(record);
+                })
                 .cache();
-        return publisher.publish(event)
-                .onErrorMap(QueryPublisher.UnavailableException.class,
+        return publisher.publish(queriesTopic, query.cacheKey(), event)
+                .onErrorMap(KafkaPublisher.UnavailableException.class,
                         e -> ApiException.unavailable("Kafka is unavailable: " + e.getMessage()))
                 .doOnError(e -> pending.release(query.requestId()))
                 .thenReturn(new Submitted(query, bounded, start));

@@ -1,22 +1,27 @@
 package dev.llmcache.ingest.app;
 
-import dev.llmcache.common.event.QueryRequest;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
+import dev.llmcache.common.llm.PriceTable;
 import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.KafkaSettings;
+import dev.llmcache.common.topic.TopicProvisioner;
+import dev.llmcache.common.topic.Topics;
 import dev.llmcache.ingest.api.ApiErrorHandler;
 import dev.llmcache.ingest.api.ChatCompletionsHandler;
 import dev.llmcache.ingest.api.ChatRequestParser;
 import dev.llmcache.ingest.api.ModelsHandler;
 import dev.llmcache.ingest.api.NativeQueryHandler;
 import dev.llmcache.ingest.api.QueryGateway;
-import dev.llmcache.ingest.publish.QueryPublisher;
+import dev.llmcache.ingest.publish.KafkaPublisher;
+import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.ingest.reply.ReplyChannel;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,12 +29,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import dev.llmcache.common.metrics.MetricsConventions;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /** Spring wiring of the ingest edge: the HTTP routes and their Kafka plumbing. */
 @Configuration(proxyBeanMethods = false)
+@Import(MetricsConventions.class)
 @EnableConfigurationProperties({KafkaSettings.class, LlmProperties.class, IngestProperties.class})
 public class IngestConfiguration {
 
@@ -52,8 +60,12 @@ public class IngestConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    QueryPublisher queryPublisher(KafkaSettings kafka, IngestProperties properties, MeterRegistry meters) {
-        KafkaProducer<String, QueryRequest> producer = new KafkaProducer<>(Map.of(
+    KafkaPublisher kafkaPublisher(KafkaSettings kafka, IngestProperties properties, MeterRegistry meters) {
+        // The topics ingest writes to: created here too, so ingest can start before the processor.
+        List<Topics.Spec> written = new ArrayList<>(kafka.topics().dataPlane());
+        written.addAll(kafka.topics().metrics());
+        TopicProvisioner.ensure(kafka, written, kafka.partitions());
+        KafkaProducer<String, Object> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 // Every query is latency-critical: send at once.
                 ProducerConfig.LINGER_MS_CONFIG, 0,
@@ -62,17 +74,24 @@ public class IngestConfiguration {
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000),
-                new StringSerializer(), JsonSerde.of(QueryRequest.class));
+                new StringSerializer(), JsonSerde.of(Object.class));
         new KafkaClientMetrics(producer).bindTo(meters);
-        return new QueryPublisher(producer, kafka.topics().queries(), properties.maxInflightRequests());
+        // Room for every request in flight plus its two telemetry events.
+        return new KafkaPublisher(producer, 3 * properties.maxInflightRequests());
+    }
+
+    @Bean
+    QueryTelemetry queryTelemetry(KafkaPublisher publisher, KafkaSettings kafka, LlmProperties llm, MeterRegistry meters) {
+        return new QueryTelemetry(publisher, kafka.topics(), new PriceTable(llm.pricing()), meters);
     }
 
     @Bean
     QueryGateway queryGateway(ModelCatalog catalog, IngestProperties properties, PendingReplies pending,
-                              ReplyChannel replies, QueryPublisher publisher) {
+                              ReplyChannel replies, KafkaPublisher publisher, KafkaSettings kafka,
+                              QueryTelemetry telemetry) {
         ChatRequestParser parser = new ChatRequestParser(catalog, properties.defaultTenant(), properties.sharedNamespace());
-        return new QueryGateway(parser, pending, replies, publisher, properties.maxBodySize().toBytes(),
-                properties.requestTimeout());
+        return new QueryGateway(parser, pending, replies, publisher, kafka.topics().queries(), telemetry,
+                properties.maxBodySize().toBytes(), properties.requestTimeout());
     }
 
     @Bean

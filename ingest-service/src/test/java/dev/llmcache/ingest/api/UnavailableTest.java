@@ -2,12 +2,15 @@ package dev.llmcache.ingest.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llmcache.common.event.QueryRequest;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.serde.JsonSerde;
-import dev.llmcache.ingest.publish.QueryPublisher;
+import dev.llmcache.common.llm.PriceTable;
+import dev.llmcache.common.topic.Topics;
+import dev.llmcache.ingest.publish.KafkaPublisher;
+import dev.llmcache.ingest.telemetry.QueryTelemetry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.llmcache.ingest.reply.PendingReplies;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -29,7 +32,7 @@ class UnavailableTest {
     private static final String BODY = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     private static final ReplyRoute ROUTE = new ReplyRoute("answers", ReplyRoute.ANY_PARTITION);
 
-    private QueryPublisher publisher;
+    private KafkaPublisher publisher;
 
     @AfterEach
     void close() {
@@ -61,13 +64,15 @@ class UnavailableTest {
         assertThat(pending.size()).isZero();
     }
 
-    private WebTestClient client(PendingReplies pending, QueryPublisher kafka) {
+    private WebTestClient client(PendingReplies pending, KafkaPublisher kafka) {
         publisher = kafka;
         LlmProperties llm = new LlmProperties("simulated", null, null, List.of("gpt-4o-mini"), null, null,
                 new LlmProperties.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
-                        Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100));
+                        Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null);
         QueryGateway gateway = new QueryGateway(new ChatRequestParser(new ModelCatalog(llm), "default", null),
-                pending, () -> ROUTE, kafka, 1 << 20, Duration.ofSeconds(30));
+                pending, () -> ROUTE, kafka, "queries",
+                new QueryTelemetry(kafka, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),
+                1 << 20, Duration.ofSeconds(30));
         ChatCompletionsHandler handler = new ChatCompletionsHandler(gateway);
         return WebTestClient.bindToRouterFunction(RouterFunctions.route()
                         .POST("/v1/chat/completions", handler::handle).build())
@@ -75,15 +80,15 @@ class UnavailableTest {
     }
 
     /** A real producer pointed at a loopback port where no broker listens. */
-    private static QueryPublisher unreachableKafka() throws IOException {
+    private static KafkaPublisher unreachableKafka() throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        KafkaProducer<String, QueryRequest> producer = new KafkaProducer<>(Map.of(
+        KafkaProducer<String, Object> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000),
-                new StringSerializer(), JsonSerde.of(QueryRequest.class));
-        return new QueryPublisher(producer, "queries", 100);
+                new StringSerializer(), JsonSerde.of(Object.class));
+        return new KafkaPublisher(producer, 100);
     }
 }

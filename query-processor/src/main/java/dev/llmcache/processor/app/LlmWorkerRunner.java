@@ -65,7 +65,7 @@ public final class LlmWorkerRunner implements SmartLifecycle {
         LlmRouter router = LlmRouter.fromProperties(llm, settings.maxInflight());
         LlmWorker created = new LlmWorker(consumer, producer, router, kafka.topics().llmRequests(),
                 kafka.topics().llmResponses(),
-                new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts()));
+                new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts()), meters);
         Gauge.builder("llmcache.llm.inflight", created, LlmWorker::inflight)
                 .description("LLM calls running in this worker").register(meters);
         Thread started = new Thread(() -> {

@@ -8,9 +8,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import dev.llmcache.common.metrics.MetricsConventions;
 
 /** Spring wiring of the query processor: the topology and the LLM worker. */
 @Configuration(proxyBeanMethods = false)
+@Import(MetricsConventions.class)
 @EnableConfigurationProperties({KafkaSettings.class, ProcessorProperties.class, LlmProperties.class})
 public class ProcessorConfiguration {
 

@@ -6,6 +6,7 @@ import dev.llmcache.processor.config.BoundedMemoryRocksDbConfig;
 import dev.llmcache.processor.config.ProcessorProperties;
 import dev.llmcache.processor.topology.QueryTopology;
 import dev.llmcache.processor.topology.TopologySettings;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
@@ -13,7 +14,10 @@ import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.springframework.boot.health.contributor.Health;
@@ -60,15 +64,48 @@ public final class QueryProcessorStreams implements SmartLifecycle, HealthIndica
     public void start() {
         TopicProvisioner.ensure(kafka, kafka.topics().dataPlane(), kafka.partitions());
         TopologySettings settings = new TopologySettings(properties.cacheTtl(), properties.inflightTimeout(),
-                properties.sweepInterval(), 1000);
+                properties.sweepInterval(), 1000, Math.max(1, properties.maxEntries() / kafka.partitions()));
         KafkaStreams created = new KafkaStreams(QueryTopology.build(kafka.topics(), settings),
                 streamsConfig(kafka, properties));
         created.setUncaughtExceptionHandler(
                 error -> StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
         created.setStateListener((next, previous) -> everRunning |= next == KafkaStreams.State.RUNNING);
         new KafkaStreamsMetrics(created).bindTo(meters);
+        Gauge.builder("llmcache.cache.entries", this, QueryProcessorStreams::cacheEntries)
+                .description("Entries in this instance's cache stores (RocksDB estimate)").register(meters);
+        Gauge.builder("llmcache.cache.bytes", this, QueryProcessorStreams::cacheBytes).baseUnit("bytes")
+                .description("Bytes of this instance's cache stores on disk and in memtables").register(meters);
+        Gauge.builder("llmcache.cache.capacity.entries", properties, ProcessorProperties::maxEntries)
+                .description("Configured cache capacity across all partitions").register(meters);
         created.start();
         streams = created;
+    }
+
+    private double cacheEntries() {
+        KafkaStreams current = streams;
+        if (current == null || current.state() != KafkaStreams.State.RUNNING) {
+            return Double.NaN;
+        }
+        try {
+            return current.store(StoreQueryParameters.fromNameAndType(QueryTopology.CACHE_STORE,
+                    QueryableStoreTypes.<String, Object>keyValueStore())).approximateNumEntries();
+        } catch (InvalidStateStoreException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** From the RocksDB property metrics Kafka Streams records for the cache store. */
+    private double cacheBytes() {
+        KafkaStreams current = streams;
+        if (current == null) {
+            return Double.NaN;
+        }
+        return current.metrics().values().stream()
+                .filter(m -> QueryTopology.CACHE_STORE.equals(m.metricName().tags().get("rocksdb-state-id")))
+                .filter(m -> m.metricName().name().equals("total-sst-files-size")
+                        || m.metricName().name().equals("size-all-mem-tables"))
+                .mapToDouble(m -> m.metricValue() instanceof Number n ? n.doubleValue() : 0)
+                .sum();
     }
 
     @Override

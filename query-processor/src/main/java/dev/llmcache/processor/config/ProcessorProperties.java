@@ -15,6 +15,8 @@ import org.springframework.util.unit.DataSize;
  * @param inflightTimeout how long waiters wait for an LLM answer before they get an error; keep it
  *                        above the LLM's total timeout so that the worker's own error arrives first
  * @param rocksdbMemory   off-heap memory shared by all RocksDB stores (block cache and write buffers)
+ * @param maxEntries      cache entries kept across all partitions; beyond it the entries closest
+ *                        to expiry are evicted
  */
 @ConfigurationProperties("llmcache.processor")
 public record ProcessorProperties(
@@ -25,6 +27,7 @@ public record ProcessorProperties(
         @DefaultValue("330s") Duration inflightTimeout,
         @DefaultValue("1s") Duration sweepInterval,
         @DefaultValue("64MB") DataSize rocksdbMemory,
+        @DefaultValue("1000000") long maxEntries,
         @DefaultValue Worker worker) {
 
     /**

@@ -48,6 +48,11 @@ public final class LlmRouter {
         };
     }
 
+    /** The provider name serving {@code model}, for metrics; {@code unknown} if it is not configured. */
+    public String providerOf(String model) {
+        return catalog.resolve(model).map(ModelRoute::provider).orElse("unknown");
+    }
+
     public Flux<LlmStreamEvent> stream(String model, ObjectNode request) {
         ModelRoute route = catalog.resolve(model).orElse(null);
         if (route == null) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -48,6 +49,7 @@ public final class LlmWorker implements Runnable {
     private final String requestsTopic;
     private final String responsesTopic;
     private final Settings settings;
+    private final LlmCallMetrics metrics;
     private final OffsetTracker offsets = new OffsetTracker();
     private final Queue<ConsumerRecord<String, LlmRequest>> backlog = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inflight = new AtomicInteger();
@@ -56,13 +58,14 @@ public final class LlmWorker implements Runnable {
     private volatile boolean running = true;
 
     public LlmWorker(Consumer<String, LlmRequest> consumer, Producer<String, LlmResponse> producer, LlmRouter router,
-                     String requestsTopic, String responsesTopic, Settings settings) {
+                     String requestsTopic, String responsesTopic, Settings settings, MeterRegistry meters) {
         this.consumer = consumer;
         this.producer = producer;
         this.router = router;
         this.requestsTopic = requestsTopic;
         this.responsesTopic = responsesTopic;
         this.settings = settings;
+        this.metrics = new LlmCallMetrics(meters);
     }
 
     public int inflight() {
@@ -143,6 +146,11 @@ public final class LlmWorker implements Runnable {
                 .concatWith(Mono.fromCallable(call::outcome))
                 .onErrorResume(error -> Mono.just(call.failure(error)))
                 .publishOn(publisher)
+                .doOnNext(response -> {
+                    if (response.type() != LlmResponse.Type.CHUNK) {
+                        metrics.record(router.providerOf(request.model()), request.model(), response);
+                    }
+                })
                 .concatMap(response -> publish(response, partition, record.offset()))
                 .subscribe(null, error -> log.error("LLM call for key {} failed to publish", request.cacheKey(), error));
     }

@@ -32,6 +32,26 @@ final class CacheStore {
         expiry.add(answer.expiresAt(), answer.cacheKey());
     }
 
+    /** Entries in this task's store (RocksDB's estimate). */
+    long approximateSize() {
+        return entries.approximateNumEntries();
+    }
+
+    /** Evicts the entries closest to expiry while the store holds more than {@code capacity}. */
+    List<String> evictBeyond(long capacity) {
+        long excess = entries.approximateNumEntries() - capacity;
+        List<String> evicted = new ArrayList<>();
+        if (excess <= 0) {
+            return evicted;
+        }
+        for (String key : expiry.pollDue(Long.MAX_VALUE, (int) Math.min(excess, 1000))) {
+            if (entries.delete(key) != null) {
+                evicted.add(key);
+            }
+        }
+        return evicted;
+    }
+
     /** Deletes up to {@code limit} entries that expired by {@code now} and returns their keys. */
     List<String> removeExpired(long now, int limit) {
         List<String> removed = new ArrayList<>();

@@ -33,12 +33,14 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         String key = record.key();
         long now = context.currentSystemTimeMs();
         CacheDirectives directives = query.cache() == null ? CacheDirectives.DEFAULT : query.cache();
+        long queueMillis = Math.max(0, now - query.receivedAt());
 
         if (!directives.noCache()) {
             CachedAnswer cached = cache.get(key, now);
             if (cached != null && youngEnough(cached, directives, now)) {
                 replies.send(query.replyTo(), Answer.done(query.requestId(), key, CacheOutcome.HIT, query.model(),
-                        cached.content(), cached.finishReason(), cached.usage(), cached.createdAt()));
+                        cached.content(), cached.finishReason(), cached.usage(), cached.createdAt(),
+                        new Answer.Timings(queueMillis, null, null, cached.llmDurationMillis())));
                 return;
             }
         }
@@ -46,26 +48,27 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         // An answer being generated right now is as fresh as it gets, so no-cache joins it too.
         InflightEntry running = inflight.get(key);
         if (running != null) {
-            join(key, query, directives, running, now);
+            join(key, query, directives, running, now, queueMillis);
             return;
         }
-        startCall(key, query, directives, now);
+        startCall(key, query, directives, now, queueMillis);
     }
 
     private static boolean youngEnough(CachedAnswer cached, CacheDirectives directives, long now) {
         return directives.maxAgeSeconds() == null || cached.ageMillisAt(now) <= directives.maxAgeSeconds() * 1000;
     }
 
-    private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now) {
+    private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now,
+                      long queueMillis) {
         Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now);
         inflight.update(key, running.withWaiter(waiter, !directives.noStore()));
-        replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED));
+        replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis));
         if (!running.text().isEmpty()) {
             replies.sendChunk(waiter, key, query.model(), running.text());
         }
     }
 
-    private void startCall(String key, QueryRequest query, CacheDirectives directives, long now) {
+    private void startCall(String key, QueryRequest query, CacheDirectives directives, long now, long queueMillis) {
         CacheOutcome outcome = directives.noCache() ? CacheOutcome.BYPASS : CacheOutcome.MISS;
         Waiter waiter = new Waiter(query.requestId(), query.replyTo(), outcome, now);
         long ttlMillis = directives.ttlSeconds() != null
@@ -78,6 +81,6 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
                 query.model(), query.body(), now);
         context.forward(new Record<>(key, request, now), QueryTopology.LLM_REQUESTS_SINK);
-        replies.send(query.replyTo(), Answer.started(query, outcome));
+        replies.send(query.replyTo(), Answer.started(query, outcome, queueMillis));
     }
 }

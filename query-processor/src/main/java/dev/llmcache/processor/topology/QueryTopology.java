@@ -35,6 +35,9 @@ import org.apache.kafka.streams.state.StoreBuilder;
  */
 public final class QueryTopology {
 
+    /** The answer cache store, for interactive queries (e.g. its size). */
+    public static final String CACHE_STORE = Stores.CACHE;
+
     static final String QUERIES_SOURCE = "queries-source";
     static final String RESPONSES_SOURCE = "llm-responses-source";
     static final String QUERY_PROCESSOR = "query-processor";

@@ -65,6 +65,9 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
                     content, done.finishReason(), done.usage(), now, now + entry.ttlMillis(), done.durationMillis());
             cache.put(answer);
             context.forward(new Record<>(key, answer, now), QueryTopology.CACHE_ENTRIES_SINK);
+            for (String evicted : cache.evictBeyond(settings.maxEntriesPerTask())) {
+                context.forward(new Record<>(evicted, null, now), QueryTopology.CACHE_ENTRIES_SINK);
+            }
         }
         // Waiters have seen entry.text(); a retried call (another callId) must extend it, not rewrite it.
         if (!content.startsWith(entry.text())) {
@@ -73,12 +76,13 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             return;
         }
         String rest = content.substring(entry.text().length());
+        Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
         for (Waiter waiter : entry.waiters()) {
             if (!rest.isEmpty()) {
                 replies.sendChunk(waiter, key, entry.model(), rest);
             }
             replies.send(waiter.replyTo(), Answer.done(waiter.requestId(), key, waiter.outcome(), entry.model(),
-                    content, done.finishReason(), done.usage(), now));
+                    content, done.finishReason(), done.usage(), now, timings));
         }
     }
 

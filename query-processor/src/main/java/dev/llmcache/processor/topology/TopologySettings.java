@@ -9,10 +9,9 @@ import java.time.Duration;
  * @param inflightTimeout  how long waiters wait for the LLM before they get an error
  * @param sweepInterval    how often (wall clock) expired entries and overdue calls are swept
  * @param sweepBatch       most entries removed per sweep, to keep each punctuation short
+ * @param maxEntriesPerTask cache entries one task keeps; beyond it the entries closest to expiry
+ *                          are evicted (RocksDB's key estimate makes this a soft bound)
  */
-public record TopologySettings(Duration defaultTtl, Duration inflightTimeout, Duration sweepInterval, int sweepBatch) {
-
-    public static TopologySettings defaults() {
-        return new TopologySettings(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(1), 1000);
-    }
+public record TopologySettings(Duration defaultTtl, Duration inflightTimeout, Duration sweepInterval, int sweepBatch,
+                               long maxEntriesPerTask) {
 }

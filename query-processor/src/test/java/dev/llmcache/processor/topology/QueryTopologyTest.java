@@ -37,7 +37,7 @@ class QueryTopologyTest {
     private static final ReplyRoute REPLY = new ReplyRoute(TOPICS.answers(), ReplyRoute.ANY_PARTITION);
     private static final String KEY = "key-1";
     private static final TopologySettings SETTINGS =
-            new TopologySettings(Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(1), 100);
+            new TopologySettings(Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(1), 100, 3);
 
     private TopologyTestDriver driver;
     private TestInputTopic<String, QueryRequest> queries;
@@ -207,6 +207,21 @@ class QueryTopologyTest {
         assertThat(cacheEntries.isEmpty()).isTrue();
     }
 
+    @Test
+    void beyondItsCapacityTheCacheEvictsTheEntriesClosestToExpiry() {
+        for (int i = 0; i < 4; i++) {
+            String key = "key-cap-" + i;
+            queries.pipeInput(key, query("cap-" + i, key, new CacheDirectives(false, false, null, 100L + i)));
+            LlmRequest call = llmRequests.readValue();
+            responses.pipeInput(key, LlmResponse.done(call, "c", 0, "answer " + i, "stop", Usage.of(1, 1), 1, 1));
+        }
+
+        assertThat(cacheEntries.readKeyValuesToList()).filteredOn(kv -> kv.value == null)
+                .extracting(kv -> kv.key).containsExactly("key-cap-0");
+        assertThat(driver.getKeyValueStore(Stores.CACHE).get("key-cap-0")).isNull();
+        assertThat(driver.getKeyValueStore(Stores.CACHE).get("key-cap-3")).isNotNull();
+    }
+
     private void completeOneCall(String requestId, String content) {
         send(requestId, CacheDirectives.DEFAULT);
         LlmRequest call = llmRequests.readValue();
@@ -216,9 +231,13 @@ class QueryTopologyTest {
     }
 
     private void send(String requestId, CacheDirectives directives) {
+        queries.pipeInput(KEY, query(requestId, KEY, directives));
+    }
+
+    private static QueryRequest query(String requestId, String key, CacheDirectives directives) {
         ObjectNode body = Json.MAPPER.createObjectNode().put("model", "m");
-        queries.pipeInput(KEY, new QueryRequest(QueryRequest.SCHEMA_VERSION, requestId, "tenant", "tenant", "m", KEY,
-                body, directives, REPLY, 0));
+        return new QueryRequest(QueryRequest.SCHEMA_VERSION, requestId, "tenant", "tenant", "m", key,
+                body, directives, REPLY, 0);
     }
 
     private void respond(LlmResponse response) {

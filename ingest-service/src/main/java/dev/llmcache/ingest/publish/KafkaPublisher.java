@@ -1,6 +1,5 @@
 package dev.llmcache.ingest.publish;
 
-import dev.llmcache.common.event.QueryRequest;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -10,48 +9,47 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import reactor.core.publisher.Mono;
 
 /**
- * Publishes queries to Kafka without ever blocking the caller's thread (a Netty event loop):
- * {@code send()} can block on metadata or a full buffer, so it runs on one dedicated thread with
- * a bounded queue. The returned Mono completes when Kafka acknowledged the record.
+ * Publishes ingest's records (queries, and the telemetry events of finished requests) without
+ * ever blocking the caller's thread (a Netty event loop): {@code send()} can block on metadata or
+ * a full buffer, so it runs on one dedicated thread with a bounded queue.
  */
-public final class QueryPublisher implements AutoCloseable {
+public final class KafkaPublisher implements AutoCloseable {
 
-    /** Kafka could not take the query: unreachable, too slow, or the send queue is full. */
+    /** Kafka could not take the record: unreachable, too slow, or the send queue is full. */
     public static final class UnavailableException extends RuntimeException {
         UnavailableException(String message, Throwable cause) {
             super(message, cause);
         }
     }
 
-    private final Producer<String, QueryRequest> producer;
-    private final String topic;
+    private final Producer<String, Object> producer;
     private final ThreadPoolExecutor sender;
 
-    public QueryPublisher(Producer<String, QueryRequest> producer, String topic, int queueCapacity) {
+    public KafkaPublisher(Producer<String, Object> producer, int queueCapacity) {
         this.producer = producer;
-        this.topic = topic;
         this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(queueCapacity), r -> new Thread(r, "query-publisher"));
+                new ArrayBlockingQueue<>(queueCapacity), r -> new Thread(r, "kafka-publisher"));
     }
 
-    public Mono<Void> publish(QueryRequest query) {
+    /** The returned Mono completes when Kafka acknowledged the record. */
+    public Mono<Void> publish(String topic, String key, Object value) {
         return Mono.create(sink -> {
             try {
                 sender.execute(() -> {
                     try {
-                        producer.send(new ProducerRecord<>(topic, query.cacheKey(), query), (metadata, error) -> {
+                        producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
                             if (error == null) {
                                 sink.success();
                             } else {
-                                sink.error(new UnavailableException("Kafka did not accept the query", error));
+                                sink.error(new UnavailableException("Kafka did not accept the record", error));
                             }
                         });
                     } catch (RuntimeException e) {
-                        sink.error(new UnavailableException("Kafka did not accept the query", e));
+                        sink.error(new UnavailableException("Kafka did not accept the record", e));
                     }
                 });
             } catch (RejectedExecutionException e) {
-                sink.error(new UnavailableException("Too many queries waiting to be published", e));
+                sink.error(new UnavailableException("Too many records waiting to be published", e));
             }
         });
     }

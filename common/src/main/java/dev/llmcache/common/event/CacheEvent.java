@@ -1,0 +1,29 @@
+package dev.llmcache.common.event;
+
+/**
+ * Exactly one per query, on the {@code cache-events} topic (keyed by cache key): how the pipeline
+ * answered it. Published by ingest when the request ends. Schema: {@code schemas/cache-event.schema.json}.
+ *
+ * @param timestamp epoch millis when the request ended
+ * @param tier      where the answer came from: {@code STATE_STORE} (the processor's cache),
+ *                  {@code LLM} (an LLM call, own or shared), {@code NONE} (no answer)
+ * @param errorCode the error's code for {@code ERROR}, or when the client left early
+ */
+public record CacheEvent(
+        int schemaVersion,
+        String requestId,
+        long timestamp,
+        String tenant,
+        String namespace,
+        String model,
+        String cacheKey,
+        Outcome outcome,
+        String tier,
+        String errorCode,
+        Integer errorStatus) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    /** The analytics outcome: the cache outcome, or ERROR when the query got no answer. */
+    public enum Outcome { HIT, MISS, COALESCED, BYPASS, ERROR, SEMANTIC_HIT }
+}

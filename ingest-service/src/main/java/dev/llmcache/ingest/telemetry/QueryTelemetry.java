@@ -1,0 +1,140 @@
+package dev.llmcache.ingest.telemetry;
+
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheEvent;
+import dev.llmcache.common.event.CacheOutcome;
+import dev.llmcache.common.event.LatencyMetric;
+import dev.llmcache.common.event.Usage;
+import dev.llmcache.common.llm.PriceTable;
+import dev.llmcache.common.topic.Topics;
+import dev.llmcache.ingest.api.ParsedQuery;
+import dev.llmcache.ingest.publish.KafkaPublisher;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns each finished request into exactly one {@link CacheEvent} and one {@link LatencyMetric}
+ * (published to their topics for analytics consumers) and the matching Prometheus metrics.
+ */
+public final class QueryTelemetry {
+
+    /** Error code of a request whose client went away before the answer was complete. */
+    static final String CLIENT_CANCELLED = "client_cancelled";
+
+    private static final Logger log = LoggerFactory.getLogger(QueryTelemetry.class);
+
+    private final KafkaPublisher publisher;
+    private final Topics topics;
+    private final PriceTable prices;
+    private final MeterRegistry meters;
+    private final AtomicInteger coalescedWaiters = new AtomicInteger();
+
+    public QueryTelemetry(KafkaPublisher publisher, Topics topics, PriceTable prices, MeterRegistry meters) {
+        this.publisher = publisher;
+        this.topics = topics;
+        this.prices = prices;
+        this.meters = meters;
+        Gauge.builder("llmcache.coalesced.waiters", coalescedWaiters, AtomicInteger::get)
+                .description("Requests of this instance waiting on an LLM call another request started")
+                .register(meters);
+    }
+
+    public RequestRecord start(ParsedQuery query, long startNanos) {
+        return new RequestRecord(query, startNanos, coalescedWaiters);
+    }
+
+    /** Called once, when the request's answer stream ends for whatever reason. */
+    public void finish(RequestRecord request) {
+        request.leaveCoalesced();
+        long now = System.currentTimeMillis();
+        ParsedQuery query = request.query();
+        Answer first = request.first();
+        Answer terminal = request.terminal();
+        CacheOutcome cacheOutcome = first == null ? null : first.outcome();
+        boolean failed = terminal == null || terminal.type() == Answer.Type.ERROR;
+        String errorCode = terminal == null ? CLIENT_CANCELLED
+                : terminal.error() == null ? null : terminal.error().code();
+        Integer errorStatus = terminal == null || terminal.error() == null ? null : terminal.error().status();
+        CacheEvent.Outcome outcome = failed || cacheOutcome == null
+                ? CacheEvent.Outcome.ERROR
+                : CacheEvent.Outcome.valueOf(cacheOutcome.name());
+        String tier = tier(outcome);
+
+        CacheEvent event = new CacheEvent(CacheEvent.SCHEMA_VERSION, query.requestId(), now, query.tenant(),
+                query.namespace(), query.model(), query.cacheKey(), outcome, tier, errorCode, errorStatus);
+        LatencyMetric latency = latency(request, outcome, now);
+
+        publisher.publish(topics.cacheEvents(), query.cacheKey(), event)
+                .then(publisher.publish(topics.latencyMetrics(), query.model(), latency))
+                .subscribe(null, error -> log.warn("Could not publish telemetry of request {}: {}",
+                        query.requestId(), error.getMessage()));
+        record(event, latency);
+    }
+
+    private LatencyMetric latency(RequestRecord request, CacheEvent.Outcome outcome, long now) {
+        ParsedQuery query = request.query();
+        Answer terminal = request.terminal();
+        Usage usage = terminal == null || terminal.usage() == null ? Usage.of(0, 0) : terminal.usage();
+        Answer.Timings timings = terminal == null || terminal.timings() == null
+                ? new Answer.Timings(null, null, null, null) : terminal.timings();
+        long endToEnd = millisSince(request.startNanos());
+        Long ttft = request.firstContentNanos() < 0 ? null
+                : (request.firstContentNanos() - request.startNanos()) / 1_000_000;
+        double cost = prices.costUsd(query.model(), usage);
+        boolean avoidedCall = outcome == CacheEvent.Outcome.HIT || outcome == CacheEvent.Outcome.COALESCED;
+        long savedMillis = outcome == CacheEvent.Outcome.HIT && timings.savedMillis() != null ? timings.savedMillis() : 0;
+        return new LatencyMetric(LatencyMetric.SCHEMA_VERSION, query.requestId(), now, query.tenant(), query.model(),
+                outcome, request.queueMillis(), ttft, timings.llmMillis(), endToEnd,
+                usage.promptTokens(), usage.completionTokens(),
+                avoidedCall ? 0 : cost, savedMillis, avoidedCall ? cost : 0,
+                avoidedCall ? usage.completionTokens() : 0);
+    }
+
+    private void record(CacheEvent event, LatencyMetric latency) {
+        String outcome = event.outcome().name();
+        Counter.builder("llmcache.cache.requests").description("Queries by outcome and the tier that answered")
+                .tag("outcome", outcome).tag("tier", event.tier()).tag("model", event.model())
+                .register(meters).increment();
+        Timer.builder("llmcache.request.duration").description("End-to-end duration as the client saw it")
+                .tag("outcome", outcome).tag("model", event.model())
+                .register(meters).record(Duration.ofMillis(latency.endToEndMillis()));
+        if (latency.timeToFirstTokenMillis() != null) {
+            Timer.builder("llmcache.request.time.to.first.token").description("Time to first content as the client saw it")
+                    .tag("outcome", outcome).tag("model", event.model())
+                    .register(meters).record(Duration.ofMillis(latency.timeToFirstTokenMillis()));
+        }
+        tokens("in", event.model(), latency.tokensIn());
+        tokens("out", event.model(), latency.tokensOut());
+        Counter.builder("llmcache.tokens.saved").description("Completion tokens not generated again thanks to the cache")
+                .tag("model", event.model()).register(meters).increment(latency.savedTokens());
+        Counter.builder("llmcache.cost.usd").description("LLM cost incurred, from the price table")
+                .tag("model", event.model()).register(meters).increment(latency.costUsd());
+        Counter.builder("llmcache.cost.saved.usd").description("LLM cost avoided by hits and coalescing")
+                .tag("model", event.model()).register(meters).increment(latency.savedCostUsd());
+        Counter.builder("llmcache.time.saved.seconds").description("LLM time avoided by hits")
+                .tag("model", event.model()).register(meters).increment(latency.savedMillis() / 1000.0);
+    }
+
+    private void tokens(String direction, String model, int count) {
+        Counter.builder("llmcache.tokens").description("Tokens of answered queries")
+                .tag("direction", direction).tag("model", model).register(meters).increment(count);
+    }
+
+    static String tier(CacheEvent.Outcome outcome) {
+        return switch (outcome) {
+            case HIT, SEMANTIC_HIT -> "STATE_STORE";
+            case MISS, BYPASS, COALESCED -> "LLM";
+            case ERROR -> "NONE";
+        };
+    }
+
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.llmcache.ingest.telemetry;
+
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheOutcome;
+import dev.llmcache.ingest.api.ParsedQuery;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What ingest learns about one request while its answers go by; read once when it ends.
+ * Written by one reactive chain at a time, read after it terminated.
+ */
+public final class RequestRecord {
+
+    private final ParsedQuery query;
+    private final long startNanos;
+    private volatile Answer first;
+    private volatile Answer terminal;
+    private volatile Answer.Timings queued;
+    private volatile long firstContentNanos = -1;
+    private final AtomicInteger coalescedWaiters;
+    private final AtomicBoolean countedAsCoalesced = new AtomicBoolean();
+
+    RequestRecord(ParsedQuery query, long startNanos, AtomicInteger coalescedWaiters) {
+        this.query = query;
+        this.startNanos = startNanos;
+        this.coalescedWaiters = coalescedWaiters;
+    }
+
+    /** Called for every answer of the request, in order. */
+    public void observe(Answer answer) {
+        if (first == null && answer.outcome() != null) {
+            first = answer;
+            if (answer.outcome() == CacheOutcome.COALESCED && countedAsCoalesced.compareAndSet(false, true)) {
+                coalescedWaiters.incrementAndGet();
+            }
+        }
+        if (answer.type() == Answer.Type.STARTED || answer.type() == Answer.Type.DONE && queued == null) {
+            queued = answer.timings();
+        }
+        if (firstContentNanos < 0 && (answer.type() == Answer.Type.CHUNK || answer.type() == Answer.Type.DONE)) {
+            firstContentNanos = System.nanoTime();
+        }
+        if (answer.isTerminal()) {
+            terminal = answer;
+        }
+    }
+
+    void leaveCoalesced() {
+        if (countedAsCoalesced.compareAndSet(true, false)) {
+            coalescedWaiters.decrementAndGet();
+        }
+    }
+
+    ParsedQuery query() {
+        return query;
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    /** The outcome the processor decided, or null if none arrived. */
+    Answer first() {
+        return first;
+    }
+
+    /** The DONE or ERROR answer, or null if the client left (or the request was released) before it. */
+    Answer terminal() {
+        return terminal;
+    }
+
+    Long queueMillis() {
+        Answer.Timings timings = queued;
+        return timings == null ? null : timings.queueMillis();
+    }
+
+    long firstContentNanos() {
+        return firstContentNanos;
+    }
+}

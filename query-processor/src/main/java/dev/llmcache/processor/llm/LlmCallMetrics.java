@@ -1,0 +1,33 @@
+package dev.llmcache.processor.llm;
+
+import dev.llmcache.common.event.LlmResponse;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+
+/** Prometheus metrics of LLM calls, by provider and model: calls, errors, time to first token, duration. */
+final class LlmCallMetrics {
+
+    private final MeterRegistry meters;
+
+    LlmCallMetrics(MeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    void record(String provider, String model, LlmResponse outcome) {
+        boolean ok = outcome.type() == LlmResponse.Type.DONE;
+        String result = ok ? "success" : outcome.error() == null ? "error" : outcome.error().code();
+        Counter.builder("llmcache.llm.calls").description("LLM calls by result (success or the error code)")
+                .tag("provider", provider).tag("model", model).tag("result", result)
+                .register(meters).increment();
+        Timer.builder("llmcache.llm.duration").description("Duration of LLM calls")
+                .tag("provider", provider).tag("model", model).tag("result", ok ? "success" : "error")
+                .register(meters).record(Duration.ofMillis(outcome.durationMillis()));
+        if (ok) {
+            Timer.builder("llmcache.llm.time.to.first.token").description("Time to first token of LLM calls")
+                    .tag("provider", provider).tag("model", model)
+                    .register(meters).record(Duration.ofMillis(outcome.firstTokenMillis()));
+        }
+    }
+}
