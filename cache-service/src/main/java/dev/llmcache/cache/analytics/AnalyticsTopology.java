@@ -1,0 +1,114 @@
+package dev.llmcache.cache.analytics;
+
+import dev.llmcache.common.event.CacheEvent;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.event.LatencyMetric;
+import dev.llmcache.common.event.MetricsAggregate;
+import dev.llmcache.common.serde.JsonSerde;
+import dev.llmcache.common.topic.Topics;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * Analytics over the metric topics:
+ *
+ * <ul>
+ *   <li>tumbling windows per dimension ({@code all}, each model, each tenant) of cache events
+ *       (counts by outcome) and latency metrics (latency percentiles from mergeable histograms,
+ *       tokens, cost and savings), written to {@code metrics-aggregates} as they change;</li>
+ *   <li>live totals by outcome and tier since the topics began;</li>
+ *   <li>the number and size of live cache entries, from the compacted {@code cache-entries}.</li>
+ * </ul>
+ *
+ * Event time is the event's own timestamp; events up to {@code grace} late still count.
+ */
+public final class AnalyticsTopology {
+
+    public static final String WINDOWS_STORE = "window-stats";
+    public static final String TOTALS_STORE = "outcome-totals";
+    public static final String ENTRY_SIZES_STORE = "cache-entry-sizes";
+    public static final String ENTRY_TOTALS_STORE = "cache-entry-totals";
+    /** Key of the one row of {@link #ENTRY_TOTALS_STORE}. */
+    public static final String ALL = "all";
+
+    static final Serde<WindowStats> WINDOW_STATS = Serdes.serdeFrom(
+            (topic, stats) -> JsonSerde.of(WindowStats.State.class).serialize(topic, stats.state()),
+            (topic, bytes) -> bytes == null ? null
+                    : new WindowStats(JsonSerde.of(WindowStats.State.class).deserialize(topic, bytes)));
+
+    private AnalyticsTopology() {
+    }
+
+    public static Topology build(Topics topics, Duration window, Duration grace) {
+        StreamsBuilder builder = new StreamsBuilder();
+        KStream<String, CacheEvent> events = builder.stream(topics.cacheEvents(),
+                Consumed.with(Serdes.String(), JsonSerde.of(CacheEvent.class)).withTimestampExtractor(
+                        (record, previous) -> record.value() instanceof CacheEvent e ? e.timestamp() : record.timestamp()));
+        KStream<String, LatencyMetric> latencies = builder.stream(topics.latencyMetrics(),
+                Consumed.with(Serdes.String(), JsonSerde.of(LatencyMetric.class)).withTimestampExtractor(
+                        (record, previous) -> record.value() instanceof LatencyMetric m ? m.timestamp() : record.timestamp()));
+
+        events.mapValues(Observation::of)
+                .merge(latencies.mapValues(Observation::of))
+                .flatMap((key, observation) -> dimensions(observation).stream()
+                        .map(dimension -> KeyValue.pair(dimension, observation)).toList())
+                .groupByKey(Grouped.with("by-dimension", Serdes.String(), JsonSerde.of(Observation.class)))
+                .windowedBy(TimeWindows.ofSizeAndGrace(window, grace))
+                .aggregate(WindowStats::new, (dimension, observation, stats) -> stats.add(observation),
+                        Materialized.<String, WindowStats, WindowStore<Bytes, byte[]>>as(WINDOWS_STORE)
+                                .withKeySerde(Serdes.String()).withValueSerde(WINDOW_STATS))
+                .toStream()
+                .map((windowed, stats) -> {
+                    MetricsAggregate aggregate = toAggregate(windowed.key(), stats,
+                            windowed.window().start(), windowed.window().end());
+                    return KeyValue.pair(aggregate.key(), aggregate);
+                })
+                .to(topics.metricsAggregates(), Produced.with(Serdes.String(), JsonSerde.of(MetricsAggregate.class)));
+
+        events.groupBy((key, event) -> event.outcome().name() + "|" + event.tier(),
+                        Grouped.with("by-outcome", Serdes.String(), JsonSerde.of(CacheEvent.class)))
+                .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(TOTALS_STORE)
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
+
+        // Only each entry's size is kept (not the answer), then summed: entries and bytes of the cache.
+        builder.stream(topics.cacheEntries(), Consumed.with(Serdes.String(), JsonSerde.of(CachedAnswer.class)))
+                .mapValues(answer -> answer == null ? null : (long) answer.content().length())
+                .toTable(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(ENTRY_SIZES_STORE)
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()))
+                .groupBy((key, size) -> KeyValue.pair(ALL, size), Grouped.with("entries", Serdes.String(), Serdes.Long()))
+                .aggregate(() -> new EntryTotals(0, 0),
+                        (key, size, totals) -> new EntryTotals(totals.entries() + 1, totals.bytes() + size),
+                        (key, size, totals) -> new EntryTotals(totals.entries() - 1, totals.bytes() - size),
+                        Materialized.<String, EntryTotals, KeyValueStore<Bytes, byte[]>>as(ENTRY_TOTALS_STORE)
+                                .withKeySerde(Serdes.String()).withValueSerde(JsonSerde.of(EntryTotals.class)));
+        return builder.build();
+    }
+
+    /** Live cache entries and the bytes of their answers. */
+    public record EntryTotals(long entries, long bytes) {
+    }
+
+    /** The dimensions one observation counts in: all traffic, its model, its tenant. */
+    static List<String> dimensions(Observation observation) {
+        return List.of("all:*", "model:" + observation.model(), "tenant:" + observation.tenant());
+    }
+
+    static MetricsAggregate toAggregate(String dimensionKey, WindowStats stats, long start, long end) {
+        int colon = dimensionKey.indexOf(':');
+        return stats.toAggregate(dimensionKey.substring(0, colon), dimensionKey.substring(colon + 1), start, end);
+    }
+}
