@@ -1,5 +1,6 @@
 package dev.llmcache.standalone;
 
+import dev.llmcache.cache.app.CacheServiceConfiguration;
 import dev.llmcache.ingest.app.IngestConfiguration;
 import dev.llmcache.processor.app.ProcessorConfiguration;
 import dev.llmcache.processor.app.QueryProcessorStreams;
@@ -14,7 +15,8 @@ import org.springframework.context.annotation.Import;
 
 /**
  * Everything in one JVM: an embedded Kafka broker (unless {@code KAFKA_BOOTSTRAP_SERVERS} is set),
- * the ingest edge, the query-processor topology and the LLM worker.
+ * the ingest edge, the query-processor topology and the LLM worker, and the cache-service
+ * (analytics, stats API, dashboard).
  *
  * <p>{@code java -jar standalone.jar simulator [--port N]} runs only the simulated LLM as an
  * OpenAI-compatible server instead.
@@ -22,7 +24,7 @@ import org.springframework.context.annotation.Import;
 @SpringBootConfiguration
 @EnableAutoConfiguration
 @EnableConfigurationProperties(StandaloneProperties.class)
-@Import({IngestConfiguration.class, ProcessorConfiguration.class})
+@Import({IngestConfiguration.class, ProcessorConfiguration.class, CacheServiceConfiguration.class})
 public class StandaloneApplication {
 
     public static void main(String[] args) {

@@ -32,9 +32,9 @@ final class KafkaFixture {
     private static String startEmbedded() {
         try {
             Path dir = Files.createTempDirectory("llmcache-test-kafka");
-            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0);
-            Runtime.getRuntime().addShutdownHook(new Thread(broker::close));
-            return broker.bootstrapServers();
+            // Not closed at exit on purpose: the Spring context's own shutdown hook still needs it,
+            // and hooks run concurrently. The JVM's exit ends it; its data is in a temp directory.
+            return EmbeddedKafkaBroker.start(dir, 0).bootstrapServers();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -38,9 +38,14 @@ abstract class PipelineTestBase {
     @DynamicPropertySource
     static void pipeline(DynamicPropertyRegistry registry) throws IOException {
         String stateDir = Files.createTempDirectory("llmcache-test-state").toString();
+        String analyticsDir = Files.createTempDirectory("llmcache-test-analytics").toString();
         registry.add("llmcache.kafka.bootstrap-servers", KafkaFixture::bootstrapServers);
         registry.add("llmcache.kafka.partitions", () -> 3);
         registry.add("llmcache.processor.state-dir", () -> stateDir);
+        registry.add("llmcache.analytics.state-dir", () -> analyticsDir);
+        // Short windows, so that aggregates and the dashboard show data within a test.
+        registry.add("llmcache.analytics.window", () -> "5s");
+        registry.add("llmcache.analytics.grace", () -> "2s");
         registry.add("llmcache.llm.provider", () -> "openai");
         registry.add("llmcache.llm.base-url", UPSTREAM::baseUrl);
         registry.add("llmcache.llm.timeouts.first-token", () -> "2s");

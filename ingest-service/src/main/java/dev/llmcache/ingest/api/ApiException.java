@@ -15,7 +15,7 @@ public class ApiException extends RuntimeException {
     }
 
     public static ApiException invalid(String param, String message) {
-        return new ApiException(new ErrorInfo(400, "invalid_request_error", "invalid_value", message), param);
+        return new ApiException(ErrorInfo.invalid("invalid_value", message), param);
     }
 
     public static ApiException unavailable(String message) {

@@ -17,17 +17,11 @@ public final class ErrorResponses {
     }
 
     public static ObjectNode body(ErrorInfo error, String param) {
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        ObjectNode inner = body.putObject("error");
-        inner.put("message", error.message());
-        inner.put("type", error.type());
-        inner.put("param", param);
-        inner.put("code", error.code());
-        return body;
+        return error.toBody(param);
     }
 
     public static String json(ErrorInfo error, String param) {
-        return Json.MAPPER.writeValueAsString(body(error, param));
+        return Json.MAPPER.writeValueAsString(error.toBody(param));
     }
 
     public static Mono<ServerResponse> of(ErrorInfo error, String param, String cacheOutcome) {

@@ -1,0 +1,53 @@
+package dev.llmcache.cache.app;
+
+import dev.llmcache.cache.analytics.AnalyticsQueries;
+import dev.llmcache.cache.api.AggregatesHandler;
+import dev.llmcache.cache.api.StatsHandler;
+import dev.llmcache.cache.dashboard.AggregatesFeed;
+import dev.llmcache.cache.dashboard.DashboardHandler;
+import dev.llmcache.common.metrics.MetricsConventions;
+import dev.llmcache.common.topic.KafkaSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/** Spring wiring of the cache-service: analytics, the stats and aggregates API, the dashboard. */
+@Configuration(proxyBeanMethods = false)
+@Import(MetricsConventions.class)
+@EnableConfigurationProperties({KafkaSettings.class, AnalyticsProperties.class})
+public class CacheServiceConfiguration {
+
+    @Bean
+    AnalyticsStreams analyticsStreams(KafkaSettings kafka, AnalyticsProperties properties, MeterRegistry meters) {
+        return new AnalyticsStreams(kafka, properties, meters);
+    }
+
+    @Bean
+    AnalyticsQueries analyticsQueries(AnalyticsStreams streams) {
+        return new AnalyticsQueries(streams::store);
+    }
+
+    @Bean
+    AggregatesFeed aggregatesFeed(KafkaSettings kafka) {
+        return new AggregatesFeed(kafka);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> cacheServiceRoutes(AnalyticsQueries queries, AnalyticsProperties properties,
+                                                      AggregatesFeed feed) {
+        StatsHandler stats = new StatsHandler(queries, properties.window(), properties.capacityEntries());
+        AggregatesHandler aggregates = new AggregatesHandler(queries, properties.window());
+        DashboardHandler dashboard = new DashboardHandler(feed);
+        return RouterFunctions.route()
+                .GET("/cache/stats", stats::handle)
+                .GET("/metrics/aggregates", aggregates::handle)
+                .GET("/dashboard", dashboard::page)
+                .GET("/dashboard/stream", dashboard::stream)
+                .build();
+    }
+}
