@@ -5,7 +5,7 @@ import dev.llmcache.cache.api.AggregatesHandler;
 import dev.llmcache.cache.api.StatsHandler;
 import dev.llmcache.cache.dashboard.AggregatesFeed;
 import dev.llmcache.cache.dashboard.DashboardHandler;
-import dev.llmcache.common.metrics.MetricsConventions;
+import dev.llmcache.common.metrics.ObservabilityConventions;
 import dev.llmcache.common.topic.KafkaSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -18,7 +18,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 /** Spring wiring of the cache-service: analytics, the stats and aggregates API, the dashboard. */
 @Configuration(proxyBeanMethods = false)
-@Import(MetricsConventions.class)
+@Import(ObservabilityConventions.class)
 @EnableConfigurationProperties({KafkaSettings.class, AnalyticsProperties.class})
 public class CacheServiceConfiguration {
 

@@ -30,14 +30,14 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import dev.llmcache.common.metrics.MetricsConventions;
+import dev.llmcache.common.metrics.ObservabilityConventions;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /** Spring wiring of the ingest edge: the HTTP routes and their Kafka plumbing. */
 @Configuration(proxyBeanMethods = false)
-@Import(MetricsConventions.class)
+@Import(ObservabilityConventions.class)
 @EnableConfigurationProperties({KafkaSettings.class, LlmProperties.class, IngestProperties.class})
 public class IngestConfiguration {
 

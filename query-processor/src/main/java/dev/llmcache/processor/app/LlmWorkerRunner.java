@@ -28,14 +28,17 @@ public final class LlmWorkerRunner implements SmartLifecycle {
     private final KafkaSettings kafka;
     private final ProcessorProperties properties;
     private final LlmProperties llm;
+    private final LlmRouter router;
     private final MeterRegistry meters;
     private volatile LlmWorker worker;
     private volatile Thread thread;
 
-    public LlmWorkerRunner(KafkaSettings kafka, ProcessorProperties properties, LlmProperties llm, MeterRegistry meters) {
+    public LlmWorkerRunner(KafkaSettings kafka, ProcessorProperties properties, LlmProperties llm, LlmRouter router,
+                           MeterRegistry meters) {
         this.kafka = kafka;
         this.properties = properties;
         this.llm = llm;
+        this.router = router;
         this.meters = meters;
     }
 
@@ -62,7 +65,6 @@ public final class LlmWorkerRunner implements SmartLifecycle {
         producer.partitionsFor(kafka.topics().llmResponses());
         new KafkaClientMetrics(consumer).bindTo(meters);
         new KafkaClientMetrics(producer).bindTo(meters);
-        LlmRouter router = LlmRouter.fromProperties(llm, settings.maxInflight());
         LlmWorker created = new LlmWorker(consumer, producer, router, kafka.topics().llmRequests(),
                 kafka.topics().llmResponses(),
                 new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts()), meters);

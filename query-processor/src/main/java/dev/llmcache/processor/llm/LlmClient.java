@@ -13,4 +13,9 @@ public interface LlmClient {
      * @param request an OpenAI chat-completion body whose {@code model} is already the upstream model name
      */
     Flux<LlmStreamEvent> stream(ObjectNode request);
+
+    /** Completes if the provider is reachable; fails otherwise. For health checks. */
+    default reactor.core.publisher.Mono<Void> probe() {
+        return reactor.core.publisher.Mono.empty();
+    }
 }

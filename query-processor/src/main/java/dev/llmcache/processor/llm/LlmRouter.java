@@ -5,20 +5,57 @@ import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.llm.ModelRoute;
 import dev.llmcache.processor.llm.simulator.SimulatedLlm;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import reactor.core.publisher.Flux;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Sends each request to the provider its model routes to, under the upstream's model name. */
+/**
+ * Sends each request to the provider its model routes to, under the upstream's model name, through
+ * that provider's circuit breaker: while a provider keeps failing, calls fail fast with 503 instead
+ * of waiting for timeouts.
+ */
 public final class LlmRouter {
+
+    /**
+     * Opens when half of the last 20 calls (at least 10) failed on the upstream's side; probes again
+     * after 30 s. Client errors (upstream 4xx) do not count.
+     */
+    static final CircuitBreakerConfig BREAKER = CircuitBreakerConfig.custom()
+            .slidingWindowSize(20)
+            .minimumNumberOfCalls(10)
+            .failureRateThreshold(50)
+            .waitDurationInOpenState(Duration.ofSeconds(30))
+            .recordException(LlmRouter::isUpstreamFailure)
+            .build();
 
     private final ModelCatalog catalog;
     private final Map<String, LlmClient> clients;
+    private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(BREAKER);
 
     public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients) {
         this.catalog = catalog;
         this.clients = Map.copyOf(clients);
+    }
+
+    /** The providers by name, for health checks. */
+    public Map<String, LlmClient> providers() {
+        return clients;
+    }
+
+    /** One circuit breaker per provider (named after it), for metrics and health. */
+    public CircuitBreakerRegistry breakers() {
+        return breakers;
+    }
+
+    private static boolean isUpstreamFailure(Throwable error) {
+        return !(error instanceof LlmCallException call) || call.error().status() >= 500;
     }
 
     /** Builds one client per configured provider, the {@code default} one included. */
@@ -61,6 +98,10 @@ public final class LlmRouter {
         }
         ObjectNode upstreamRequest = request.deepCopy();
         upstreamRequest.put("model", route.upstreamModel());
-        return clients.get(route.provider()).stream(upstreamRequest);
+        CircuitBreaker breaker = breakers.circuitBreaker(route.provider());
+        return clients.get(route.provider()).stream(upstreamRequest)
+                .transformDeferred(CircuitBreakerOperator.of(breaker))
+                .onErrorMap(CallNotPermittedException.class, open -> new LlmCallException(ErrorInfo.overloaded(
+                        "The LLM provider '" + route.provider() + "' is failing; calls are paused for a moment")));
     }
 }

@@ -63,6 +63,14 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 .exchangeToFlux(this::readStream);
     }
 
+    /** Reachable means an HTTP answer below 500 to {@code GET /models} (an auth error still proves the server is up). */
+    @Override
+    public Mono<Void> probe() {
+        return web.get().uri("/models").exchangeToMono(response -> response.statusCode().is5xxServerError()
+                ? Mono.error(new LlmCallException(upstreamError(response.statusCode(), "")))
+                : response.releaseBody());
+    }
+
     private Flux<LlmStreamEvent> readStream(ClientResponse response) {
         if (response.statusCode().isError()) {
             return response.bodyToMono(String.class).defaultIfEmpty("")

@@ -1,20 +1,25 @@
 package dev.llmcache.common.metrics;
 
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
+import dev.llmcache.common.topic.KafkaHealthIndicator;
+import dev.llmcache.common.topic.KafkaSettings;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The metric conventions of every llmcache service: one common name prefix ({@code llmcache_} in
+ * What every llmcache service shares in observability: the {@code kafka} health component, and the
+ * metric conventions: one common name prefix ({@code llmcache_} in
  * Prometheus) and latency histograms whose buckets resolve both sub-millisecond cache hits and
  * multi-second LLM calls.
  */
 @Configuration(proxyBeanMethods = false)
-public class MetricsConventions {
+public class ObservabilityConventions {
 
     public static final String PREFIX = "llmcache.";
 
@@ -23,12 +28,27 @@ public class MetricsConventions {
             0.25, 0.5, 1, 2, 3, 5, 10, 15, 25, 50, 100, 250, 500,
             1_000, 2_000, 3_000, 5_000, 10_000, 30_000, 60_000, 120_000};
 
+    /** Help texts for framework meters that come without one (Prometheus lints for them). */
+    private static final Map<String, String> DESCRIPTIONS = Map.of(
+            "http.server.requests", "HTTP requests by route (uri), method and status",
+            "http.server.requests.active", "HTTP requests in progress");
+
+    @Bean
+    KafkaHealthIndicator kafka(KafkaSettings settings) {
+        return new KafkaHealthIndicator(settings);
+    }
+
     @Bean
     MeterFilter llmcacheMetricConventions() {
         return new MeterFilter() {
             @Override
             public Meter.Id map(Meter.Id id) {
-                return id.getName().startsWith(PREFIX) ? id : id.withName(PREFIX + id.getName());
+                Meter.Id named = id.getName().startsWith(PREFIX) ? id : id.withName(PREFIX + id.getName());
+                String description = named.getDescription() != null ? named.getDescription()
+                        : DESCRIPTIONS.get(id.getName());
+                return description == null ? named
+                        : new Meter.Id(named.getName(), Tags.of(named.getTagsAsIterable()), named.getBaseUnit(),
+                                description, named.getType());
             }
 
             @Override
