@@ -9,6 +9,10 @@ import java.util.Arrays;
 import java.util.Map;
 import dev.llmcache.common.topic.KafkaHealthIndicator;
 import dev.llmcache.common.topic.KafkaSettings;
+import dev.llmcache.common.trace.RequestTracing;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -32,6 +36,12 @@ public class ObservabilityConventions {
     private static final Map<String, String> DESCRIPTIONS = Map.of(
             "http.server.requests", "HTTP requests by route (uri), method and status",
             "http.server.requests.active", "HTTP requests in progress");
+
+    /** Request id and W3C trace context across Kafka hops; request id only if tracing is absent. */
+    @Bean
+    RequestTracing requestTracing(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+        return new RequestTracing(tracer.getIfAvailable(() -> Tracer.NOOP), propagator.getIfAvailable(() -> Propagator.NOOP));
+    }
 
     @Bean
     KafkaHealthIndicator kafka(KafkaSettings settings) {

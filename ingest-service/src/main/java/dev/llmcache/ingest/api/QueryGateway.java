@@ -3,7 +3,11 @@ package dev.llmcache.ingest.api;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.QueryRequest;
+import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.publish.KafkaPublisher;
+import io.micrometer.tracing.Span;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.springframework.http.HttpHeaders;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import dev.llmcache.ingest.telemetry.RequestRecord;
 import dev.llmcache.ingest.reply.PendingReplies;
@@ -37,18 +41,20 @@ public final class QueryGateway {
     private final KafkaPublisher publisher;
     private final String queriesTopic;
     private final QueryTelemetry telemetry;
+    private final RequestTracing tracing;
     private final long maxBodyBytes;
     private final Duration requestTimeout;
 
     public QueryGateway(ChatRequestParser parser, PendingReplies pending, Supplier<ReplyRoute> replyRoute,
                         KafkaPublisher publisher, String queriesTopic, QueryTelemetry telemetry,
-                        long maxBodyBytes, Duration requestTimeout) {
+                        RequestTracing tracing, long maxBodyBytes, Duration requestTimeout) {
         this.parser = parser;
         this.pending = pending;
         this.replyRoute = replyRoute;
         this.publisher = publisher;
         this.queriesTopic = queriesTopic;
         this.telemetry = telemetry;
+        this.tracing = tracing;
         this.maxBodyBytes = maxBodyBytes;
         this.requestTimeout = requestTimeout;
     }
@@ -65,7 +71,7 @@ public final class QueryGateway {
         long start = System.nanoTime();
         return readBody(request)
                 .map(body -> parser.parse(body, request.headers().asHttpHeaders()))
-                .flatMap(query -> publish(query, start));
+                .flatMap(query -> publish(query, start, request.headers().asHttpHeaders()));
     }
 
     /** Stops waiting for the request's answers (the client went away). */
@@ -73,7 +79,7 @@ public final class QueryGateway {
         pending.release(requestId);
     }
 
-    private Mono<Submitted> publish(ParsedQuery query, long start) {
+    private Mono<Submitted> publish(ParsedQuery query, long start, HttpHeaders httpHeaders) {
         Flux<Answer> answers;
         try {
             answers = pending.register(query.requestId());
@@ -88,7 +94,12 @@ public final class QueryGateway {
                 System.currentTimeMillis());
         Answer timeout = Answer.error(query.requestId(), query.cacheKey(), null, query.model(),
                 ErrorInfo.upstreamTimeout("No answer within " + requestTimeout.toSeconds() + " s"));
-        RequestRecord record = telemetry.start(query, start);
+        // One span per query, continuing the client's trace (traceparent) if it sent one.
+        Span span = tracing.startSpan("llmcache.query", httpHeaders, httpHeaders::getFirst)
+                .tag("llmcache.request_id", query.requestId()).tag("llmcache.model", query.model());
+        RecordHeaders kafkaHeaders = new RecordHeaders();
+        tracing.inject(span, query.requestId(), kafkaHeaders);
+        RequestRecord record = telemetry.start(query, start, span);
         Flux<Answer> bounded = answers
                 .mergeWith(Mono.delay(requestTimeout).map(tick -> timeout))
                 .takeUntil(Answer::isTerminal)
@@ -98,10 +109,13 @@ public final class QueryGateway {
                     telemetry.finish(record);
                 })
                 .cache();
-        return publisher.publish(queriesTopic, query.cacheKey(), event)
+        return publisher.publish(queriesTopic, query.cacheKey(), event, kafkaHeaders)
                 .onErrorMap(KafkaPublisher.UnavailableException.class,
                         e -> ApiException.unavailable("Kafka is unavailable: " + e.getMessage()))
-                .doOnError(e -> pending.release(query.requestId()))
+                .doOnError(e -> {
+                    pending.release(query.requestId());
+                    span.error(e).end();
+                })
                 .thenReturn(new Submitted(query, bounded, start));
     }
 

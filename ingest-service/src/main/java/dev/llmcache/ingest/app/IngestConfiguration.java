@@ -7,6 +7,7 @@ import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.KafkaSettings;
 import dev.llmcache.common.topic.TopicProvisioner;
 import dev.llmcache.common.topic.Topics;
+import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ApiErrorHandler;
 import dev.llmcache.ingest.api.ChatCompletionsHandler;
 import dev.llmcache.ingest.api.ChatRequestParser;
@@ -88,9 +89,9 @@ public class IngestConfiguration {
     @Bean
     QueryGateway queryGateway(ModelCatalog catalog, IngestProperties properties, PendingReplies pending,
                               ReplyChannel replies, KafkaPublisher publisher, KafkaSettings kafka,
-                              QueryTelemetry telemetry) {
+                              QueryTelemetry telemetry, RequestTracing tracing) {
         ChatRequestParser parser = new ChatRequestParser(catalog, properties.defaultTenant(), properties.sharedNamespace());
-        return new QueryGateway(parser, pending, replies, publisher, kafka.topics().queries(), telemetry,
+        return new QueryGateway(parser, pending, replies, publisher, kafka.topics().queries(), telemetry, tracing,
                 properties.maxBodySize().toBytes(), properties.requestTimeout());
     }
 

@@ -6,6 +6,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
 import reactor.core.publisher.Mono;
 
 /**
@@ -31,13 +32,17 @@ public final class KafkaPublisher implements AutoCloseable {
                 new ArrayBlockingQueue<>(queueCapacity), r -> new Thread(r, "kafka-publisher"));
     }
 
-    /** The returned Mono completes when Kafka acknowledged the record. */
     public Mono<Void> publish(String topic, String key, Object value) {
+        return publish(topic, key, value, null);
+    }
+
+    /** The returned Mono completes when Kafka acknowledged the record. */
+    public Mono<Void> publish(String topic, String key, Object value, Headers headers) {
         return Mono.create(sink -> {
             try {
                 sender.execute(() -> {
                     try {
-                        producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+                        producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, error) -> {
                             if (error == null) {
                                 sink.success();
                             } else {

@@ -7,7 +7,11 @@ import dev.llmcache.common.event.LatencyMetric;
 import dev.llmcache.common.event.Usage;
 import dev.llmcache.common.llm.PriceTable;
 import dev.llmcache.common.topic.Topics;
+import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ParsedQuery;
+import io.micrometer.tracing.Span;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -45,8 +49,8 @@ public final class QueryTelemetry {
                 .register(meters);
     }
 
-    public RequestRecord start(ParsedQuery query, long startNanos) {
-        return new RequestRecord(query, startNanos, coalescedWaiters);
+    public RequestRecord start(ParsedQuery query, long startNanos, Span span) {
+        return new RequestRecord(query, startNanos, coalescedWaiters, span);
     }
 
     /** Called once, when the request's answer stream ends for whatever reason. */
@@ -70,11 +74,21 @@ public final class QueryTelemetry {
                 query.namespace(), query.model(), query.cacheKey(), outcome, tier, errorCode, errorStatus);
         LatencyMetric latency = latency(request, outcome, now);
 
-        publisher.publish(topics.cacheEvents(), query.cacheKey(), event)
-                .then(publisher.publish(topics.latencyMetrics(), query.model(), latency))
-                .subscribe(null, error -> log.warn("Could not publish telemetry of request {}: {}",
-                        query.requestId(), error.getMessage()));
+        Headers headers = new RecordHeaders();
+        RequestTracing.setRequestId(headers, query.requestId());
+        publisher.publish(topics.cacheEvents(), query.cacheKey(), event, headers)
+                .then(publisher.publish(topics.latencyMetrics(), query.model(), latency, headers))
+                .subscribe(null, error -> {
+                    try (var logContext = RequestTracing.logContext(query.requestId(), request.span())) {
+                        log.warn("Could not publish telemetry: {}", error.getMessage());
+                    }
+                });
         record(event, latency);
+        request.span().tag("llmcache.outcome", outcome.name());
+        if (errorCode != null) {
+            request.span().tag("llmcache.error", errorCode);
+        }
+        request.span().end();
     }
 
     private LatencyMetric latency(RequestRecord request, CacheEvent.Outcome outcome, long now) {

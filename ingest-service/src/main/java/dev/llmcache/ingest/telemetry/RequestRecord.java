@@ -3,6 +3,7 @@ package dev.llmcache.ingest.telemetry;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.ingest.api.ParsedQuery;
+import io.micrometer.tracing.Span;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,9 +22,12 @@ public final class RequestRecord {
     private final AtomicInteger coalescedWaiters;
     private final AtomicBoolean countedAsCoalesced = new AtomicBoolean();
 
-    RequestRecord(ParsedQuery query, long startNanos, AtomicInteger coalescedWaiters) {
+    private final Span span;
+
+    RequestRecord(ParsedQuery query, long startNanos, AtomicInteger coalescedWaiters, Span span) {
         this.query = query;
         this.startNanos = startNanos;
+        this.span = span;
         this.coalescedWaiters = coalescedWaiters;
     }
 
@@ -50,6 +54,10 @@ public final class RequestRecord {
         if (countedAsCoalesced.compareAndSet(true, false)) {
             coalescedWaiters.decrementAndGet();
         }
+    }
+
+    Span span() {
+        return span;
     }
 
     ParsedQuery query() {

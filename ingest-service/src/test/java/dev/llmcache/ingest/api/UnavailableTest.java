@@ -8,6 +8,7 @@ import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.llm.PriceTable;
 import dev.llmcache.common.topic.Topics;
+import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -72,7 +73,7 @@ class UnavailableTest {
         QueryGateway gateway = new QueryGateway(new ChatRequestParser(new ModelCatalog(llm), "default", null),
                 pending, () -> ROUTE, kafka, "queries",
                 new QueryTelemetry(kafka, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),
-                1 << 20, Duration.ofSeconds(30));
+                RequestTracing.requestIdOnly(), 1 << 20, Duration.ofSeconds(30));
         ChatCompletionsHandler handler = new ChatCompletionsHandler(gateway);
         return WebTestClient.bindToRouterFunction(RouterFunctions.route()
                         .POST("/v1/chat/completions", handler::handle).build())

@@ -6,6 +6,7 @@ import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.KafkaSettings;
 import dev.llmcache.common.topic.TopicProvisioner;
+import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.processor.config.ProcessorProperties;
 import dev.llmcache.processor.llm.LlmRouter;
 import dev.llmcache.processor.llm.LlmWorker;
@@ -30,15 +31,17 @@ public final class LlmWorkerRunner implements SmartLifecycle {
     private final LlmProperties llm;
     private final LlmRouter router;
     private final MeterRegistry meters;
+    private final RequestTracing tracing;
     private volatile LlmWorker worker;
     private volatile Thread thread;
 
     public LlmWorkerRunner(KafkaSettings kafka, ProcessorProperties properties, LlmProperties llm, LlmRouter router,
-                           MeterRegistry meters) {
+                           MeterRegistry meters, RequestTracing tracing) {
         this.kafka = kafka;
         this.properties = properties;
         this.llm = llm;
         this.router = router;
+        this.tracing = tracing;
         this.meters = meters;
     }
 
@@ -67,7 +70,7 @@ public final class LlmWorkerRunner implements SmartLifecycle {
         new KafkaClientMetrics(producer).bindTo(meters);
         LlmWorker created = new LlmWorker(consumer, producer, router, kafka.topics().llmRequests(),
                 kafka.topics().llmResponses(),
-                new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts()), meters);
+                new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts()), meters, tracing);
         Gauge.builder("llmcache.llm.inflight", created, LlmWorker::inflight)
                 .description("LLM calls running in this worker").register(meters);
         Thread started = new Thread(() -> {

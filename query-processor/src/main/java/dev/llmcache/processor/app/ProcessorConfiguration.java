@@ -2,6 +2,7 @@ package dev.llmcache.processor.app;
 
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.topic.KafkaSettings;
+import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.processor.config.ProcessorProperties;
 import dev.llmcache.processor.llm.LlmProvidersHealth;
 import dev.llmcache.processor.llm.LlmRouter;
@@ -45,7 +46,7 @@ public class ProcessorConfiguration {
     @Bean
     @ConditionalOnProperty(name = "llmcache.processor.worker.enabled", matchIfMissing = true)
     LlmWorkerRunner llmWorkerRunner(KafkaSettings kafka, ProcessorProperties properties, LlmProperties llm,
-                                    LlmRouter router, MeterRegistry meters) {
-        return new LlmWorkerRunner(kafka, properties, llm, router, meters);
+                                    LlmRouter router, MeterRegistry meters, RequestTracing tracing) {
+        return new LlmWorkerRunner(kafka, properties, llm, router, meters, tracing);
     }
 }

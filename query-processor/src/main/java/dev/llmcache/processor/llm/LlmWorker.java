@@ -10,7 +10,12 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.llmcache.common.trace.RequestTracing;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Span;
+import java.util.Objects;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,6 +55,7 @@ public final class LlmWorker implements Runnable {
     private final String responsesTopic;
     private final Settings settings;
     private final LlmCallMetrics metrics;
+    private final RequestTracing tracing;
     private final OffsetTracker offsets = new OffsetTracker();
     private final Queue<ConsumerRecord<String, LlmRequest>> backlog = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inflight = new AtomicInteger();
@@ -58,7 +64,8 @@ public final class LlmWorker implements Runnable {
     private volatile boolean running = true;
 
     public LlmWorker(Consumer<String, LlmRequest> consumer, Producer<String, LlmResponse> producer, LlmRouter router,
-                     String requestsTopic, String responsesTopic, Settings settings, MeterRegistry meters) {
+                     String requestsTopic, String responsesTopic, Settings settings, MeterRegistry meters,
+                     RequestTracing tracing) {
         this.consumer = consumer;
         this.producer = producer;
         this.router = router;
@@ -66,6 +73,7 @@ public final class LlmWorker implements Runnable {
         this.responsesTopic = responsesTopic;
         this.settings = settings;
         this.metrics = new LlmCallMetrics(meters);
+        this.tracing = tracing;
     }
 
     public int inflight() {
@@ -135,6 +143,14 @@ public final class LlmWorker implements Runnable {
         }
         LlmCall call = new LlmCall(request);
         LlmProperties.Timeouts timeouts = settings.timeouts();
+        // The call continues the trace of the query that caused it; its records carry both onwards.
+        String requestId = Objects.requireNonNullElse(
+                RequestTracing.header(record.headers(), RequestTracing.REQUEST_ID_HEADER), request.generationId());
+        String provider = router.providerOf(request.model());
+        Span span = tracing.startSpan("llm.call", record.headers(), key -> RequestTracing.header(record.headers(), key))
+                .tag("llm.provider", provider).tag("llm.model", request.model());
+        RecordHeaders headers = new RecordHeaders();
+        tracing.inject(span, requestId, headers);
         Flux<String> deltas = router.stream(request.model(), request.body())
                 .timeout(Mono.delay(timeouts.firstToken()), event -> Mono.delay(timeouts.idle()))
                 .take(timeouts.total())
@@ -148,11 +164,16 @@ public final class LlmWorker implements Runnable {
                 .publishOn(publisher)
                 .doOnNext(response -> {
                     if (response.type() != LlmResponse.Type.CHUNK) {
-                        metrics.record(router.providerOf(request.model()), request.model(), response);
+                        metrics.record(provider, request.model(), response);
+                        span.tag("llm.result", response.type().name()).end();
                     }
                 })
-                .concatMap(response -> publish(response, partition, record.offset()))
-                .subscribe(null, error -> log.error("LLM call for key {} failed to publish", request.cacheKey(), error));
+                .concatMap(response -> publish(response, headers, requestId, partition, record.offset()))
+                .subscribe(null, error -> {
+                    try (var logContext = RequestTracing.logContext(requestId, span)) {
+                        log.error("LLM call for key {} failed to publish", request.cacheKey(), error);
+                    }
+                });
     }
 
     /** The first token goes out at once (time to first token matters); later ones in time-sliced batches. */
@@ -162,8 +183,10 @@ public final class LlmWorker implements Runnable {
                 shared.skip(1).bufferTimeout(1024, settings.chunkInterval()).map(parts -> String.join("", parts))));
     }
 
-    private Mono<Void> publish(LlmResponse response, TopicPartition source, long offset) {
-        ProducerRecord<String, LlmResponse> out = new ProducerRecord<>(responsesTopic, response.cacheKey(), response);
+    private Mono<Void> publish(LlmResponse response, Headers headers, String requestId, TopicPartition source,
+                               long offset) {
+        ProducerRecord<String, LlmResponse> out =
+                new ProducerRecord<>(responsesTopic, null, response.cacheKey(), response, headers);
         if (response.type() == LlmResponse.Type.CHUNK) {
             // Chunks are not awaited: order is kept by the producer, and DONE carries the full text anyway.
             producer.send(out);
@@ -173,8 +196,10 @@ public final class LlmWorker implements Runnable {
             if (error == null) {
                 offsets.finished(source, offset);
             } else {
-                log.error("Could not publish the outcome for key {}; it will be retried after a restart",
-                        response.cacheKey(), error);
+                try (var logContext = RequestTracing.logContext(requestId, null)) {
+                    log.error("Could not publish the outcome for key {}; it will be retried after a restart",
+                            response.cacheKey(), error);
+                }
             }
             release();
             sink.success();

@@ -7,6 +7,8 @@ import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.QueryRequest;
 import java.util.List;
+import dev.llmcache.common.trace.RequestTracing;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +32,12 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
             log.warn("Dropping a query without key or value");
             return;
         }
-        String key = record.key();
+        try (var logContext = RequestTracing.logContext(query.requestId(), null)) {
+            decide(record.key(), query, record.headers());
+        }
+    }
+
+    private void decide(String key, QueryRequest query, Headers headers) {
         long now = context.currentSystemTimeMs();
         CacheDirectives directives = query.cache() == null ? CacheDirectives.DEFAULT : query.cache();
         long queueMillis = Math.max(0, now - query.receivedAt());
@@ -40,7 +47,7 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
             if (cached != null && youngEnough(cached, directives, now)) {
                 replies.send(query.replyTo(), Answer.done(query.requestId(), key, CacheOutcome.HIT, query.model(),
                         cached.content(), cached.finishReason(), cached.usage(), cached.createdAt(),
-                        new Answer.Timings(queueMillis, null, null, cached.llmDurationMillis())));
+                        new Answer.Timings(queueMillis, null, null, cached.llmDurationMillis())), headers);
                 return;
             }
         }
@@ -48,10 +55,10 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         // An answer being generated right now is as fresh as it gets, so no-cache joins it too.
         InflightEntry running = inflight.get(key);
         if (running != null) {
-            join(key, query, directives, running, now, queueMillis);
+            join(key, query, directives, running, now, queueMillis, headers);
             return;
         }
-        startCall(key, query, directives, now, queueMillis);
+        startCall(key, query, directives, now, queueMillis, headers);
     }
 
     private static boolean youngEnough(CachedAnswer cached, CacheDirectives directives, long now) {
@@ -59,16 +66,17 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
     }
 
     private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now,
-                      long queueMillis) {
+                      long queueMillis, Headers headers) {
         Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now);
         inflight.update(key, running.withWaiter(waiter, !directives.noStore()));
-        replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis));
+        replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis), headers);
         if (!running.text().isEmpty()) {
-            replies.sendChunk(waiter, key, query.model(), running.text());
+            replies.sendChunk(waiter, key, query.model(), running.text(), headers);
         }
     }
 
-    private void startCall(String key, QueryRequest query, CacheDirectives directives, long now, long queueMillis) {
+    private void startCall(String key, QueryRequest query, CacheDirectives directives, long now, long queueMillis,
+                           Headers headers) {
         CacheOutcome outcome = directives.noCache() ? CacheOutcome.BYPASS : CacheOutcome.MISS;
         Waiter waiter = new Waiter(query.requestId(), query.replyTo(), outcome, now);
         long ttlMillis = directives.ttlSeconds() != null
@@ -80,7 +88,8 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         inflight.start(key, entry);
         LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
                 query.model(), query.body(), now);
-        context.forward(new Record<>(key, request, now), QueryTopology.LLM_REQUESTS_SINK);
-        replies.send(query.replyTo(), Answer.started(query, outcome, queueMillis));
+        // The query's trace headers travel on to the worker, so the LLM call joins the query's trace.
+        context.forward(new Record<>(key, request, now, headers), QueryTopology.LLM_REQUESTS_SINK);
+        replies.send(query.replyTo(), Answer.started(query, outcome, queueMillis), headers);
     }
 }

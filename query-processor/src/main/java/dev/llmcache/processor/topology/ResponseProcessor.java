@@ -5,6 +5,8 @@ import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.LlmResponse;
 import java.util.Set;
+import dev.llmcache.common.trace.RequestTracing;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -41,22 +43,24 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         if (entry == null || !entry.generationId().equals(response.generationId())) {
             return;
         }
-        switch (response.type()) {
-            case CHUNK -> onChunk(record.key(), entry, response);
-            case DONE -> onDone(record.key(), entry, response);
-            case ERROR -> onError(record.key(), entry, response);
+        try (var logContext = RequestTracing.logContext(entry.generationId(), null)) {
+            switch (response.type()) {
+                case CHUNK -> onChunk(record.key(), entry, response, record.headers());
+                case DONE -> onDone(record.key(), entry, response, record.headers());
+                case ERROR -> onError(record.key(), entry, response, record.headers());
+            }
         }
     }
 
-    private void onChunk(String key, InflightEntry entry, LlmResponse chunk) {
+    private void onChunk(String key, InflightEntry entry, LlmResponse chunk, Headers headers) {
         if (!entry.acceptsCall(chunk.callId()) || chunk.seq() < entry.nextSeq() || chunk.delta() == null) {
             return;
         }
         inflight.update(key, entry.withChunk(chunk.callId(), chunk.seq(), chunk.delta()));
-        entry.waiters().forEach(w -> replies.sendChunk(w, key, entry.model(), chunk.delta()));
+        entry.waiters().forEach(w -> replies.sendChunk(w, key, entry.model(), chunk.delta(), headers));
     }
 
-    private void onDone(String key, InflightEntry entry, LlmResponse done) {
+    private void onDone(String key, InflightEntry entry, LlmResponse done, Headers headers) {
         inflight.finish(key, entry);
         String content = done.content() == null ? entry.text() : done.content();
         long now = context.currentSystemTimeMs();
@@ -72,33 +76,33 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         // Waiters have seen entry.text(); a retried call (another callId) must extend it, not rewrite it.
         if (!content.startsWith(entry.text())) {
             ErrorInfo error = ErrorInfo.upstream("The upstream answer changed while it was being retried");
-            entry.waiters().forEach(w -> replies.sendError(w, key, entry.model(), error));
+            entry.waiters().forEach(w -> replies.sendError(w, key, entry.model(), error, headers));
             return;
         }
         String rest = content.substring(entry.text().length());
         Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
         for (Waiter waiter : entry.waiters()) {
             if (!rest.isEmpty()) {
-                replies.sendChunk(waiter, key, entry.model(), rest);
+                replies.sendChunk(waiter, key, entry.model(), rest, headers);
             }
             replies.send(waiter.replyTo(), Answer.done(waiter.requestId(), key, waiter.outcome(), entry.model(),
-                    content, done.finishReason(), done.usage(), now, timings));
+                    content, done.finishReason(), done.usage(), now, timings), headers);
         }
     }
 
-    private void onError(String key, InflightEntry entry, LlmResponse failed) {
+    private void onError(String key, InflightEntry entry, LlmResponse failed, Headers headers) {
         if (!entry.acceptsCall(failed.callId())) {
             return;
         }
         inflight.finish(key, entry);
-        entry.waiters().forEach(w -> replies.sendError(w, key, entry.model(), failed.error()));
+        entry.waiters().forEach(w -> replies.sendError(w, key, entry.model(), failed.error(), headers));
     }
 
     private void sweep(long now) {
         for (KeyValue<String, InflightEntry> overdue : inflight.removeOverdue(now, settings.sweepBatch())) {
             ErrorInfo timeout = ErrorInfo.upstreamTimeout("The LLM did not answer within "
                     + settings.inflightTimeout().toSeconds() + " s");
-            overdue.value.waiters().forEach(w -> replies.sendError(w, overdue.key, overdue.value.model(), timeout));
+            overdue.value.waiters().forEach(w -> replies.sendError(w, overdue.key, overdue.value.model(), timeout, null));
         }
         for (String expired : cache.removeExpired(now, settings.sweepBatch())) {
             context.forward(new Record<>(expired, null, now), QueryTopology.CACHE_ENTRIES_SINK);
