@@ -1,0 +1,121 @@
+package dev.llmcache.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The benchmark's command line. */
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.SuiteCommand.class,
+        BenchCommand.RunCommand.class},
+        description = "Load generator and performance report for llmcache.")
+public final class BenchCommand implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    @Command(name = "suite", mixinStandardHelpOptions = true,
+            description = "Start a fresh standalone product and run the standard suite; writes report.md, "
+                    + "results.json and charts.")
+    static final class SuiteCommand implements Callable<Integer> {
+
+        @Option(names = "--standalone-jar", defaultValue = "standalone/target/standalone.jar",
+                description = "The product to start (default: ${DEFAULT-VALUE}).")
+        Path jar;
+
+        @Option(names = "--out", description = "Results folder (default: bench-results/<timestamp>).")
+        Path out;
+
+        @Option(names = "--quick", description = "Smoke-sized run (a minute), not for reporting numbers.")
+        boolean quick;
+
+        @Override
+        public Integer call() throws Exception {
+            Path folder = out != null ? out : Path.of("bench-results",
+                    LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            new Suite(jar, folder, quick ? Suite.Sizes.quick() : Suite.Sizes.standard()).run();
+            System.out.println("Report: " + folder.resolve("report.md").toAbsolutePath());
+            return 0;
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "One workload against a running llmcache (or any OpenAI-compatible server).")
+    static final class RunCommand implements Callable<Integer> {
+
+        enum Workload { hits, misses, storm, zipf }
+
+        @Option(names = "--target", defaultValue = "http://127.0.0.1:8080/v1", description = "OpenAI base URL.")
+        String target;
+
+        @Option(names = "--workload", defaultValue = "hits", description = "hits, misses, storm or zipf.")
+        Workload workload;
+
+        @Option(names = "--model", defaultValue = "gpt-4o-mini")
+        String model;
+
+        @Option(names = "--requests", defaultValue = "1000")
+        int requests;
+
+        @Option(names = "--concurrency", defaultValue = "32", description = "Closed loop: requests at a time.")
+        int concurrency;
+
+        @Option(names = "--rate", description = "Open loop: requests per second (instead of a closed loop).")
+        Integer rate;
+
+        @Option(names = "--keys", defaultValue = "100", description = "Key space of hits and zipf.")
+        int keys;
+
+        @Option(names = "--skew", defaultValue = "1.1", description = "Zipf skew.")
+        double skew;
+
+        @Option(names = "--stream", negatable = true, defaultValue = "false")
+        boolean stream;
+
+        @Option(names = "--out", defaultValue = "bench-results/run", description = "Results folder.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Prompts prompts = new Prompts();
+            Prompts.Zipf zipf = new Prompts.Zipf(Math.max(1, keys), skew, 42);
+            java.util.function.IntFunction<String> prompt = switch (workload) {
+                case hits -> i -> prompts.ranked("hits", i % keys);
+                case misses -> i -> prompts.unique("misses", i);
+                case storm -> i -> prompts.ranked("storm", 0);
+                case zipf -> i -> prompts.ranked("zipf", zipf.next());
+            };
+            ScenarioRecorder recorder = new ScenarioRecorder();
+            int connections = workload == Workload.storm ? requests : Math.max(concurrency, 64);
+            try (ChatClient client = new ChatClient(target, connections, Duration.ofSeconds(120))) {
+                if (rate != null) {
+                    Load.openLoop(workload.name(), rate, Duration.ofMillis(1000L * requests / rate),
+                            (i, intended) -> client.send(ChatClient.body(model, prompt.apply(i), stream), stream,
+                                    intended, false), recorder);
+                } else {
+                    Load.closedLoop(workload.name(), requests, workload == Workload.storm ? requests : concurrency,
+                            i -> Load.now(client, ChatClient.body(model, prompt.apply(i), stream), stream, false),
+                            recorder);
+                }
+            }
+            ScenarioResult result = recorder.result(workload.name(), "Ad-hoc run against " + target,
+                    Map.of("requests", requests, "concurrency", concurrency, "rate", rate == null ? "closed loop" : rate,
+                            "stream", stream));
+            Report.write(out, Map.of("target", target), List.of(result), List.of(), List.of());
+            System.out.println(Report.markdown(Map.of("target", target), List.of(result), List.of(), List.of()));
+            return result.errorCount() == 0 ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.llmcache.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A freshly started standalone product in a child JVM, with its own data directory, so each run
+ * measures the same cold state; its resident memory and thread count are read while it runs.
+ */
+final class StandaloneProcess implements AutoCloseable {
+
+    private static final HttpClient CONTROL = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Process process;
+    private final int port;
+    private final long startupMillis;
+
+    private StandaloneProcess(Process process, int port, long startupMillis) {
+        this.process = process;
+        this.port = port;
+        this.startupMillis = startupMillis;
+    }
+
+    static StandaloneProcess start(Path jar, Path dataDir, Path log, int port, int kafkaPort, List<String> properties)
+            throws IOException, InterruptedException {
+        Files.createDirectories(dataDir);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+                "--server.port=" + port, "--llmcache.standalone.data-dir=" + dataDir,
+                "--llmcache.standalone.kafka-port=" + kafkaPort));
+        command.addAll(properties);
+        long start = System.nanoTime();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        StandaloneProcess standalone = new StandaloneProcess(process, port, 0);
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!standalone.ready()) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException("The standalone product did not become ready; see " + log);
+            }
+            Thread.sleep(200);
+        }
+        return new StandaloneProcess(process, port, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + port + "/v1";
+    }
+
+    long startupMillis() {
+        return startupMillis;
+    }
+
+    private boolean ready() {
+        try {
+            return CONTROL.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Resident set size in MiB, from /proc (Linux). */
+    double residentMib() {
+        try {
+            Matcher rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(Files.readString(Path.of("/proc", Long.toString(process.pid()), "status")));
+            return rss.find() ? Long.parseLong(rss.group(1)) / 1024.0 : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Live JVM threads of the product, from its own metrics. */
+    double liveThreads() {
+        return metric("llmcache.jvm.threads.live");
+    }
+
+    double metric(String name) {
+        try {
+            String json = CONTROL.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/metrics/" + name))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Matcher value = Pattern.compile("\"value\"\\s*:\\s*([0-9.Ee+-]+)").matcher(json);
+            return value.find() ? Double.parseDouble(value.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.llmcache.bench;
+
+import dev.llmcache.processor.llm.simulator.SimulatedLlmServer;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.HdrHistogram.Histogram;
+import reactor.core.publisher.Flux;
+
+/**
+ * The standard suite: a freshly started standalone product against the simulated LLM (started
+ * here, so the direct-call baseline hits the very same server), baselines first, then every
+ * workload, then the targets, judged against numbers measured in this same run.
+ */
+final class Suite {
+
+    /** The sizes of one run; {@link #quick()} is a smoke-sized run. */
+    record Sizes(int misses, int hitKeys, int hitsClosed, int openRate, Duration openDuration, int storm,
+                 int inflightMisses, int zipfRequests, int zipfKeys, int kafkaRoundTrips) {
+
+        static Sizes standard() {
+            return new Sizes(200, 100, 30_000, 1_000, Duration.ofSeconds(20), 1_000, 1_000, 5_000, 2_000, 1_000);
+        }
+
+        static Sizes quick() {
+            return new Sizes(20, 20, 1_000, 200, Duration.ofSeconds(3), 100, 100, 300, 200, 100);
+        }
+    }
+
+    private static final String MODEL = "gpt-4o-mini";
+    private static final String SLOW_MODEL = "bench-slow";
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path standaloneJar;
+    private final Path out;
+    private final Sizes sizes;
+    private final Prompts prompts = new Prompts();
+    private final List<ScenarioResult> scenarios = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private double maxResidentMib;
+
+    Suite(Path standaloneJar, Path out, Sizes sizes) {
+        this.standaloneJar = standaloneJar;
+        this.out = out;
+        this.sizes = sizes;
+    }
+
+    List<ScenarioResult> scenarios() {
+        return scenarios;
+    }
+
+    void run() throws Exception {
+        try (SimulatedLlmServer llm = SimulatedLlmServer.start(0, Duration.ofMillis(300), 50);
+             SimulatedLlmServer slowLlm = SimulatedLlmServer.start(0, Duration.ofSeconds(1), 1_000)) {
+            int port = freePort();
+            int kafkaPort = freePort();
+            try (StandaloneProcess product = StandaloneProcess.start(standaloneJar, out.resolve("data"),
+                    out.resolve("standalone.log"), port, kafkaPort, List.of(
+                            "--llmcache.llm.provider=openai",
+                            "--llmcache.llm.base-url=" + llm.baseUrl(),
+                            "--llmcache.llm.providers.slow.type=openai",
+                            "--llmcache.llm.providers.slow.base-url=" + slowLlm.baseUrl(),
+                            "--llmcache.llm.routes." + SLOW_MODEL + ".provider=slow",
+                            // Enough worker slots that 1,000 concurrent misses wait only for the LLM.
+                            "--llmcache.processor.worker.max-inflight=1200"))) {
+                notes.add(String.format(Locale.ROOT, "Standalone product ready (readiness UP) %d ms after start.",
+                        product.startupMillis()));
+                runScenarios(product, llm, slowLlm, "127.0.0.1:" + kafkaPort);
+                Map<String, Object> environment = environment(product);
+                Report.write(out, environment, scenarios, Targets.judge(scenarios, maxResidentMib), notes);
+            }
+        }
+    }
+
+    private void runScenarios(StandaloneProcess product, SimulatedLlmServer llm, SimulatedLlmServer slowLlm,
+                              String kafka) throws Exception {
+        try (ChatClient direct = new ChatClient(llm.baseUrl(), 256, TIMEOUT);
+             ChatClient pipeline = new ChatClient(product.baseUrl(), 2_048, TIMEOUT)) {
+            // Warm both paths (connections, JIT) before measuring anything.
+            closed("warm-up", "", direct, MODEL, 40, 8, true, i -> prompts.unique("warm-direct", i), false);
+            closed("warm-up", "", pipeline, MODEL, 40, 8, true, i -> prompts.unique("warm-pipeline", i), false);
+            scenarios.clear();
+
+            add(closed("baseline-llm", "Baseline: the simulated LLM called directly (no pipeline), streaming, "
+                    + "300 ms to first token then 50 tokens/s, 32 at a time, unique prompts.",
+                    direct, MODEL, sizes.misses(), 32, true, i -> prompts.unique("baseline", i), false), product);
+            add(KafkaRoundTrip.measure(kafka, sizes.kafkaRoundTrips()), product);
+
+            add(closed("misses-stream", "Streaming misses through the pipeline against the same simulated LLM, "
+                    + "32 at a time, unique prompts.", pipeline, MODEL, sizes.misses(), 32, true,
+                    i -> prompts.unique("miss", i), false), product);
+
+            closed("warm-hits", "", pipeline, MODEL, sizes.hitKeys(), 32, false, i -> prompts.ranked("hits", i), false);
+            add(closed("hits-peak", "Cache hits (Kafka path), non-streaming, closed loop of 64 clients: peak throughput.",
+                    pipeline, MODEL, sizes.hitsClosed(), 64, false, i -> prompts.ranked("hits", i % sizes.hitKeys()),
+                    false), product);
+            add(open("hits-1000rps", pipeline, sizes.openRate(), sizes.openDuration()), product);
+
+            add(storm(pipeline, llm), product);
+            add(inflightMisses(pipeline, product), product);
+            add(zipf(pipeline), product);
+        }
+    }
+
+    private ScenarioResult closed(String name, String description, ChatClient client, String model, int requests,
+                                  int concurrency, boolean stream, java.util.function.IntFunction<String> prompt,
+                                  boolean keepBody) {
+        ScenarioRecorder recorder = new ScenarioRecorder();
+        Load.closedLoop(name, requests, concurrency,
+                i -> Load.now(client, ChatClient.body(model, prompt.apply(i), stream), stream, keepBody), recorder);
+        return recorder.result(name, description, settings("requests", requests, "concurrency", concurrency,
+                "stream", stream, "model", model));
+    }
+
+    private ScenarioResult open(String name, ChatClient client, int rate, Duration duration) {
+        ScenarioRecorder recorder = new ScenarioRecorder();
+        Load.openLoop(name, rate, duration, (i, intended) -> client.send(
+                ChatClient.body(MODEL, prompts.ranked("hits", i % sizes.hitKeys()), false), false, intended, false), recorder);
+        return recorder.result(name, "Cache hits (Kafka path), non-streaming, open loop at a fixed arrival rate; "
+                + "latency from each request's intended start (coordinated-omission corrected).",
+                settings("ratePerSecond", rate, "seconds", duration.toSeconds()));
+    }
+
+    /** N identical new streaming requests at once: one upstream call, everyone the full answer. */
+    private ScenarioResult storm(ChatClient client, SimulatedLlmServer llm) {
+        String prompt = prompts.unique("storm", 0);
+        ScenarioRecorder recorder = new ScenarioRecorder();
+        List<RequestResult> results = Flux.range(0, sizes.storm())
+                .flatMap(i -> client.send(ChatClient.body(MODEL, prompt, true), true, System.nanoTime(), true),
+                        sizes.storm())
+                .doOnNext(recorder::record)
+                .collectList().block();
+        Histogram behind = new Histogram(3);
+        long first = results.stream().filter(RequestResult::ok).mapToLong(RequestResult::timeToFirstByteNanos)
+                .min().orElse(0);
+        results.stream().filter(RequestResult::ok)
+                .forEach(r -> behind.recordValue(Math.max(0, (r.timeToFirstByteNanos() - first) / 1_000)));
+        long distinctAnswers = results.stream().filter(RequestResult::ok).map(r -> SseText.of(r.body())).distinct().count();
+        return recorder.result("storm", "Coalescing storm: " + sizes.storm() + " identical new streaming requests "
+                        + "sent at once.", settings("clients", sizes.storm()))
+                .with("upstreamCalls", llm.requestsContaining(prompt))
+                .with("distinctAnswers", distinctAnswers)
+                .with("firstClientTtfbMs", first / 1e6)
+                .with("joinersBehindFirstP50Ms", behind.getValueAtPercentile(50) / 1000.0)
+                .with("joinersBehindFirstP99Ms", behind.getValueAtPercentile(99) / 1000.0);
+    }
+
+    /** 1,000 different misses at once against a 1 s LLM: no errors, no thread growth. */
+    private ScenarioResult inflightMisses(ChatClient client, StandaloneProcess product) {
+        double threadsBefore = product.liveThreads();
+        ScenarioRecorder recorder = new ScenarioRecorder();
+        Instant start = Instant.now();
+        Load.closedLoop("inflight-misses", sizes.inflightMisses(), sizes.inflightMisses(),
+                i -> Load.now(client, ChatClient.body(SLOW_MODEL, prompts.unique("inflight", i), true), true, false),
+                recorder);
+        double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
+        double threadsAfter = product.liveThreads();
+        return recorder.result("inflight-misses", sizes.inflightMisses() + " different streaming misses at once "
+                        + "against an LLM that takes 1 s.", settings("concurrency", sizes.inflightMisses()))
+                .with("threadsBefore", threadsBefore).with("threadsAfter", threadsAfter)
+                .with("wallSeconds", seconds);
+    }
+
+    private ScenarioResult zipf(ChatClient client) {
+        Prompts.Zipf ranks = new Prompts.Zipf(sizes.zipfKeys(), 1.1, 42);
+        return closed("zipf-mixed", "Mixed traffic: prompts drawn from " + sizes.zipfKeys() + " keys with Zipf "
+                        + "skew 1.1 (a few questions asked very often), non-streaming, 32 clients.",
+                client, MODEL, sizes.zipfRequests(), 32, false, i -> prompts.ranked("zipf", ranks.next()), false);
+    }
+
+    private void add(ScenarioResult result, StandaloneProcess product) {
+        maxResidentMib = Math.max(maxResidentMib, product.residentMib());
+        result.with("standaloneRssMib", Math.round(product.residentMib()));
+        scenarios.add(result);
+        System.out.printf(Locale.ROOT, "%-16s %6d req  %8.0f req/s  TTFB p50 %8.2f ms  total p50 %8.2f p99 %8.2f ms  %s %s%n",
+                result.name(), result.requests(), result.throughput(), result.timeToFirstByte().p50(),
+                result.total().p50(), result.total().p99(), result.outcomes(), result.errors());
+    }
+
+    private Map<String, Object> environment(StandaloneProcess product) {
+        Map<String, Object> environment = new LinkedHashMap<>();
+        environment.put("date", Instant.now().toString());
+        environment.put("machine", Runtime.getRuntime().availableProcessors() + " cores, "
+                + Math.round(totalMemoryGib()) + " GiB; load generator, broker and product on the same machine");
+        environment.put("java", System.getProperty("java.version"));
+        environment.put("standalone startup (ms)", product.startupMillis());
+        environment.put("standalone peak RSS (MiB)", Math.round(maxResidentMib));
+        environment.put("sizes", sizes);
+        return environment;
+    }
+
+    private static double totalMemoryGib() {
+        try {
+            String meminfo = java.nio.file.Files.readString(Path.of("/proc/meminfo"));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("MemTotal:\\s+(\\d+)").matcher(meminfo);
+            return m.find() ? Long.parseLong(m.group(1)) / 1024.0 / 1024.0 : 0;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    private static Map<String, Object> settings(Object... keyValues) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            settings.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return settings;
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The text a streaming client displays, from the SSE body. */
+    static final class SseText {
+        private SseText() {
+        }
+
+        static String of(String body) {
+            if (body == null) {
+                return "";
+            }
+            return body.lines().filter(l -> l.startsWith("data:") && l.contains("\"content\""))
+                    .map(l -> l.replaceAll(".*\"content\":\"((?:[^\"\\\\]|\\\\.)*)\".*", "$1"))
+                    .collect(Collectors.joining());
+        }
+    }
+}

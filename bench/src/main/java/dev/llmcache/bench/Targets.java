@@ -1,0 +1,78 @@
+package dev.llmcache.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Judges a run against the performance targets, using baselines measured in the same run. */
+final class Targets {
+
+    private Targets() {
+    }
+
+    static List<Report.Target> judge(List<ScenarioResult> scenarios, double maxResidentMib) {
+        List<Report.Target> targets = new ArrayList<>();
+        targets.add(new Report.Target("Redis fast-path hits", ">= 10,000 req/s at 64 clients, p99 <= 10 ms",
+                "not yet available: the Redis edge tier does not exist yet", "n/a"));
+
+        Optional<ScenarioResult> kafka = find(scenarios, "baseline-kafka");
+        find(scenarios, "hits-1000rps").ifPresent(hits -> {
+            String ratio = kafka.map(k -> String.format(Locale.ROOT, "; %.1fx the raw Kafka round trip p50 (%.2f ms)",
+                    hits.total().p50() / k.total().p50(), k.total().p50())).orElse("");
+            boolean met = hits.total().p50() <= 3 && hits.total().p99() <= 15 && hits.errorCount() == 0;
+            targets.add(new Report.Target("Kafka-path hits at 1,000 req/s", "p50 <= 3 ms, p99 <= 15 ms",
+                    String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms, %.0f req/s achieved%s",
+                            hits.total().p50(), hits.total().p99(), hits.throughput(), ratio), verdict(met)));
+        });
+        find(scenarios, "hits-peak").ifPresent(peak -> targets.add(new Report.Target("Kafka-path hits, peak",
+                "reported", String.format(Locale.ROOT, "%.0f req/s at 64 clients (p50 %.2f ms, p99 %.2f ms)",
+                        peak.throughput(), peak.total().p50(), peak.total().p99()), "reported")));
+
+        Optional<ScenarioResult> direct = find(scenarios, "baseline-llm");
+        find(scenarios, "misses-stream").ifPresent(misses -> direct.ifPresent(llm -> {
+            double overhead = misses.timeToFirstByte().p50() - llm.timeToFirstByte().p50();
+            targets.add(new Report.Target("Streaming misses: TTFT overhead over the direct upstream", "<= 5 ms at the median",
+                    String.format(Locale.ROOT, "%.2f ms (pipeline %.2f ms vs direct %.2f ms; ratio %.3f)", overhead,
+                            misses.timeToFirstByte().p50(), llm.timeToFirstByte().p50(),
+                            misses.timeToFirstByte().p50() / llm.timeToFirstByte().p50()),
+                    verdict(overhead <= 5 && misses.errorCount() == 0)));
+        }));
+
+        find(scenarios, "storm").ifPresent(storm -> {
+            Map<String, Object> x = storm.extra();
+            boolean met = Long.valueOf(1).equals(x.get("upstreamCalls")) && Long.valueOf(1).equals(x.get("distinctAnswers"))
+                    && storm.errorCount() == 0 && ((Double) x.get("joinersBehindFirstP50Ms")) <= 10;
+            targets.add(new Report.Target("Coalescing storm", "1 upstream call, every client the full answer, joiners' "
+                    + "TTFT <= 10 ms behind the first client's", String.format(Locale.ROOT,
+                    "%s upstream call(s), %s distinct answer(s), %d errors, joiners behind first: p50 %.2f ms, p99 %.2f ms",
+                    x.get("upstreamCalls"), x.get("distinctAnswers"), storm.errorCount(),
+                    (Double) x.get("joinersBehindFirstP50Ms"), (Double) x.get("joinersBehindFirstP99Ms")), verdict(met)));
+        });
+
+        find(scenarios, "inflight-misses").ifPresent(inflight -> {
+            Map<String, Object> x = inflight.extra();
+            double growth = (Double) x.get("threadsAfter") - (Double) x.get("threadsBefore");
+            boolean met = inflight.errorCount() == 0 && growth <= 5;
+            targets.add(new Report.Target("1,000 misses in flight against a 1 s LLM",
+                    "no errors, no thread growth, completions limited by the LLM latency",
+                    String.format(Locale.ROOT, "%d errors, threads %.0f -> %.0f, all done in %.2f s (total p50 %.0f ms, "
+                                    + "p99 %.0f ms)", inflight.errorCount(), (Double) x.get("threadsBefore"),
+                            (Double) x.get("threadsAfter"), (Double) x.get("wallSeconds"), inflight.total().p50(),
+                            inflight.total().p99()), verdict(met)));
+        });
+
+        targets.add(new Report.Target("Standalone resident memory under this load", "reported, bounded by configuration",
+                String.format(Locale.ROOT, "peak %.0f MiB RSS", maxResidentMib), "reported"));
+        return targets;
+    }
+
+    private static Optional<ScenarioResult> find(List<ScenarioResult> scenarios, String name) {
+        return scenarios.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    private static String verdict(boolean met) {
+        return met ? "met" : "missed";
+    }
+}
