@@ -87,9 +87,13 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--out", defaultValue = "bench-results/run", description = "Results folder.")
         Path out;
 
+        @Option(names = "--run-id", description = "Reuse the prompts of an earlier run with this id (e.g. to run "
+                + "hits against a cache warmed by a first run). Default: a new id.")
+        String runId;
+
         @Override
         public Integer call() throws Exception {
-            Prompts prompts = new Prompts();
+            Prompts prompts = runId == null ? new Prompts() : new Prompts(runId);
             Prompts.Zipf zipf = new Prompts.Zipf(Math.max(1, keys), skew, 42);
             java.util.function.IntFunction<String> prompt = switch (workload) {
                 case hits -> i -> prompts.ranked("hits", i % keys);

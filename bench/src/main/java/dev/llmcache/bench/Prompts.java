@@ -7,7 +7,16 @@ import java.util.UUID;
 /** Prompt sources for the workloads. */
 final class Prompts {
 
-    private final String runId = UUID.randomUUID().toString().substring(0, 8);
+    private final String runId;
+
+    Prompts() {
+        this(UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** @param runId prompts of the same run id repeat across runs (to hit a warm cache) */
+    Prompts(String runId) {
+        this.runId = runId;
+    }
 
     /** A prompt no earlier run or request used: a guaranteed miss. */
     String unique(String scenario, int i) {

@@ -8,6 +8,7 @@ import dev.llmcache.cache.dashboard.DashboardHandler;
 import dev.llmcache.common.metrics.ObservabilityConventions;
 import dev.llmcache.common.topic.KafkaSettings;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,6 +19,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 /** Spring wiring of the cache-service: analytics, the stats and aggregates API, the dashboard. */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "llmcache.analytics.enabled", matchIfMissing = true)
 @Import(ObservabilityConventions.class)
 @EnableConfigurationProperties({KafkaSettings.class, AnalyticsProperties.class})
 public class CacheServiceConfiguration {
