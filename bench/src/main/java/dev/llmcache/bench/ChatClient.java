@@ -42,6 +42,8 @@ final class ChatClient implements AutoCloseable {
         StringBuilder kept = keepBody ? new StringBuilder() : null;
         boolean[] sawDone = {false};
         boolean[] sawError = {false};
+        // The last bytes of the previous buffer: a marker may be split across two buffers.
+        String[] tail = {""};
         return http.post().uri("/chat/completions")
                 .send(ByteBufFlux.fromString(Mono.just(body)))
                 .response((response, content) -> content
@@ -50,11 +52,13 @@ final class ChatClient implements AutoCloseable {
                                 firstByte[0] = System.nanoTime();
                             }
                             if (stream || keepBody) {
-                                String text = buffer.toString(StandardCharsets.UTF_8);
+                                String chunk = buffer.toString(StandardCharsets.UTF_8);
+                                String text = tail[0] + chunk;
                                 sawDone[0] |= text.contains("[DONE]");
                                 sawError[0] |= text.contains("{\"error\"");
+                                tail[0] = text.substring(Math.max(0, text.length() - 16));
                                 if (kept != null) {
-                                    kept.append(text);
+                                    kept.append(chunk);
                                 }
                             }
                         })

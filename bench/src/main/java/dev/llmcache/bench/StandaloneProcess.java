@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  */
 final class StandaloneProcess implements AutoCloseable {
 
+    /** The product's heap in the benchmark (the README's recommended setting). */
+    static final String HEAP = "1g";
+
     private static final HttpClient CONTROL = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
@@ -35,7 +38,9 @@ final class StandaloneProcess implements AutoCloseable {
             throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // Memory bounded by configuration: heap and direct buffers capped (RocksDB has its own cap).
+                "-Xmx" + HEAP, "-XX:MaxDirectMemorySize=256m", "-jar", jar.toString(),
                 "--server.port=" + port, "--llmcache.standalone.data-dir=" + dataDir,
                 "--llmcache.standalone.kafka-port=" + kafkaPort));
         command.addAll(properties);

@@ -1,11 +1,9 @@
 package dev.llmcache.processor.topology;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
- * The state of one cache key whose LLM call is running: who waits for it and the text produced so
- * far (replayed to late joiners).
+ * The state of one cache key whose LLM call is running: the text produced so far (replayed to late
+ * joiners). Who waits for it is kept apart, one record per waiter (see {@link InflightStore}), so
+ * that a join costs one small write however many waiters there are.
  *
  * @param store        whether the finished answer may be cached (false only if every waiter said no-store)
  * @param ttlMillis    lifetime of the cache entry this call creates
@@ -22,24 +20,21 @@ public record InflightEntry(
         long ttlMillis,
         String pinnedCallId,
         int nextSeq,
-        String text,
-        List<Waiter> waiters) {
+        String text) {
 
     public InflightEntry {
         text = text == null ? "" : text;
-        waiters = waiters == null ? List.of() : List.copyOf(waiters);
     }
 
-    public InflightEntry withWaiter(Waiter waiter, boolean waiterAllowsStore) {
-        List<Waiter> joined = new ArrayList<>(waiters);
-        joined.add(waiter);
+    /** The answer may be cached once any waiter allows it. */
+    public InflightEntry storable() {
         return new InflightEntry(generationId, namespace, model, startedAt, deadline,
-                store || waiterAllowsStore, ttlMillis, pinnedCallId, nextSeq, text, joined);
+                true, ttlMillis, pinnedCallId, nextSeq, text);
     }
 
     public InflightEntry withChunk(String callId, int seq, String delta) {
         return new InflightEntry(generationId, namespace, model, startedAt, deadline,
-                store, ttlMillis, callId, seq + 1, text + delta, waiters);
+                store, ttlMillis, callId, seq + 1, text + delta);
     }
 
     /** Whether a record of {@code callId} belongs to the stream the waiters are receiving. */

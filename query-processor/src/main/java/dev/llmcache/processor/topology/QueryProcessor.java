@@ -6,7 +6,6 @@ import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.QueryRequest;
-import java.util.List;
 import dev.llmcache.common.trace.RequestTracing;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.api.Record;
@@ -68,7 +67,10 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
     private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now,
                       long queueMillis, Headers headers) {
         Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now);
-        inflight.update(key, running.withWaiter(waiter, !directives.noStore()));
+        inflight.join(key, waiter);
+        if (!running.store() && !directives.noStore()) {
+            inflight.update(key, running.storable());
+        }
         replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis), headers);
         if (!running.text().isEmpty()) {
             replies.sendChunk(waiter, key, query.model(), running.text(), headers);
@@ -83,9 +85,8 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
                 ? directives.ttlSeconds() * 1000
                 : settings.defaultTtl().toMillis();
         InflightEntry entry = new InflightEntry(query.requestId(), query.namespace(), query.model(), now,
-                now + settings.inflightTimeout().toMillis(), !directives.noStore(), ttlMillis,
-                null, 0, "", List.of(waiter));
-        inflight.start(key, entry);
+                now + settings.inflightTimeout().toMillis(), !directives.noStore(), ttlMillis, null, 0, "");
+        inflight.start(key, entry, waiter);
         LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
                 query.model(), query.body(), now);
         // The query's trace headers travel on to the worker, so the LLM call joins the query's trace.

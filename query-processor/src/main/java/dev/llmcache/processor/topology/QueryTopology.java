@@ -63,6 +63,7 @@ public final class QueryTopology {
         topology.addStateStore(store(Stores.CACHE, JsonSerde.of(CachedAnswer.class)), both);
         topology.addStateStore(store(Stores.CACHE_EXPIRY, Serdes.String()), both);
         topology.addStateStore(store(Stores.INFLIGHT, JsonSerde.of(InflightEntry.class)), both);
+        topology.addStateStore(store(Stores.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)), both);
         topology.addStateStore(store(Stores.INFLIGHT_DEADLINES, Serdes.String()), both);
 
         // Each answer goes to the reply topic and partition of the ingest instance holding its request.

@@ -4,10 +4,10 @@ import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.LlmResponse;
+import java.util.List;
 import java.util.Set;
 import dev.llmcache.common.trace.RequestTracing;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -57,11 +57,11 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             return;
         }
         inflight.update(key, entry.withChunk(chunk.callId(), chunk.seq(), chunk.delta()));
-        entry.waiters().forEach(w -> replies.sendChunk(w, key, entry.model(), chunk.delta(), headers));
+        inflight.waiters(key).forEach(w -> replies.sendChunk(w, key, entry.model(), chunk.delta(), headers));
     }
 
     private void onDone(String key, InflightEntry entry, LlmResponse done, Headers headers) {
-        inflight.finish(key, entry);
+        List<Waiter> waiters = inflight.finish(key, entry);
         String content = done.content() == null ? entry.text() : done.content();
         long now = context.currentSystemTimeMs();
         if (entry.store() && CACHEABLE_FINISH.contains(done.finishReason())) {
@@ -76,12 +76,12 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         // Waiters have seen entry.text(); a retried call (another callId) must extend it, not rewrite it.
         if (!content.startsWith(entry.text())) {
             ErrorInfo error = ErrorInfo.upstream("The upstream answer changed while it was being retried");
-            entry.waiters().forEach(w -> replies.sendError(w, key, entry.model(), error, headers));
+            waiters.forEach(w -> replies.sendError(w, key, entry.model(), error, headers));
             return;
         }
         String rest = content.substring(entry.text().length());
         Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
-        for (Waiter waiter : entry.waiters()) {
+        for (Waiter waiter : waiters) {
             if (!rest.isEmpty()) {
                 replies.sendChunk(waiter, key, entry.model(), rest, headers);
             }
@@ -94,15 +94,15 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         if (!entry.acceptsCall(failed.callId())) {
             return;
         }
-        inflight.finish(key, entry);
-        entry.waiters().forEach(w -> replies.sendError(w, key, entry.model(), failed.error(), headers));
+        inflight.finish(key, entry)
+                .forEach(w -> replies.sendError(w, key, entry.model(), failed.error(), headers));
     }
 
     private void sweep(long now) {
-        for (KeyValue<String, InflightEntry> overdue : inflight.removeOverdue(now, settings.sweepBatch())) {
+        for (InflightStore.Overdue overdue : inflight.removeOverdue(now, settings.sweepBatch())) {
             ErrorInfo timeout = ErrorInfo.upstreamTimeout("The LLM did not answer within "
                     + settings.inflightTimeout().toSeconds() + " s");
-            overdue.value.waiters().forEach(w -> replies.sendError(w, overdue.key, overdue.value.model(), timeout, null));
+            overdue.waiters().forEach(w -> replies.sendError(w, overdue.key(), overdue.entry().model(), timeout, null));
         }
         for (String expired : cache.removeExpired(now, settings.sweepBatch())) {
             context.forward(new Record<>(expired, null, now), QueryTopology.CACHE_ENTRIES_SINK);

@@ -6,6 +6,7 @@ final class Stores {
     static final String CACHE = "cache";
     static final String CACHE_EXPIRY = "cache-expiry";
     static final String INFLIGHT = "inflight";
+    static final String INFLIGHT_WAITERS = "inflight-waiters";
     static final String INFLIGHT_DEADLINES = "inflight-deadlines";
 
     private Stores() {
