@@ -84,9 +84,11 @@ final class Report {
         XYPlot plot = chart.getXYPlot();
         LogAxis percentiles = new LogAxis("percentile (1 = p0, 10 = p90, 100 = p99, 1000 = p99.9)");
         percentiles.setBase(10);
+        percentiles.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
         plot.setDomainAxis(percentiles);
         LogAxis millis = new LogAxis("latency (ms, log)");
         millis.setBase(10);
+        millis.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
         plot.setRangeAxis(millis);
         styled(plot);
         ChartUtils.saveChartAsPNG(file.toFile(), chart, 1100, 650);
