@@ -102,7 +102,8 @@ public final class BenchCommand implements Runnable {
                 case zipf -> i -> prompts.ranked("zipf", zipf.next());
             };
             ScenarioRecorder recorder = new ScenarioRecorder();
-            int connections = workload == Workload.storm ? requests : Math.max(concurrency, 64);
+            // An open loop must never wait for a free connection: that would hide the server's queueing.
+            int connections = workload == Workload.storm ? requests : rate != null ? 4_096 : Math.max(concurrency, 64);
             try (ChatClient client = new ChatClient(target, connections, Duration.ofSeconds(120))) {
                 if (rate != null) {
                     Load.openLoop(workload.name(), rate, Duration.ofMillis(1000L * requests / rate),

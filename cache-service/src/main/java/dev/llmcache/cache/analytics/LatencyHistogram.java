@@ -4,21 +4,25 @@ import dev.llmcache.common.event.MetricsAggregate;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
 
 /**
- * A latency distribution in milliseconds (HdrHistogram, 3 significant digits, up to one hour) that
- * merges exactly and travels as compressed Base64.
+ * A latency distribution in milliseconds (HdrHistogram, 2 significant digits: 1% resolution, up
+ * to one hour) that merges exactly and travels as Base64 of HdrHistogram's compact encoding.
+ *
+ * <p>It is read and rewritten on every event of its window, so it stays cheap: allocated only
+ * once something is recorded, and encoded without Deflate (the encoding already run-length
+ * compresses the empty buckets).
  */
 final class LatencyHistogram {
 
     private static final long HIGHEST_MILLIS = 3_600_000L;
+    private static final int SIGNIFICANT_DIGITS = 2;
 
-    private final Histogram histogram;
+    private Histogram histogram;
 
     LatencyHistogram() {
-        this(new Histogram(HIGHEST_MILLIS, 3));
+        this(null);
     }
 
     private LatencyHistogram(Histogram histogram) {
@@ -26,19 +30,22 @@ final class LatencyHistogram {
     }
 
     void record(long millis) {
+        if (histogram == null) {
+            histogram = new Histogram(HIGHEST_MILLIS, SIGNIFICANT_DIGITS);
+        }
         histogram.recordValue(Math.max(0, Math.min(millis, HIGHEST_MILLIS)));
     }
 
     long count() {
-        return histogram.getTotalCount();
+        return histogram == null ? 0 : histogram.getTotalCount();
     }
 
     double median() {
-        return histogram.getValueAtPercentile(50);
+        return histogram == null ? 0 : histogram.getValueAtPercentile(50);
     }
 
     MetricsAggregate.Percentiles percentiles() {
-        if (histogram.getTotalCount() == 0) {
+        if (count() == 0) {
             return new MetricsAggregate.Percentiles(0, 0, 0, 0, 0);
         }
         return new MetricsAggregate.Percentiles(histogram.getTotalCount(),
@@ -46,9 +53,13 @@ final class LatencyHistogram {
                 histogram.getValueAtPercentile(99), histogram.getMaxValue());
     }
 
+    /** Null when empty. */
     String encode() {
+        if (count() == 0) {
+            return null;
+        }
         ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
-        int length = histogram.encodeIntoCompressedByteBuffer(buffer);
+        int length = histogram.encodeIntoByteBuffer(buffer);
         return Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length));
     }
 
@@ -56,11 +67,7 @@ final class LatencyHistogram {
         if (encoded == null || encoded.isEmpty()) {
             return new LatencyHistogram();
         }
-        try {
-            return new LatencyHistogram(Histogram.decodeFromCompressedByteBuffer(
-                    ByteBuffer.wrap(Base64.getDecoder().decode(encoded)), HIGHEST_MILLIS));
-        } catch (DataFormatException e) {
-            throw new IllegalArgumentException("Corrupt latency histogram", e);
-        }
+        return new LatencyHistogram(Histogram.decodeFromByteBuffer(
+                ByteBuffer.wrap(Base64.getDecoder().decode(encoded)), HIGHEST_MILLIS));
     }
 }

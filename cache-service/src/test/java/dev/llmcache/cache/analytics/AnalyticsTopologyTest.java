@@ -94,7 +94,7 @@ class AnalyticsTopologyTest {
         assertThat(m.costSavedUsd()).isCloseTo(0.02, within(1e-12));
         assertThat(m.tokensSaved()).isEqualTo(20);
         assertThat(m.timeSavedMillis()).isEqualTo(4_000);
-        assertThat(m.speedup()).isCloseTo(500, within(1.0));
+        assertThat(m.speedup()).isCloseTo(500, org.assertj.core.data.Percentage.withPercentage(2));
     }
 
     @Test

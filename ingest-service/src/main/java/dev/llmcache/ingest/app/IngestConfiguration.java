@@ -61,15 +61,25 @@ public class IngestConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    KafkaPublisher kafkaPublisher(KafkaSettings kafka, IngestProperties properties, MeterRegistry meters) {
+    KafkaPublisher queryPublisher(KafkaSettings kafka, IngestProperties properties, MeterRegistry meters) {
         // The topics ingest writes to: created here too, so ingest can start before the processor.
         List<Topics.Spec> written = new ArrayList<>(kafka.topics().dataPlane());
         written.addAll(kafka.topics().metrics());
         TopicProvisioner.ensure(kafka, written, kafka.partitions());
+        // Every query is latency-critical: sent at once.
+        return publisher(kafka, 0, properties.maxInflightRequests(), meters);
+    }
+
+    /** Telemetry is not latency-critical: batched for 20 ms, fewer requests for the broker. */
+    @Bean(destroyMethod = "close")
+    KafkaPublisher telemetryPublisher(KafkaSettings kafka, IngestProperties properties, MeterRegistry meters) {
+        return publisher(kafka, 20, 2 * properties.maxInflightRequests(), meters);
+    }
+
+    private static KafkaPublisher publisher(KafkaSettings kafka, int lingerMs, int queueCapacity, MeterRegistry meters) {
         KafkaProducer<String, Object> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                // Every query is latency-critical: send at once.
-                ProducerConfig.LINGER_MS_CONFIG, 0,
+                ProducerConfig.LINGER_MS_CONFIG, lingerMs,
                 ProducerConfig.ACKS_CONFIG, "all",
                 // Fail fast into a 503 instead of holding the client while Kafka is away.
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
@@ -77,21 +87,21 @@ public class IngestConfiguration {
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000),
                 new StringSerializer(), JsonSerde.of(Object.class));
         new KafkaClientMetrics(producer).bindTo(meters);
-        // Room for every request in flight plus its two telemetry events.
-        return new KafkaPublisher(producer, 3 * properties.maxInflightRequests());
+        return new KafkaPublisher(producer, queueCapacity);
     }
 
     @Bean
-    QueryTelemetry queryTelemetry(KafkaPublisher publisher, KafkaSettings kafka, LlmProperties llm, MeterRegistry meters) {
-        return new QueryTelemetry(publisher, kafka.topics(), new PriceTable(llm.pricing()), meters);
+    QueryTelemetry queryTelemetry(KafkaPublisher telemetryPublisher, KafkaSettings kafka, LlmProperties llm,
+                                  MeterRegistry meters) {
+        return new QueryTelemetry(telemetryPublisher, kafka.topics(), new PriceTable(llm.pricing()), meters);
     }
 
     @Bean
     QueryGateway queryGateway(ModelCatalog catalog, IngestProperties properties, PendingReplies pending,
-                              ReplyChannel replies, KafkaPublisher publisher, KafkaSettings kafka,
+                              ReplyChannel replies, KafkaPublisher queryPublisher, KafkaSettings kafka,
                               QueryTelemetry telemetry, RequestTracing tracing) {
         ChatRequestParser parser = new ChatRequestParser(catalog, properties.defaultTenant(), properties.sharedNamespace());
-        return new QueryGateway(parser, pending, replies, publisher, kafka.topics().queries(), telemetry, tracing,
+        return new QueryGateway(parser, pending, replies, queryPublisher, kafka.topics().queries(), telemetry, tracing,
                 properties.maxBodySize().toBytes(), properties.requestTimeout());
     }
 

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import kafka.server.KafkaConfig;
@@ -37,11 +38,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.port = port;
     }
 
-    /**
-     * @param logDir where the broker keeps its data (created if missing)
-     * @param port   client port, or 0 for any free port
-     */
     public static EmbeddedKafkaBroker start(Path logDir, int port) {
+        return start(logDir, port, Map.of());
+    }
+
+    /**
+     * @param logDir    where the broker keeps its data (created if missing)
+     * @param port      client port, or 0 for any free port
+     * @param overrides broker settings (Kafka's own names) that replace the defaults below
+     */
+    public static EmbeddedKafkaBroker start(Path logDir, int port, Map<String, String> overrides) {
         int clientPort = port == 0 ? freePort() : port;
         int controllerPort = freePort();
         try {
@@ -73,6 +79,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // session expires; a short session on loopback keeps restarts fast.
         props.put("broker.session.timeout.ms", "2000");
         props.put("broker.heartbeat.interval.ms", "500");
+        props.putAll(overrides);
         KafkaConfig config = new KafkaConfig(props, false);
         format(config, logDir);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);

@@ -2,6 +2,8 @@ package dev.llmcache.standalone.broker;
 
 import java.nio.file.Path;
 import java.util.Map;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -27,7 +29,9 @@ public final class EmbeddedKafkaInitializer implements ApplicationContextInitial
         }
         String dataDir = env.getProperty("llmcache.standalone.data-dir", "./data");
         int port = env.getProperty("llmcache.standalone.kafka-port", Integer.class, 9092);
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Path.of(dataDir, "kafka"), port);
+        Map<String, String> overrides = Binder.get(env)
+                .bind("llmcache.standalone.broker", Bindable.mapOf(String.class, String.class)).orElse(Map.of());
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Path.of(dataDir, "kafka"), port, overrides);
         env.getPropertySources().addFirst(new MapPropertySource("embedded-kafka",
                 Map.of(BOOTSTRAP, broker.bootstrapServers())));
         context.getBeanFactory().registerSingleton("embeddedKafkaBroker", broker);
