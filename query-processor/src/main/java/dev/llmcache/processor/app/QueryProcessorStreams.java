@@ -1,5 +1,6 @@
 package dev.llmcache.processor.app;
 
+import dev.llmcache.common.streams.ManagedStreams;
 import dev.llmcache.common.topic.KafkaSettings;
 import dev.llmcache.common.topic.TopicProvisioner;
 import dev.llmcache.processor.config.BoundedMemoryRocksDbConfig;
@@ -8,35 +9,32 @@ import dev.llmcache.processor.topology.QueryTopology;
 import dev.llmcache.processor.topology.TopologySettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.context.SmartLifecycle;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
-/** Runs the {@link QueryTopology} in this JVM and reports its state as health. */
-public final class QueryProcessorStreams implements SmartLifecycle, HealthIndicator {
+/** Runs the {@link QueryTopology} in this JVM, with gauges of its cache. */
+public final class QueryProcessorStreams extends ManagedStreams {
 
     private final KafkaSettings kafka;
     private final ProcessorProperties properties;
     private final MeterRegistry meters;
-    private volatile KafkaStreams streams;
-    private volatile boolean everRunning;
 
     public QueryProcessorStreams(KafkaSettings kafka, ProcessorProperties properties, MeterRegistry meters) {
+        super(() -> QueryTopology.build(kafka.topics(), topologySettings(kafka, properties)),
+                () -> streamsConfig(kafka, properties), meters);
         this.kafka = kafka;
         this.properties = properties;
         this.meters = meters;
+    }
+
+    static TopologySettings topologySettings(KafkaSettings kafka, ProcessorProperties properties) {
+        return new TopologySettings(properties.cacheTtl(), properties.inflightTimeout(), properties.sweepInterval(),
+                1000, Math.max(1, properties.maxEntries() / kafka.partitions()));
     }
 
     static Properties streamsConfig(KafkaSettings kafka, ProcessorProperties p) {
@@ -61,42 +59,25 @@ public final class QueryProcessorStreams implements SmartLifecycle, HealthIndica
     }
 
     @Override
-    public void start() {
+    protected void beforeStart() {
         TopicProvisioner.ensure(kafka, kafka.topics().dataPlane(), kafka.partitions());
-        TopologySettings settings = new TopologySettings(properties.cacheTtl(), properties.inflightTimeout(),
-                properties.sweepInterval(), 1000, Math.max(1, properties.maxEntries() / kafka.partitions()));
-        KafkaStreams created = new KafkaStreams(QueryTopology.build(kafka.topics(), settings),
-                streamsConfig(kafka, properties));
-        created.setUncaughtExceptionHandler(
-                error -> StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
-        created.setStateListener((next, previous) -> everRunning |= next == KafkaStreams.State.RUNNING);
-        new KafkaStreamsMetrics(created).bindTo(meters);
         Gauge.builder("llmcache.cache.entries", this, QueryProcessorStreams::cacheEntries)
                 .description("Entries in this instance's cache stores (RocksDB estimate)").register(meters);
         Gauge.builder("llmcache.cache.bytes", this, QueryProcessorStreams::cacheBytes).baseUnit("bytes")
                 .description("Bytes of this instance's cache stores on disk and in memtables").register(meters);
         Gauge.builder("llmcache.cache.capacity.entries", properties, ProcessorProperties::maxEntries)
                 .description("Configured cache capacity across all partitions").register(meters);
-        created.start();
-        streams = created;
     }
 
     private double cacheEntries() {
-        KafkaStreams current = streams;
-        if (current == null || current.state() != KafkaStreams.State.RUNNING) {
-            return Double.NaN;
-        }
-        try {
-            return current.store(StoreQueryParameters.fromNameAndType(QueryTopology.CACHE_STORE,
-                    QueryableStoreTypes.<String, Object>keyValueStore())).approximateNumEntries();
-        } catch (InvalidStateStoreException e) {
-            return Double.NaN;
-        }
+        ReadOnlyKeyValueStore<String, Object> cache =
+                store(QueryTopology.CACHE_STORE, QueryableStoreTypes.keyValueStore());
+        return cache == null ? Double.NaN : cache.approximateNumEntries();
     }
 
     /** From the RocksDB property metrics Kafka Streams records for the cache store. */
     private double cacheBytes() {
-        KafkaStreams current = streams;
+        KafkaStreams current = streams();
         if (current == null) {
             return Double.NaN;
         }
@@ -106,41 +87,5 @@ public final class QueryProcessorStreams implements SmartLifecycle, HealthIndica
                         || m.metricName().name().equals("size-all-mem-tables"))
                 .mapToDouble(m -> m.metricValue() instanceof Number n ? n.doubleValue() : 0)
                 .sum();
-    }
-
-    @Override
-    public void stop() {
-        KafkaStreams running = streams;
-        if (running != null) {
-            // Leave the group so that a restarted or replacing instance gets the partitions at once,
-            // instead of after the old member's session timeout.
-            running.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                    .withTimeout(Duration.ofSeconds(30)));
-            streams = null;
-        }
-    }
-
-    /** Start before the web server (which starts late) and stop after it has drained. */
-    @Override
-    public int getPhase() {
-        return 0;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return streams != null;
-    }
-
-    /** UP once the topology has run; a rebalance after that is normal and stays UP. */
-    @Override
-    public Health health() {
-        KafkaStreams current = streams;
-        if (current == null) {
-            return Health.down().withDetail("state", "NOT_STARTED").build();
-        }
-        KafkaStreams.State state = current.state();
-        boolean up = state == KafkaStreams.State.RUNNING
-                || (everRunning && state == KafkaStreams.State.REBALANCING);
-        return (up ? Health.up() : Health.down()).withDetail("state", state.name()).build();
     }
 }
