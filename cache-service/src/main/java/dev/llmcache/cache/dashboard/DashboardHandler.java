@@ -2,6 +2,9 @@ package dev.llmcache.cache.dashboard;
 
 import dev.llmcache.common.event.MetricsAggregate;
 import dev.llmcache.common.serde.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.MediaType;
@@ -15,16 +18,21 @@ import reactor.core.publisher.Mono;
 /** {@code GET /dashboard} (the page) and {@code GET /dashboard/stream} (its live updates over SSE). */
 public final class DashboardHandler {
 
-    private static final ClassPathResource PAGE = new ClassPathResource("dashboard/index.html");
-
     private final AggregatesFeed feed;
+    /** Read once at start-up: serving it never touches the jar from an event loop. */
+    private final String page;
 
     public DashboardHandler(AggregatesFeed feed) {
         this.feed = feed;
+        try (var in = new ClassPathResource("dashboard/index.html").getInputStream()) {
+            this.page = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("The dashboard page is missing from the jar", e);
+        }
     }
 
     public Mono<ServerResponse> page(ServerRequest request) {
-        return ServerResponse.ok().contentType(MediaType.TEXT_HTML).bodyValue(PAGE);
+        return ServerResponse.ok().contentType(MediaType.TEXT_HTML).bodyValue(page);
     }
 
     /** Updates of the all-traffic windows; a comment every 15 s keeps proxies from closing the stream. */
