@@ -55,6 +55,7 @@ public final class QueryProcessorStreams extends ManagedStreams {
         config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         config.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDbConfig.class);
         config.put(BoundedMemoryRocksDbConfig.TOTAL_MEMORY_CONFIG, Long.toString(p.rocksdbMemory().toBytes()));
+        config.putAll(p.streams());
         return config;
     }
 

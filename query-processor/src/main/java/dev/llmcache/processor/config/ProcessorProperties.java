@@ -17,6 +17,7 @@ import org.springframework.util.unit.DataSize;
  * @param rocksdbMemory   off-heap memory shared by all RocksDB stores (block cache and write buffers)
  * @param maxEntries      cache entries kept across all partitions; beyond it the entries closest
  *                        to expiry are evicted
+ * @param streams         further Kafka Streams settings (its own names), applied last
  */
 @ConfigurationProperties("llmcache.processor")
 public record ProcessorProperties(
@@ -28,7 +29,12 @@ public record ProcessorProperties(
         @DefaultValue("1s") Duration sweepInterval,
         @DefaultValue("64MB") DataSize rocksdbMemory,
         @DefaultValue("1000000") long maxEntries,
-        @DefaultValue Worker worker) {
+        @DefaultValue Worker worker,
+        java.util.Map<String, String> streams) {
+
+    public ProcessorProperties {
+        streams = streams == null ? java.util.Map.of() : java.util.Map.copyOf(streams);
+    }
 
     /**
      * @param enabled       run the LLM worker in this instance
