@@ -1,5 +1,7 @@
 package dev.llmcache.common.event;
 
+import java.util.List;
+
 /**
  * What the topology tells one waiting request, published to {@code answers}, keyed by request id.
  *
@@ -10,6 +12,9 @@ package dev.llmcache.common.event;
  * @param content   on {@code DONE}: the complete answer text
  * @param createdAt on {@code DONE}: when the answer was produced by the LLM (epoch millis)
  * @param timings   what the pipeline measured for this request, where known
+ * @param requestIds for a token chunk shared by several waiters of one reply route: all of them
+ *                   ({@code requestId} and {@code outcome} are then null); one record instead of
+ *                   one per waiter keeps a storm's fan-out small
  */
 public record Answer(
         int schemaVersion,
@@ -24,7 +29,8 @@ public record Answer(
         Usage usage,
         ErrorInfo error,
         long createdAt,
-        Timings timings) {
+        Timings timings,
+        List<String> requestIds) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -45,23 +51,34 @@ public record Answer(
 
     public static Answer started(QueryRequest q, CacheOutcome outcome, long queueMillis) {
         return new Answer(SCHEMA_VERSION, q.requestId(), q.cacheKey(), Type.STARTED, outcome, q.model(),
-                null, null, null, null, null, 0, Timings.queued(queueMillis));
+                null, null, null, null, null, 0, Timings.queued(queueMillis), null);
     }
 
     public static Answer chunk(String requestId, String cacheKey, CacheOutcome outcome, String model, String delta) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
-                delta, null, null, null, null, 0, null);
+                delta, null, null, null, null, 0, null, null);
+    }
+
+    /** One chunk for several waiters of the same reply route. */
+    public static Answer sharedChunk(List<String> requestIds, String cacheKey, String model, String delta) {
+        return new Answer(SCHEMA_VERSION, null, cacheKey, Type.CHUNK, null, model,
+                delta, null, null, null, null, 0, null, List.copyOf(requestIds));
     }
 
     public static Answer done(String requestId, String cacheKey, CacheOutcome outcome, String model, String content,
                               String finishReason, Usage usage, long createdAt, Timings timings) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.DONE, outcome, model,
-                null, content, finishReason, usage, null, createdAt, timings);
+                null, content, finishReason, usage, null, createdAt, timings, null);
     }
 
     public static Answer error(String requestId, String cacheKey, CacheOutcome outcome, String model, ErrorInfo error) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.ERROR, outcome, model,
-                null, null, null, null, error, 0, null);
+                null, null, null, null, error, 0, null, null);
+    }
+
+    /** The requests this record is for. */
+    public List<String> recipients() {
+        return requestIds != null ? requestIds : List.of(requestId);
     }
 
     public boolean isTerminal() {

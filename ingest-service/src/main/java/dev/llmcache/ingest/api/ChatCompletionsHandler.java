@@ -30,8 +30,12 @@ public final class ChatCompletionsHandler {
     private Mono<ServerResponse> respond(QueryGateway.Submitted submitted) {
         ParsedQuery query = submitted.query();
         Flux<Answer> content = submitted.answers().filter(a -> a.type() != Answer.Type.STARTED);
-        return content.next().flatMap(head -> {
-            String outcome = head.outcome() == null ? null : head.outcome().name();
+        // The outcome comes with the first record of the request (shared token chunks carry none).
+        Mono<String> firstOutcome = submitted.answers().filter(a -> a.outcome() != null).next()
+                .map(a -> a.outcome().name()).defaultIfEmpty("");
+        return content.next().zipWith(firstOutcome).flatMap(headAndOutcome -> {
+            Answer head = headAndOutcome.getT1();
+            String outcome = headAndOutcome.getT2().isEmpty() ? null : headAndOutcome.getT2();
             if (head.type() == Answer.Type.ERROR) {
                 return ErrorResponses.of(head.error(), null, outcome);
             }

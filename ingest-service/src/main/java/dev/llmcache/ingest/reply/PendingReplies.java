@@ -48,17 +48,22 @@ public final class PendingReplies {
         return sink.asFlux();
     }
 
-    /** Delivers one answer; answers for requests nobody waits for (any more) are dropped. */
+    /**
+     * Delivers one answer to each request it is for; answers for requests nobody waits for (any
+     * more) are dropped.
+     */
     public void deliver(Answer answer) {
-        Sinks.Many<Answer> sink = waiting.get(answer.requestId());
-        if (sink == null) {
-            return;
-        }
-        synchronized (sink) {
-            sink.tryEmitNext(answer);
-            if (answer.isTerminal()) {
-                waiting.remove(answer.requestId(), sink);
-                sink.tryEmitComplete();
+        for (String requestId : answer.recipients()) {
+            Sinks.Many<Answer> sink = waiting.get(requestId);
+            if (sink == null) {
+                continue;
+            }
+            synchronized (sink) {
+                sink.tryEmitNext(answer);
+                if (answer.isTerminal()) {
+                    waiting.remove(requestId, sink);
+                    sink.tryEmitComplete();
+                }
             }
         }
     }

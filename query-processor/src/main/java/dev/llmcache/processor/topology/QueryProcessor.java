@@ -7,6 +7,7 @@ import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.QueryRequest;
 import dev.llmcache.common.trace.RequestTracing;
+import java.util.List;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
@@ -73,7 +74,7 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         }
         replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis), headers);
         if (!running.text().isEmpty()) {
-            replies.sendChunk(waiter, key, query.model(), running.text(), headers);
+            replies.sendChunk(List.of(waiter), key, query.model(), running.text(), headers);
         }
     }
 

@@ -4,6 +4,10 @@ import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.trace.RequestTracing;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -25,13 +29,24 @@ final class Replies {
     /** @param cause headers of the input record this answer responds to; null in a punctuation */
     void send(ReplyRoute route, Answer answer, Headers cause) {
         Headers headers = cause == null ? new RecordHeaders() : new RecordHeaders(cause.toArray());
-        RequestTracing.setRequestId(headers, answer.requestId());
-        context.forward(new Record<>(answer.requestId(), new RoutedAnswer(route, answer),
-                context.currentSystemTimeMs(), headers), QueryTopology.ANSWERS_SINK);
+        String key = answer.requestId();
+        if (key != null) {
+            RequestTracing.setRequestId(headers, key);
+        } else {
+            headers.remove(RequestTracing.REQUEST_ID_HEADER);
+            key = answer.cacheKey();
+        }
+        context.forward(new Record<>(key, new RoutedAnswer(route, answer), context.currentSystemTimeMs(), headers),
+                QueryTopology.ANSWERS_SINK);
     }
 
-    void sendChunk(Waiter waiter, String cacheKey, String model, String delta, Headers cause) {
-        send(waiter.replyTo(), Answer.chunk(waiter.requestId(), cacheKey, waiter.outcome(), model, delta), cause);
+    /** The same tokens for every waiter: one record per reply route, not one per waiter. */
+    void sendChunk(List<Waiter> waiters, String cacheKey, String model, String delta, Headers cause) {
+        Map<ReplyRoute, List<Waiter>> byRoute = new LinkedHashMap<>();
+        waiters.forEach(w -> byRoute.computeIfAbsent(w.replyTo(), route -> new ArrayList<>()).add(w));
+        byRoute.forEach((route, group) -> send(route, group.size() == 1
+                ? Answer.chunk(group.get(0).requestId(), cacheKey, group.get(0).outcome(), model, delta)
+                : Answer.sharedChunk(group.stream().map(Waiter::requestId).toList(), cacheKey, model, delta), cause));
     }
 
     void sendError(Waiter waiter, String cacheKey, String model, ErrorInfo error, Headers cause) {

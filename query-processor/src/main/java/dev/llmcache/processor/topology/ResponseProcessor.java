@@ -57,7 +57,7 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             return;
         }
         inflight.update(key, entry.withChunk(chunk.callId(), chunk.seq(), chunk.delta()));
-        inflight.waiters(key).forEach(w -> replies.sendChunk(w, key, entry.model(), chunk.delta(), headers));
+        replies.sendChunk(inflight.waiters(key), key, entry.model(), chunk.delta(), headers);
     }
 
     private void onDone(String key, InflightEntry entry, LlmResponse done, Headers headers) {
@@ -81,10 +81,10 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         }
         String rest = content.substring(entry.text().length());
         Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
+        if (!rest.isEmpty()) {
+            replies.sendChunk(waiters, key, entry.model(), rest, headers);
+        }
         for (Waiter waiter : waiters) {
-            if (!rest.isEmpty()) {
-                replies.sendChunk(waiter, key, entry.model(), rest, headers);
-            }
             replies.send(waiter.replyTo(), Answer.done(waiter.requestId(), key, waiter.outcome(), entry.model(),
                     content, done.finishReason(), done.usage(), now, timings), headers);
         }

@@ -91,6 +91,9 @@ class QueryTopologyTest {
         assertThat(all).filteredOn(kv -> kv.key.equals("r2")).first()
                 .satisfies(kv -> assertThat(kv.value.outcome()).isEqualTo(CacheOutcome.COALESCED));
         assertThat(all).filteredOn(kv -> kv.value.type() == Answer.Type.DONE).hasSize(2);
+        // The chunk produced after r2 joined went out once, for both waiters.
+        assertThat(all).filteredOn(kv -> kv.value.type() == Answer.Type.CHUNK && " world".equals(kv.value.delta()))
+                .singleElement().satisfies(kv -> assertThat(kv.value.recipients()).containsExactlyInAnyOrder("r1", "r2"));
     }
 
     @Test
@@ -249,7 +252,7 @@ class QueryTopologyTest {
         StringBuilder text = new StringBuilder();
         String done = null;
         for (KeyValue<String, Answer> kv : all) {
-            if (!kv.key.equals(requestId)) {
+            if (!kv.value.recipients().contains(requestId)) {
                 continue;
             }
             if (kv.value.type() == Answer.Type.CHUNK) {
