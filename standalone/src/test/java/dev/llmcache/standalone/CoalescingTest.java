@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import dev.llmcache.processor.llm.simulator.SimulatedLlmServer.Fault;
 import org.junit.jupiter.api.Test;
 
 /** Identical queries in flight share one upstream call and every client gets the whole answer. */
@@ -44,6 +45,7 @@ class CoalescingTest extends PipelineTestBase {
     @Test
     void aClientJoiningMidStreamReceivesTheWholeAnswerFromTheFirstToken() throws Exception {
         String prompt = uniquePrompt("late joiner");
+        UPSTREAM.failWhenPromptContains(prompt, Fault.SLOW);
         CountDownLatch firstTokens = new CountDownLatch(3);
         CompletableFuture<SseStream> first = HTTP.sendAsync(streamRequest(prompt), HttpResponse.BodyHandlers.ofInputStream())
                 .thenApply(r -> readCounting(r, firstTokens));
@@ -53,13 +55,14 @@ class CoalescingTest extends PipelineTestBase {
         SseStream joiner = SseStream.parse(late.headers().firstValue("X-Cache").orElse("?"), late.body());
 
         assertThat(joiner.cacheHeader()).isEqualTo("COALESCED");
-        assertThat(joiner.text()).isEqualTo(first.get(10, TimeUnit.SECONDS).text()).startsWith("Simulated answer");
+        assertThat(joiner.text()).isEqualTo(first.get(20, TimeUnit.SECONDS).text()).startsWith("Simulated answer");
         assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(1);
     }
 
     @Test
     void aClientThatDisconnectsDoesNotDisturbTheOthers() throws Exception {
         String prompt = uniquePrompt("disconnect");
+        UPSTREAM.failWhenPromptContains(prompt, Fault.SLOW);
         CompletableFuture<HttpResponse<InputStream>> leaver =
                 HTTP.sendAsync(streamRequest(prompt), HttpResponse.BodyHandlers.ofInputStream());
         CompletableFuture<String> stayer = HTTP.sendAsync(streamRequest(prompt), HttpResponse.BodyHandlers.ofString())
@@ -68,7 +71,7 @@ class CoalescingTest extends PipelineTestBase {
             assertThat(body.read()).isNotNegative();
         }
 
-        SseStream completed = SseStream.parse("?", stayer.get(10, TimeUnit.SECONDS));
+        SseStream completed = SseStream.parse("?", stayer.get(20, TimeUnit.SECONDS));
 
         assertThat(completed.done()).isTrue();
         assertThat(completed.text()).startsWith("Simulated answer");

@@ -45,6 +45,8 @@ class TelemetryTest extends PipelineTestBase {
         send(cached, tenant);                              // HIT
         send(cached, tenant, "Cache-Control", "no-cache"); // BYPASS
         String shared = uniquePrompt("telemetry shared");
+        // Slow enough that the joiners surely find the call still running.
+        UPSTREAM.failWhenPromptContains(shared, Fault.SLOW);
         CompletableFuture<HttpResponse<String>> leader = sendAsync(shared, tenant);  // MISS
         awaitStreaming(shared);
         List<CompletableFuture<HttpResponse<String>>> joiners =

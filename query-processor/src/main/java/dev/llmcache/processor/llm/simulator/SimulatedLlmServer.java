@@ -38,8 +38,12 @@ public final class SimulatedLlmServer implements AutoCloseable {
         /** Accept the request and never answer. */
         HANG,
         /** Stream a few tokens, then close the connection without finishing. */
-        CUT_MID_STREAM
+        CUT_MID_STREAM,
+        /** Stream at 10 tokens/s: an answer that surely is still running when others join it. */
+        SLOW
     }
+
+    private static final SimulatedLlm SLOW_PACING = new SimulatedLlm(Duration.ofMillis(100), 10);
 
     private final SimulatedLlm pacing;
     private final DisposableServer server;
@@ -126,16 +130,17 @@ public final class SimulatedLlmServer implements AutoCloseable {
                     }
                     SimulatedCompletion completion = SimulatedCompletion.of(body);
                     return body.path("stream").asBoolean(false)
-                            ? stream(response, body, completion, fault == Fault.CUT_MID_STREAM)
+                            ? stream(response, body, completion, fault)
                             : whole(response, body, completion);
                 });
     }
 
     private Mono<Void> stream(HttpServerResponse response, ObjectNode request, SimulatedCompletion completion,
-                              boolean cut) {
+                              Fault fault) {
+        boolean cut = fault == Fault.CUT_MID_STREAM;
         String id = "chatcmpl-sim-" + UUID.randomUUID();
         String model = request.path("model").asString("simulated");
-        Flux<String> tokens = pacing.tokens(completion);
+        Flux<String> tokens = (fault == Fault.SLOW ? SLOW_PACING : pacing).tokens(completion);
         Flux<String> events;
         if (cut) {
             events = tokens.take(3).map(t -> sse(chunk(id, model, t, null)))
