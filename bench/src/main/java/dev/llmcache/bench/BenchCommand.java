@@ -7,9 +7,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The benchmark's command line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.SuiteCommand.class,

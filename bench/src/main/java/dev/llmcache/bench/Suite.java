@@ -52,10 +52,6 @@ final class Suite {
         this.sizes = sizes;
     }
 
-    List<ScenarioResult> scenarios() {
-        return scenarios;
-    }
-
     void run() throws Exception {
         try (SimulatedLlmServer llm = SimulatedLlmServer.start(0, Duration.ofMillis(300), 50);
              SimulatedLlmServer slowLlm = SimulatedLlmServer.start(0, Duration.ofSeconds(1), 1_000)) {

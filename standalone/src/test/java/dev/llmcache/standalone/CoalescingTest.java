@@ -1,7 +1,7 @@
 package dev.llmcache.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.llmcache.processor.llm.simulator.SimulatedLlmServer.Fault;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -16,7 +16,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import dev.llmcache.processor.llm.simulator.SimulatedLlmServer.Fault;
 import org.junit.jupiter.api.Test;
 
 /** Identical queries in flight share one upstream call and every client gets the whole answer. */

@@ -1,7 +1,6 @@
 package dev.llmcache.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;

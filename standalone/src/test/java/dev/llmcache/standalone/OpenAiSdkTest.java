@@ -1,7 +1,6 @@
 package dev.llmcache.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;

@@ -1,7 +1,6 @@
 package dev.llmcache.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.llmcache.common.trace.RequestTracing;
 import java.time.Duration;
 import java.util.HashMap;

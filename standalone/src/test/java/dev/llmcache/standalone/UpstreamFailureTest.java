@@ -1,7 +1,6 @@
 package dev.llmcache.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.processor.llm.simulator.SimulatedLlmServer.Fault;
 import java.net.http.HttpResponse;

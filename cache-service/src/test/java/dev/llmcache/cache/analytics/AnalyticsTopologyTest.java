@@ -2,9 +2,8 @@ package dev.llmcache.cache.analytics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-
-import dev.llmcache.common.event.CacheEvent;
 import dev.llmcache.common.event.CacheEvent.Outcome;
+import dev.llmcache.common.event.CacheEvent;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LatencyMetric;
 import dev.llmcache.common.event.MetricsAggregate;

@@ -1,5 +1,6 @@
 package dev.llmcache.common.key;
 
+import dev.llmcache.common.serde.Json;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -12,7 +13,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
-import dev.llmcache.common.serde.Json;
 
 /**
  * Derives the cache key of a chat-completion request: SHA-256 over a canonical encoding of the

@@ -1,17 +1,17 @@
 package dev.llmcache.common.metrics;
 
+import dev.llmcache.common.topic.KafkaHealthIndicator;
+import dev.llmcache.common.topic.KafkaSettings;
+import dev.llmcache.common.trace.RequestTracing;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
-import dev.llmcache.common.topic.KafkaHealthIndicator;
-import dev.llmcache.common.topic.KafkaSettings;
-import dev.llmcache.common.trace.RequestTracing;
-import io.micrometer.tracing.Tracer;
-import io.micrometer.tracing.propagation.Propagator;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

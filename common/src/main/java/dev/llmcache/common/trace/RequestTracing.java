@@ -82,8 +82,4 @@ public final class RequestTracing {
             MDC.remove("spanId");
         }
     }
-
-    public Tracer tracer() {
-        return tracer;
-    }
 }

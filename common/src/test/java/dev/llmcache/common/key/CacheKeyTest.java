@@ -1,7 +1,6 @@
 package dev.llmcache.common.key;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.llmcache.common.serde.Json;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.node.ObjectNode;

@@ -32,10 +32,6 @@ public final class KafkaPublisher implements AutoCloseable {
                 new ArrayBlockingQueue<>(queueCapacity), r -> new Thread(r, "kafka-publisher"));
     }
 
-    public Mono<Void> publish(String topic, String key, Object value) {
-        return publish(topic, key, value, null);
-    }
-
     /** The returned Mono completes when Kafka acknowledged the record. */
     public Mono<Void> publish(String topic, String key, Object value, Headers headers) {
         return Mono.create(sink -> {

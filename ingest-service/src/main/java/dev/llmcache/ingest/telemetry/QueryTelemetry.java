@@ -9,18 +9,19 @@ import dev.llmcache.common.llm.PriceTable;
 import dev.llmcache.common.topic.Topics;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ParsedQuery;
-import io.micrometer.tracing.Span;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.Span;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 /**
  * Turns each finished request into exactly one {@link CacheEvent} and one {@link LatencyMetric}
@@ -76,8 +77,8 @@ public final class QueryTelemetry {
 
         Headers headers = new RecordHeaders();
         RequestTracing.setRequestId(headers, query.requestId());
-        publisher.publish(topics.cacheEvents(), query.cacheKey(), event, headers)
-                .then(publisher.publish(topics.latencyMetrics(), query.model(), latency, headers))
+        Mono.when(publisher.publish(topics.cacheEvents(), query.cacheKey(), event, headers),
+                        publisher.publish(topics.latencyMetrics(), query.model(), latency, headers))
                 .subscribe(null, error -> {
                     try (var logContext = RequestTracing.logContext(query.requestId(), request.span())) {
                         log.warn("Could not publish telemetry: {}", error.getMessage());

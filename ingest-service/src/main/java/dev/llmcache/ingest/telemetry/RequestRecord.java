@@ -17,7 +17,7 @@ public final class RequestRecord {
     private final long startNanos;
     private volatile Answer first;
     private volatile Answer terminal;
-    private volatile Answer.Timings queued;
+    private volatile Long queueMillis;
     private volatile long firstContentNanos = -1;
     private final AtomicInteger coalescedWaiters;
     private final AtomicBoolean countedAsCoalesced = new AtomicBoolean();
@@ -39,8 +39,9 @@ public final class RequestRecord {
                 coalescedWaiters.incrementAndGet();
             }
         }
-        if (answer.type() == Answer.Type.STARTED || answer.type() == Answer.Type.DONE && queued == null) {
-            queued = answer.timings();
+        // The processor reports the queue time once, on the first answer it sends (STARTED, or a hit's DONE).
+        if (queueMillis == null && answer.timings() != null) {
+            queueMillis = answer.timings().queueMillis();
         }
         if (firstContentNanos < 0 && (answer.type() == Answer.Type.CHUNK || answer.type() == Answer.Type.DONE)) {
             firstContentNanos = System.nanoTime();
@@ -79,8 +80,7 @@ public final class RequestRecord {
     }
 
     Long queueMillis() {
-        Answer.Timings timings = queued;
-        return timings == null ? null : timings.queueMillis();
+        return queueMillis;
     }
 
     long firstContentNanos() {

@@ -2,7 +2,6 @@ package dev.llmcache.ingest.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.llmcache.common.event.CacheDirectives;
 import org.junit.jupiter.api.Test;
 

@@ -1,18 +1,17 @@
 package dev.llmcache.ingest.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
-import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.llm.PriceTable;
+import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.Topics;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.publish.KafkaPublisher;
+import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import dev.llmcache.ingest.reply.PendingReplies;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;

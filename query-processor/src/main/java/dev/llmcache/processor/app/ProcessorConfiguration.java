@@ -1,6 +1,7 @@
 package dev.llmcache.processor.app;
 
 import dev.llmcache.common.llm.LlmProperties;
+import dev.llmcache.common.metrics.ObservabilityConventions;
 import dev.llmcache.common.topic.KafkaSettings;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.processor.config.ProcessorProperties;
@@ -13,7 +14,6 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import dev.llmcache.common.metrics.ObservabilityConventions;
 
 /** Spring wiring of the query processor: the topology and the LLM worker. */
 @Configuration(proxyBeanMethods = false)

@@ -1,6 +1,7 @@
 package dev.llmcache.processor.config;
 
 import java.time.Duration;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -30,10 +31,10 @@ public record ProcessorProperties(
         @DefaultValue("64MB") DataSize rocksdbMemory,
         @DefaultValue("1000000") long maxEntries,
         @DefaultValue Worker worker,
-        java.util.Map<String, String> streams) {
+        Map<String, String> streams) {
 
     public ProcessorProperties {
-        streams = streams == null ? java.util.Map.of() : java.util.Map.copyOf(streams);
+        streams = streams == null ? Map.of() : Map.copyOf(streams);
     }
 
     /**

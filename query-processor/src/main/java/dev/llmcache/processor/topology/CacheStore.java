@@ -32,11 +32,6 @@ final class CacheStore {
         expiry.add(answer.expiresAt(), answer.cacheKey());
     }
 
-    /** Entries in this task's store (RocksDB's estimate). */
-    long approximateSize() {
-        return entries.approximateNumEntries();
-    }
-
     /** Evicts the entries closest to expiry while the store holds more than {@code capacity}. */
     List<String> evictBeyond(long capacity) {
         long excess = entries.approximateNumEntries() - capacity;

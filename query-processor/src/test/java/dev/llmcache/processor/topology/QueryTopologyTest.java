@@ -1,7 +1,6 @@
 package dev.llmcache.processor.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheDirectives;
 import dev.llmcache.common.event.CacheOutcome;
