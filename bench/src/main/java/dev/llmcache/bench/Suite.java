@@ -22,15 +22,17 @@ import reactor.core.publisher.Flux;
 final class Suite {
 
     /** The sizes of one run; {@link #quick()} is a smoke-sized run. */
-    record Sizes(int misses, int hitKeys, int hitsClosed, int openRate, int sustainableRate, Duration openDuration,
-                 int storm, int inflightMisses, int zipfRequests, int zipfKeys, int kafkaRoundTrips) {
+    record Sizes(int warmupMisses, int warmupHits, int misses, int hitKeys, int hitsClosed, int openRate,
+                 int sustainableRate, Duration openDuration, int storm, int inflightMisses, int zipfRequests,
+                 int zipfKeys, int kafkaRoundTrips) {
 
         static Sizes standard() {
-            return new Sizes(200, 100, 20_000, 1_000, 200, Duration.ofSeconds(20), 1_000, 1_000, 5_000, 2_000, 1_000);
+            return new Sizes(400, 40_000, 200, 100, 20_000, 1_000, 200, Duration.ofSeconds(20), 1_000, 1_000, 5_000,
+                    2_000, 1_000);
         }
 
         static Sizes quick() {
-            return new Sizes(20, 20, 1_000, 200, 50, Duration.ofSeconds(3), 100, 100, 300, 200, 100);
+            return new Sizes(40, 1_000, 20, 20, 1_000, 200, 50, Duration.ofSeconds(3), 100, 100, 300, 200, 100);
         }
     }
 
@@ -68,6 +70,8 @@ final class Suite {
                             "--llmcache.processor.worker.max-inflight=1200"))) {
                 notes.add(String.format(Locale.ROOT, "Standalone product ready (readiness UP) %d ms after start.",
                         product.startupMillis()));
+                notes.add(String.format(Locale.ROOT, "Warm-up before measuring (not counted): %d streaming misses, "
+                        + "then %d hits, through the pipeline.", sizes.warmupMisses(), sizes.warmupHits()));
                 runScenarios(product, llm, slowLlm, "127.0.0.1:" + kafkaPort);
                 Map<String, Object> environment = environment(product);
                 Report.write(out, environment, scenarios, Targets.judge(scenarios, maxResidentMib), notes);
@@ -79,9 +83,14 @@ final class Suite {
                               String kafka) throws Exception {
         try (ChatClient direct = new ChatClient(llm.baseUrl(), 256, TIMEOUT);
              ChatClient pipeline = new ChatClient(product.baseUrl(), 2_048, TIMEOUT)) {
-            // Warm both paths (connections, JIT) before measuring anything.
+            // Warm both paths before measuring anything: connections, caches and above all the JIT.
+            // The product is one big JVM (broker, streams, web) and keeps compiling for tens of
+            // thousands of requests; cold, a third of both cores goes to the compiler threads.
             closed("warm-up", "", direct, MODEL, 40, 8, true, i -> prompts.unique("warm-direct", i), false);
-            closed("warm-up", "", pipeline, MODEL, 40, 8, true, i -> prompts.unique("warm-pipeline", i), false);
+            closed("warm-up", "", pipeline, MODEL, sizes.warmupMisses(), 64, true,
+                    i -> prompts.ranked("warm-pipeline", i), false);
+            closed("warm-up", "", pipeline, MODEL, sizes.warmupHits(), 32, false,
+                    i -> prompts.ranked("warm-pipeline", i % sizes.warmupMisses()), false);
             scenarios.clear();
 
             add(closed("baseline-llm", "Baseline: the simulated LLM called directly (no pipeline), streaming, "

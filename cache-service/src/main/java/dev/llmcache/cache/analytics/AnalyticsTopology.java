@@ -34,7 +34,8 @@ import org.apache.kafka.streams.state.WindowStore;
  *   <li>the number and size of live cache entries, from the compacted {@code cache-entries}.</li>
  * </ul>
  *
- * Event time is the event's own timestamp; events up to {@code grace} late still count.
+ * Event time is the event's own timestamp; events up to {@code grace} late still count. Aggregates
+ * trail the events by up to one combine interval (see {@link PartialSums}).
  */
 public final class AnalyticsTopology {
 
@@ -53,7 +54,11 @@ public final class AnalyticsTopology {
     private AnalyticsTopology() {
     }
 
-    public static Topology build(Topics topics, Duration window, Duration grace) {
+    /**
+     * @param combineInterval how long events are summed in memory before the sums are shuffled
+     *                        to the window and totals stores (how fresh the aggregates are)
+     */
+    public static Topology build(Topics topics, Duration window, Duration grace, Duration combineInterval) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, CacheEvent> events = builder.stream(topics.cacheEvents(),
                 Consumed.with(Serdes.String(), JsonSerde.of(CacheEvent.class)).withTimestampExtractor(
@@ -62,13 +67,16 @@ public final class AnalyticsTopology {
                 Consumed.with(Serdes.String(), JsonSerde.of(LatencyMetric.class)).withTimestampExtractor(
                         (record, previous) -> record.value() instanceof LatencyMetric m ? m.timestamp() : record.timestamp()));
 
+        // Events are summed in memory first (PartialSums) and only the partial sums cross the
+        // shuffle: per-event repartition records would cost the broker more than the queries.
+        TimeWindows windows = TimeWindows.ofSizeAndGrace(window, grace);
         events.mapValues(Observation::of)
                 .merge(latencies.mapValues(Observation::of))
-                .flatMap((key, observation) -> dimensions(observation).stream()
-                        .map(dimension -> KeyValue.pair(dimension, observation)).toList())
-                .groupByKey(Grouped.with("by-dimension", Serdes.String(), JsonSerde.of(Observation.class)))
-                .windowedBy(TimeWindows.ofSizeAndGrace(window, grace))
-                .aggregate(WindowStats::new, (dimension, observation, stats) -> stats.add(observation),
+                .process(() -> PartialSums.windowed(combineInterval, windows, AnalyticsTopology::dimensions,
+                        WindowStats::new, WindowStats::add))
+                .groupByKey(Grouped.with("dimension-partials", Serdes.String(), WINDOW_STATS))
+                .windowedBy(windows)
+                .aggregate(WindowStats::new, (dimension, partial, stats) -> stats.merge(partial),
                         Materialized.<String, WindowStats, WindowStore<Bytes, byte[]>>as(WINDOWS_STORE)
                                 .withKeySerde(Serdes.String()).withValueSerde(WINDOW_STATS))
                 .toStream()
@@ -79,9 +87,11 @@ public final class AnalyticsTopology {
                 })
                 .to(topics.metricsAggregates(), Produced.with(Serdes.String(), JsonSerde.of(MetricsAggregate.class)));
 
-        events.groupBy((key, event) -> event.outcome().name() + "|" + event.tier(),
-                        Grouped.with("by-outcome", Serdes.String(), JsonSerde.of(CacheEvent.class)))
-                .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(TOTALS_STORE)
+        events.process(() -> PartialSums.<CacheEvent, Long>unwindowed(combineInterval,
+                        event -> List.of(event.outcome().name() + "|" + event.tier()), () -> 0L,
+                        (count, event) -> count + 1))
+                .groupByKey(Grouped.with("outcome-partials", Serdes.String(), Serdes.Long()))
+                .reduce(Long::sum, Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(TOTALS_STORE)
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
 
         // Only each entry's size is kept (not the answer), then summed: entries and bytes of the cache.

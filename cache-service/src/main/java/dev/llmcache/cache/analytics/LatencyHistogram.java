@@ -36,6 +36,17 @@ final class LatencyHistogram {
         histogram.recordValue(Math.max(0, Math.min(millis, HIGHEST_MILLIS)));
     }
 
+    /** Adds every value of {@code other} (histograms merge exactly). */
+    void add(LatencyHistogram other) {
+        if (other.count() == 0) {
+            return;
+        }
+        if (histogram == null) {
+            histogram = new Histogram(HIGHEST_MILLIS, SIGNIFICANT_DIGITS);
+        }
+        histogram.add(other.histogram);
+    }
+
     long count() {
         return histogram == null ? 0 : histogram.getTotalCount();
     }

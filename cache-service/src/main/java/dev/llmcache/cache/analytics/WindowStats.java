@@ -76,6 +76,23 @@ final class WindowStats {
         return this;
     }
 
+    /** Adds another partial aggregate of the same window and dimension. */
+    WindowStats merge(WindowStats other) {
+        requests += other.requests;
+        other.outcomes.forEach((outcome, count) -> outcomes.merge(outcome, count, Long::sum));
+        latency.add(other.latency);
+        hitLatency.add(other.hitLatency);
+        missLatency.add(other.missLatency);
+        timeToFirstToken.add(other.timeToFirstToken);
+        tokensIn += other.tokensIn;
+        tokensOut += other.tokensOut;
+        tokensSaved += other.tokensSaved;
+        costUsd += other.costUsd;
+        costSavedUsd += other.costSavedUsd;
+        timeSavedMillis += other.timeSavedMillis;
+        return this;
+    }
+
     State state() {
         return new State(requests, Map.copyOf(outcomes), latency.encode(), hitLatency.encode(), missLatency.encode(),
                 timeToFirstToken.encode(), tokensIn, tokensOut, tokensSaved, costUsd, costSavedUsd, timeSavedMillis);

@@ -19,7 +19,8 @@ public final class AnalyticsStreams extends ManagedStreams {
     private final KafkaSettings kafka;
 
     public AnalyticsStreams(KafkaSettings kafka, AnalyticsProperties properties, MeterRegistry meters) {
-        super(() -> AnalyticsTopology.build(kafka.topics(), properties.window(), properties.grace()),
+        super(() -> AnalyticsTopology.build(kafka.topics(), properties.window(), properties.grace(),
+                        properties.combineInterval()),
                 () -> streamsConfig(kafka, properties), meters);
         this.kafka = kafka;
     }

@@ -13,10 +13,12 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +29,7 @@ class AnalyticsTopologyTest {
 
     private static final Topics TOPICS = new Topics("t.");
     private static final long MINUTE = 60_000;
+    private static final Duration COMBINE_INTERVAL = Duration.ofSeconds(1);
 
     private TopologyTestDriver driver;
     private TestInputTopic<String, CacheEvent> events;
@@ -38,7 +41,8 @@ class AnalyticsTopologyTest {
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "analytics-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(AnalyticsTopology.build(TOPICS, Duration.ofMinutes(1), Duration.ofSeconds(10)), config);
+        driver = new TopologyTestDriver(AnalyticsTopology.build(TOPICS, Duration.ofMinutes(1), Duration.ofSeconds(10),
+                COMBINE_INTERVAL), config);
         events = driver.createInputTopic(TOPICS.cacheEvents(), new StringSerializer(), JsonSerde.of(CacheEvent.class));
         latencies = driver.createInputTopic(TOPICS.latencyMetrics(), new StringSerializer(), JsonSerde.of(LatencyMetric.class));
         entries = driver.createInputTopic(TOPICS.cacheEntries(), new StringSerializer(), JsonSerde.of(CachedAnswer.class));
@@ -64,6 +68,22 @@ class AnalyticsTopologyTest {
         assertThat(out.get("model:m1@0").hitRate()).isCloseTo(2.0 / 3, within(1e-9));
         assertThat(out.get("tenant:t2@0").requests()).isEqualTo(2);
         assertThat(out.get("model:m2@0").outcomes()).containsExactly(Map.entry("COALESCED", 1L));
+    }
+
+    @Test
+    void shufflesOnePartialSumPerWindowAndDimensionPerCombineIntervalNotOneRecordPerEvent() {
+        TestOutputTopic<String, byte[]> partials = driver.createOutputTopic(
+                "analytics-test-dimension-partials-repartition", new StringDeserializer(), new ByteArrayDeserializer());
+        for (int i = 0; i < 100; i++) {
+            event(1_000 + i, "m", "t", Outcome.HIT);
+        }
+        assertThat(partials.isEmpty()).as("nothing is shuffled before the interval ends").isTrue();
+
+        Map<String, MetricsAggregate> out = aggregates();
+
+        assertThat(partials.readKeyValuesToList()).extracting(kv -> kv.key)
+                .containsExactlyInAnyOrder("all:*", "model:m", "tenant:t");
+        assertThat(out.get("all:*@0").requests()).isEqualTo(100);
     }
 
     @Test
@@ -117,6 +137,7 @@ class AnalyticsTopologyTest {
         event(2_000, "m", "t", Outcome.HIT);
         event(3_000, "m", "t", Outcome.ERROR);
 
+        driver.advanceWallClockTime(COMBINE_INTERVAL);
         KeyValueStore<String, Long> totals = driver.getKeyValueStore(AnalyticsTopology.TOTALS_STORE);
 
         assertThat(totals.get("HIT|STATE_STORE")).isEqualTo(2);
@@ -136,7 +157,9 @@ class AnalyticsTopologyTest {
         assertThat(totals.get(AnalyticsTopology.ALL)).isEqualTo(new AnalyticsTopology.EntryTotals(1, 7));
     }
 
+    /** The aggregates once the events' partial sums have been forwarded. */
     private Map<String, MetricsAggregate> aggregates() {
+        driver.advanceWallClockTime(COMBINE_INTERVAL);
         return driver.createOutputTopic(TOPICS.metricsAggregates(), new StringDeserializer(),
                 JsonSerde.of(MetricsAggregate.class)).readKeyValuesToMap();
     }

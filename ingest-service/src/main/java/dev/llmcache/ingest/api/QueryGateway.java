@@ -11,6 +11,7 @@ import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import dev.llmcache.ingest.telemetry.RequestRecord;
 import io.micrometer.tracing.Span;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -19,11 +20,13 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 
 /**
  * The path every API request takes into the pipeline: read and validate the body, start waiting
@@ -71,7 +74,7 @@ public final class QueryGateway {
         long start = System.nanoTime();
         return readBody(request)
                 .map(body -> parser.parse(body, request.headers().asHttpHeaders()))
-                .flatMap(query -> publish(query, start, request.headers().asHttpHeaders()));
+                .flatMap(query -> publish(query, start, request.headers().asHttpHeaders(), eventLoopOf(request)));
     }
 
     /** Stops waiting for the request's answers (the client went away). */
@@ -79,10 +82,16 @@ public final class QueryGateway {
         pending.release(requestId);
     }
 
-    private Mono<Submitted> publish(ParsedQuery query, long start, HttpHeaders httpHeaders) {
+    /** The Netty event loop of the request's connection (inline delivery on other servers). */
+    private static Executor eventLoopOf(ServerRequest request) {
+        Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
+        return nativeRequest instanceof Connection connection ? connection.channel().eventLoop() : Runnable::run;
+    }
+
+    private Mono<Submitted> publish(ParsedQuery query, long start, HttpHeaders httpHeaders, Executor deliverOn) {
         Flux<Answer> answers;
         try {
-            answers = pending.register(query.requestId());
+            answers = pending.register(query.requestId(), deliverOn);
         } catch (PendingReplies.OverloadedException e) {
             return Mono.error(ApiException.unavailable("The server is at its limit of requests in flight; retry shortly"));
         } catch (PendingReplies.DuplicateRequestIdException e) {
