@@ -82,10 +82,14 @@ public final class QueryGateway {
         pending.release(requestId);
     }
 
-    /** The Netty event loop of the request's connection (inline delivery on other servers). */
+    /** The Netty event loop of the request's connection (inline delivery on other servers and in mocks). */
     private static Executor eventLoopOf(ServerRequest request) {
-        Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
-        return nativeRequest instanceof Connection connection ? connection.channel().eventLoop() : Runnable::run;
+        try {
+            Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
+            return nativeRequest instanceof Connection connection ? connection.channel().eventLoop() : Runnable::run;
+        } catch (IllegalStateException | IllegalArgumentException noNativeRequest) {
+            return Runnable::run;
+        }
     }
 
     private Mono<Submitted> publish(ParsedQuery query, long start, HttpHeaders httpHeaders, Executor deliverOn) {
