@@ -64,9 +64,11 @@ public final class QueryTopology {
         String[] both = {QUERY_PROCESSOR, RESPONSE_PROCESSOR};
         topology.addStateStore(store(Stores.CACHE, JsonSerde.of(CachedAnswer.class)), both);
         topology.addStateStore(store(Stores.CACHE_EXPIRY, Serdes.String()), both);
-        topology.addStateStore(store(Stores.INFLIGHT, JsonSerde.of(InflightEntry.class)), both);
-        topology.addStateStore(store(Stores.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)), both);
-        topology.addStateStore(store(Stores.INFLIGHT_DEADLINES, Serdes.String()), both);
+        // A running call's entry is rewritten with every chunk (its text grows): the record cache
+        // folds those writes into one RocksDB write and one changelog record per commit interval.
+        topology.addStateStore(store(Stores.INFLIGHT, JsonSerde.of(InflightEntry.class)).withCachingEnabled(), both);
+        topology.addStateStore(store(Stores.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)).withCachingEnabled(), both);
+        topology.addStateStore(store(Stores.INFLIGHT_DEADLINES, Serdes.String()).withCachingEnabled(), both);
 
         // Each answer goes to the reply topic and partition of the ingest instance holding its request.
         TopicNameExtractor<String, RoutedAnswer> replyTopic = (key, routed, context) -> routed.route().topic();
