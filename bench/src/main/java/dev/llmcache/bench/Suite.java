@@ -22,17 +22,17 @@ import reactor.core.publisher.Flux;
 final class Suite {
 
     /** The sizes of one run; {@link #quick()} is a smoke-sized run. */
-    record Sizes(int warmupMisses, int warmupHits, int misses, int hitKeys, int hitsClosed, int openRate,
-                 int sustainableRate, Duration openDuration, int storm, int inflightMisses, int zipfRequests,
+    record Sizes(int warmupMisses, int warmupHits, int misses, int serialMisses, int hitKeys, int hitsClosed,
+                 int openRate, int sustainableRate, Duration openDuration, int storm, int inflightMisses, int zipfRequests,
                  int zipfKeys, int kafkaRoundTrips) {
 
         static Sizes standard() {
-            return new Sizes(400, 40_000, 200, 100, 20_000, 1_000, 200, Duration.ofSeconds(20), 1_000, 1_000, 5_000,
+            return new Sizes(400, 40_000, 200, 20, 100, 20_000, 1_000, 200, Duration.ofSeconds(20), 1_000, 1_000, 5_000,
                     2_000, 1_000);
         }
 
         static Sizes quick() {
-            return new Sizes(40, 1_000, 20, 20, 1_000, 200, 50, Duration.ofSeconds(3), 100, 100, 300, 200, 100);
+            return new Sizes(40, 1_000, 20, 3, 20, 1_000, 200, 50, Duration.ofSeconds(3), 100, 100, 300, 200, 100);
         }
     }
 
@@ -101,6 +101,13 @@ final class Suite {
             add(closed("misses-stream", "Streaming misses through the pipeline against the same simulated LLM, "
                     + "32 at a time, unique prompts.", pipeline, MODEL, sizes.misses(), 32, true,
                     i -> prompts.unique("miss", i), false), product);
+            // The same pair one request at a time: the pipeline's own overhead, without queueing.
+            add(closed("baseline-llm-serial", "Baseline: the simulated LLM called directly, one request at a time.",
+                    direct, MODEL, sizes.serialMisses(), 1, true, i -> prompts.unique("baseline-serial", i), false),
+                    product);
+            add(closed("misses-stream-serial", "Streaming misses through the pipeline, one request at a time.",
+                    pipeline, MODEL, sizes.serialMisses(), 1, true, i -> prompts.unique("miss-serial", i), false),
+                    product);
 
             closed("warm-hits", "", pipeline, MODEL, sizes.hitKeys(), 32, false, i -> prompts.ranked("hits", i), false);
             add(closed("hits-peak", "Cache hits (Kafka path), non-streaming, closed loop of 64 clients: peak throughput.",
