@@ -21,8 +21,4 @@ record Observation(CacheEvent event, LatencyMetric latency) {
     String model() {
         return event != null ? event.model() : latency.model();
     }
-
-    long timestamp() {
-        return event != null ? event.timestamp() : latency.timestamp();
-    }
 }
