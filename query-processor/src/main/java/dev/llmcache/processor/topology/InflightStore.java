@@ -7,9 +7,10 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The running LLM calls of one task: their progress, their waiters (one record each, keyed
- * {@code <cache key>|<request id>}, so joining is one small write and the waiters of a key are one
- * prefix scan), and a deadline index so overdue calls are found without a scan.
+ * The running LLM calls of one task: their progress and starter (one entry per call), the requests
+ * that joined them (one record each, keyed {@code <cache key>|<request id>}, so joining is one small
+ * write and the joiners of a key are one prefix scan, made only for calls that have joiners), and a
+ * deadline index so overdue calls are found without a scan.
  */
 final class InflightStore {
 
@@ -33,34 +34,35 @@ final class InflightStore {
         return entries.get(key);
     }
 
-    void start(String key, InflightEntry entry, Waiter first) {
+    /** @param entry the new call, with the request that started it as its {@code starter} */
+    void start(String key, InflightEntry entry) {
         entries.put(key, entry);
-        join(key, first);
         deadlines.add(entry.deadline(), key);
     }
 
-    void join(String key, Waiter waiter) {
-        waiters.put(key + SEPARATOR + waiter.requestId(), waiter);
+    /** Adds a waiter to a running call; the answer may be cached once any waiter allows it. */
+    void join(String key, InflightEntry running, Waiter joiner, boolean joinerAllowsStore) {
+        waiters.put(key + SEPARATOR + joiner.requestId(), joiner);
+        InflightEntry updated = running.withJoiner(joinerAllowsStore);
+        if (updated != running) {
+            entries.put(key, updated);
+        }
     }
 
     void update(String key, InflightEntry entry) {
         entries.put(key, entry);
     }
 
-    /** The requests waiting for {@code key}'s call, in request-id order. */
-    List<Waiter> waiters(String key) {
-        List<Waiter> found = new ArrayList<>();
-        try (KeyValueIterator<String, Waiter> it = waiters.range(key + SEPARATOR, key + SEPARATOR + "\uffff")) {
-            it.forEachRemaining(entry -> found.add(entry.value));
-        }
-        return found;
+    /** The requests waiting for {@code key}'s call: the starter, then the joiners in request-id order. */
+    List<Waiter> waiters(String key, InflightEntry entry) {
+        return withStarter(entry, joiners(key, entry));
     }
 
     /** Ends the call: removes it, its waiters and its deadline; returns the waiters. */
     List<Waiter> finish(String key, InflightEntry entry) {
         entries.delete(key);
         deadlines.remove(entry.deadline(), key);
-        return removeWaiters(key);
+        return removeWaiters(key, entry);
     }
 
     /** Removes up to {@code limit} calls whose deadline passed by {@code now} and returns them. */
@@ -70,15 +72,37 @@ final class InflightStore {
             InflightEntry entry = entries.get(key);
             if (entry != null && entry.deadline() <= now) {
                 entries.delete(key);
-                overdue.add(new Overdue(key, entry, removeWaiters(key)));
+                overdue.add(new Overdue(key, entry, removeWaiters(key, entry)));
             }
         }
         return overdue;
     }
 
-    private List<Waiter> removeWaiters(String key) {
-        List<Waiter> removed = waiters(key);
-        removed.forEach(waiter -> waiters.delete(key + SEPARATOR + waiter.requestId()));
-        return removed;
+    private List<Waiter> removeWaiters(String key, InflightEntry entry) {
+        List<Waiter> joiners = joiners(key, entry);
+        joiners.forEach(joiner -> waiters.delete(key + SEPARATOR + joiner.requestId()));
+        return withStarter(entry, joiners);
+    }
+
+    private static List<Waiter> withStarter(InflightEntry entry, List<Waiter> joiners) {
+        if (entry.starter() == null) {
+            return joiners;
+        }
+        List<Waiter> all = new ArrayList<>(joiners.size() + 1);
+        all.add(entry.starter());
+        all.addAll(joiners);
+        return all;
+    }
+
+    /** Entries written before the starter was kept in them have it among these records. */
+    private List<Waiter> joiners(String key, InflightEntry entry) {
+        if (entry.starter() != null && !entry.joined()) {
+            return List.of();
+        }
+        List<Waiter> found = new ArrayList<>();
+        try (KeyValueIterator<String, Waiter> it = waiters.range(key + SEPARATOR, key + SEPARATOR + "\uffff")) {
+            it.forEachRemaining(record -> found.add(record.value));
+        }
+        return found;
     }
 }

@@ -68,10 +68,7 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
     private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now,
                       long queueMillis, Headers headers) {
         Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now);
-        inflight.join(key, waiter);
-        if (!running.store() && !directives.noStore()) {
-            inflight.update(key, running.storable());
-        }
+        inflight.join(key, running, waiter, !directives.noStore());
         replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis), headers);
         if (!running.text().isEmpty()) {
             replies.sendChunk(List.of(waiter), key, query.model(), running.text(), headers);
@@ -86,8 +83,8 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
                 ? directives.ttlSeconds() * 1000
                 : settings.defaultTtl().toMillis();
         InflightEntry entry = new InflightEntry(query.requestId(), query.namespace(), query.model(), now,
-                now + settings.inflightTimeout().toMillis(), !directives.noStore(), ttlMillis, null, 0, "");
-        inflight.start(key, entry, waiter);
+                now + settings.inflightTimeout().toMillis(), !directives.noStore(), ttlMillis, null, 0, "", waiter, false);
+        inflight.start(key, entry);
         LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
                 query.model(), query.body(), now);
         // The query's trace headers travel on to the worker, so the LLM call joins the query's trace.

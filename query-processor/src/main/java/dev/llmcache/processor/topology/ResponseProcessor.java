@@ -57,7 +57,7 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             return;
         }
         inflight.update(key, entry.withChunk(chunk.callId(), chunk.seq(), chunk.delta()));
-        replies.sendChunk(inflight.waiters(key), key, entry.model(), chunk.delta(), headers);
+        replies.sendChunk(inflight.waiters(key, entry), key, entry.model(), chunk.delta(), headers);
     }
 
     private void onDone(String key, InflightEntry entry, LlmResponse done, Headers headers) {

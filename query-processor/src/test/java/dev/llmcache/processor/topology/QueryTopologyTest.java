@@ -14,8 +14,10 @@ import dev.llmcache.common.event.Usage;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -93,6 +95,51 @@ class QueryTopologyTest {
         // The chunk produced after r2 joined went out once, for both waiters.
         assertThat(all).filteredOn(kv -> kv.value.type() == Answer.Type.CHUNK && " world".equals(kv.value.delta()))
                 .singleElement().satisfies(kv -> assertThat(kv.value.recipients()).containsExactlyInAnyOrder("r1", "r2"));
+    }
+
+    @Test
+    void aCallNobodyJoinedStreamsToItsStarterWithoutWaiterRecords() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hi"));
+
+        assertThat(waiterRecords()).isEmpty();
+        respond(LlmResponse.done(call, "c1", 1, "Hi", "stop", Usage.of(1, 1), 1, 1));
+        assertThat(textFor("r1", answers.readKeyValuesToList())).isEqualTo("Hi");
+    }
+
+    @Test
+    void joinersAreRecordedApartAndRemovedWhenTheCallEnds() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        send("r2", CacheDirectives.DEFAULT);
+        send("r3", CacheDirectives.DEFAULT);
+
+        assertThat(waiterRecords()).containsExactly(KEY + "|r2", KEY + "|r3");
+        respond(LlmResponse.done(call, "c1", 0, "Hi", "stop", Usage.of(1, 1), 1, 1));
+        assertThat(waiterRecords()).isEmpty();
+        List<KeyValue<String, Answer>> all = answers.readKeyValuesToList();
+        assertThat(List.of("r1", "r2", "r3")).allSatisfy(r -> assertThat(textFor(r, all)).isEqualTo("Hi"));
+    }
+
+    @Test
+    void aCallStartedByThePreviousVersionStillAnswersItsStarterAfterAnUpgrade() {
+        // Before the starter was kept in the entry, every waiter had a record of its own.
+        String legacyJson = """
+                {"generationId":"old","namespace":"tenant","model":"m","startedAt":1,"deadline":9999999999999,
+                 "store":true,"ttlMillis":60000,"pinnedCallId":null,"nextSeq":0,"text":""}""";
+        InflightEntry legacy = JsonSerde.of(InflightEntry.class).deserializer()
+                .deserialize("changelog", legacyJson.getBytes(StandardCharsets.UTF_8));
+        assertThat(legacy.starter()).isNull();
+        driver.getKeyValueStore(Stores.INFLIGHT).put(KEY, legacy);
+        driver.getKeyValueStore(Stores.INFLIGHT_WAITERS).put(KEY + "|old",
+                new Waiter("old", REPLY, CacheOutcome.MISS, 1));
+
+        respond(new LlmResponse(LlmResponse.SCHEMA_VERSION, KEY, "old", "c1", 0, LlmResponse.Type.DONE, null,
+                "Hi", "stop", Usage.of(1, 1), null, 1L, 1L));
+
+        assertThat(textFor("old", answers.readKeyValuesToList())).isEqualTo("Hi");
+        assertThat(waiterRecords()).isEmpty();
     }
 
     @Test
@@ -222,6 +269,14 @@ class QueryTopologyTest {
                 .extracting(kv -> kv.key).containsExactly("key-cap-0");
         assertThat(driver.getKeyValueStore(Stores.CACHE).get("key-cap-0")).isNull();
         assertThat(driver.getKeyValueStore(Stores.CACHE).get("key-cap-3")).isNotNull();
+    }
+
+    private List<String> waiterRecords() {
+        List<String> keys = new ArrayList<>();
+        try (var all = driver.<String, Waiter>getKeyValueStore(Stores.INFLIGHT_WAITERS).all()) {
+            all.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        return keys;
     }
 
     private void completeOneCall(String requestId, String content) {

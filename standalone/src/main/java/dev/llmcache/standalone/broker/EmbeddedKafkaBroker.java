@@ -79,6 +79,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // session expires; a short session on loopback keeps restarts fast.
         props.put("broker.session.timeout.ms", "2000");
         props.put("broker.heartbeat.interval.ms", "500");
+        // The log cleaner allocates its dedupe buffer on the heap at start (128 MiB by default, an
+        // eighth of the standalone's default heap). 16 MiB maps ~600,000 keys per cleaning pass,
+        // far more than the cache keeps; a larger compacted log is cleaned in several passes.
+        props.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
         props.putAll(overrides);
         KafkaConfig config = new KafkaConfig(props, false);
         format(config, logDir);
