@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -55,15 +56,37 @@ final class Report {
                     s.name(), s.requests(), s.throughput(), s.timeToFirstByte().p50(), s.timeToFirstByte().p99(),
                     s.total().p50(), s.total().p90(), s.total().p99(), s.total().max(), s.outcomes(), s.errors()));
         }
+        cpuTable(md, scenarios);
         md.append("\n### What each scenario does\n\n");
-        scenarios.forEach(s -> md.append("- **").append(s.name()).append("**: ").append(s.description())
-                .append(s.extra().isEmpty() ? "" : " Findings: " + s.extra()).append('\n'));
+        for (ScenarioResult s : scenarios) {
+            Map<String, Object> findings = new TreeMap<>(s.extra());
+            findings.remove("cpu");
+            md.append("- **").append(s.name()).append("**: ").append(s.description())
+                    .append(findings.isEmpty() ? "" : " Findings: " + findings).append('\n');
+        }
         if (!notes.isEmpty()) {
             md.append("\n## Notes\n\n");
             notes.forEach(n -> md.append("- ").append(n).append('\n'));
         }
         md.append("\n![latency percentiles](latency-percentiles.png)\n\n![throughput](throughput.png)\n");
         return md.toString();
+    }
+
+    /** Where the machine's CPU went in each scenario (see {@link CpuAccount}); -1: could not be read. */
+    private static void cpuTable(StringBuilder md, List<ScenarioResult> scenarios) {
+        md.append("\n### Where the CPU went\n\nCores used on average over each scenario, of the machine's ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(". The product's JIT share is the time its compiler threads spent compiling; GC pauses stop "
+                        + "all of the product's threads. The load generator's JVM also runs the simulated LLMs.\n\n"
+                        + "| scenario | seconds | machine busy | product (cores) | of it JIT | product GC pauses (ms) "
+                        + "| load generator (cores) |\n|---|---|---|---|---|---|---|\n");
+        for (ScenarioResult s : scenarios) {
+            if (s.extra().get("cpu") instanceof Map<?, ?> cpu) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s%% | %s | %s | %s | %s |%n", s.name(),
+                        cpu.get("seconds"), cpu.get("machineBusyPercent"), cpu.get("productCores"),
+                        cpu.get("productJitCores"), cpu.get("productGcPauseMillis"), cpu.get("loadGeneratorCores")));
+            }
+        }
     }
 
     private static void percentileChart(Path file, List<ScenarioResult> scenarios) throws IOException {

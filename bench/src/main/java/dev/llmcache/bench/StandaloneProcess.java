@@ -93,11 +93,23 @@ final class StandaloneProcess implements AutoCloseable {
         return metric("llmcache.jvm.threads.live");
     }
 
+    /** CPU time the product's process has used so far, or -1 where the OS does not tell. */
+    long cpuNanos() {
+        return process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+    }
+
+    /** The first statistic of one of the product's metrics (the value of a gauge or counter), or -1. */
     double metric(String name) {
+        return metric(name, null);
+    }
+
+    /** One statistic (e.g. {@code TOTAL_TIME} of a timer; null: the first) of one of the product's metrics, or -1. */
+    double metric(String name, String statistic) {
         try {
             String json = CONTROL.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/metrics/" + name))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Matcher value = Pattern.compile("\"value\"\\s*:\\s*([0-9.Ee+-]+)").matcher(json);
+            Matcher value = Pattern.compile("\"statistic\"\\s*:\\s*\""
+                    + (statistic == null ? "[A-Z_]+" : Pattern.quote(statistic)) + "\"\\s*,\\s*\"value\"\\s*:\\s*([0-9.Ee+-]+)").matcher(json);
             return value.find() ? Double.parseDouble(value.group(1)) : -1;
         } catch (IOException e) {
             return -1;

@@ -47,6 +47,8 @@ final class Suite {
     private final List<ScenarioResult> scenarios = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private double maxResidentMib;
+    /** Set once the product is up: CPU use of each scenario. */
+    private CpuAccount cpu;
 
     Suite(Path standaloneJar, Path out, Sizes sizes) {
         this.standaloneJar = standaloneJar;
@@ -92,34 +94,36 @@ final class Suite {
             closed("warm-up", "", pipeline, MODEL, sizes.warmupHits(), 32, false,
                     i -> prompts.ranked("warm-pipeline", i % sizes.warmupMisses()), false);
             scenarios.clear();
+            cpu = new CpuAccount(product);
 
-            add(closed("baseline-llm", "Baseline: the simulated LLM called directly (no pipeline), streaming, "
-                    + "300 ms to first token then 50 tokens/s, 32 at a time, unique prompts.",
-                    direct, MODEL, sizes.misses(), 32, true, i -> prompts.unique("baseline", i), false), product);
-            add(KafkaRoundTrip.measure(kafka, sizes.kafkaRoundTrips()), product);
+            measure(product, () -> closed("baseline-llm", "Baseline: the simulated LLM called directly (no "
+                    + "pipeline), streaming, 300 ms to first token then 50 tokens/s, 32 at a time, unique prompts.",
+                    direct, MODEL, sizes.misses(), 32, true, i -> prompts.unique("baseline", i), false));
+            measure(product, () -> KafkaRoundTrip.measure(kafka, sizes.kafkaRoundTrips()));
 
-            add(closed("misses-stream", "Streaming misses through the pipeline against the same simulated LLM, "
-                    + "32 at a time, unique prompts.", pipeline, MODEL, sizes.misses(), 32, true,
-                    i -> prompts.unique("miss", i), false), product);
+            measure(product, () -> closed("misses-stream", "Streaming misses through the pipeline against the same "
+                    + "simulated LLM, 32 at a time, unique prompts.", pipeline, MODEL, sizes.misses(), 32, true,
+                    i -> prompts.unique("miss", i), false));
             // The same pair one request at a time: the pipeline's own overhead, without queueing.
-            add(closed("baseline-llm-serial", "Baseline: the simulated LLM called directly, one request at a time.",
-                    direct, MODEL, sizes.serialMisses(), 1, true, i -> prompts.unique("baseline-serial", i), false),
-                    product);
-            add(closed("misses-stream-serial", "Streaming misses through the pipeline, one request at a time.",
-                    pipeline, MODEL, sizes.serialMisses(), 1, true, i -> prompts.unique("miss-serial", i), false),
-                    product);
+            measure(product, () -> closed("baseline-llm-serial", "Baseline: the simulated LLM called directly, one "
+                    + "request at a time.", direct, MODEL, sizes.serialMisses(), 1, true,
+                    i -> prompts.unique("baseline-serial", i), false));
+            measure(product, () -> closed("misses-stream-serial", "Streaming misses through the pipeline, one request "
+                    + "at a time.", pipeline, MODEL, sizes.serialMisses(), 1, true,
+                    i -> prompts.unique("miss-serial", i), false));
 
             closed("warm-hits", "", pipeline, MODEL, sizes.hitKeys(), 32, false, i -> prompts.ranked("hits", i), false);
-            add(closed("hits-peak", "Cache hits (Kafka path), non-streaming, closed loop of 64 clients: peak throughput.",
-                    pipeline, MODEL, sizes.hitsClosed(), 64, false, i -> prompts.ranked("hits", i % sizes.hitKeys()),
-                    false), product);
-            add(open("hits-" + sizes.sustainableRate() + "rps", pipeline, sizes.sustainableRate(), sizes.openDuration()),
-                    product);
-            add(open("hits-" + sizes.openRate() + "rps", pipeline, sizes.openRate(), sizes.openDuration()), product);
+            measure(product, () -> closed("hits-peak", "Cache hits (Kafka path), non-streaming, closed loop of 64 "
+                    + "clients: peak throughput.", pipeline, MODEL, sizes.hitsClosed(), 64, false,
+                    i -> prompts.ranked("hits", i % sizes.hitKeys()), false));
+            measure(product, () -> open("hits-" + sizes.sustainableRate() + "rps", pipeline, sizes.sustainableRate(),
+                    sizes.openDuration()));
+            measure(product, () -> open("hits-" + sizes.openRate() + "rps", pipeline, sizes.openRate(),
+                    sizes.openDuration()));
 
-            add(storm(pipeline, llm), product);
-            add(inflightMisses(pipeline, product), product);
-            add(zipf(pipeline), product);
+            measure(product, () -> storm(pipeline, llm));
+            measure(product, () -> inflightMisses(pipeline, product));
+            measure(product, () -> zipf(pipeline));
         }
     }
 
@@ -191,6 +195,19 @@ final class Suite {
         return closed("zipf-mixed", "Mixed traffic: prompts drawn from " + sizes.zipfKeys() + " keys with Zipf "
                         + "skew 1.1 (a few questions asked very often), non-streaming, 32 clients.",
                 client, MODEL, sizes.zipfRequests(), 32, false, i -> prompts.ranked("zipf", ranks.next()), false);
+    }
+
+    /** One measured scenario: what it needed to compute, and where the machine's CPU went meanwhile. */
+    @FunctionalInterface
+    private interface Scenario {
+        ScenarioResult run() throws Exception;
+    }
+
+    private void measure(StandaloneProcess product, Scenario scenario) throws Exception {
+        CpuAccount.Reading before = cpu.read();
+        ScenarioResult result = scenario.run();
+        cpu.addSince(before, result);
+        add(result, product);
     }
 
     private void add(ScenarioResult result, StandaloneProcess product) {

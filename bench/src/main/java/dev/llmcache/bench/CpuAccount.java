@@ -1,0 +1,81 @@
+package dev.llmcache.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where the machine's CPU went during a scenario: the product (and the share its JIT compiler took),
+ * this JVM (load generator and simulated LLMs), the whole machine, and the product's GC pauses.
+ * On a machine shared by all of them, this is what explains latency that the pipeline alone does not.
+ * Reads {@code /proc} (Linux) and the product's own metrics; what cannot be read is reported as -1.
+ */
+final class CpuAccount {
+
+    /** Cumulative counters at one moment. */
+    record Reading(long wallNanos, long productCpuNanos, long benchCpuNanos, double productCompileMillis,
+                   double productGcPauseSeconds, long machineBusyTicks, long machineTicks) {
+    }
+
+    private final StandaloneProcess product;
+
+    CpuAccount(StandaloneProcess product) {
+        this.product = product;
+    }
+
+    Reading read() {
+        long[] machine = machineTicks();
+        return new Reading(System.nanoTime(), product.cpuNanos(), benchCpuNanos(),
+                product.metric("llmcache.jvm.compilation.time"),
+                product.metric("llmcache.jvm.gc.pause", "TOTAL_TIME"), machine[0], machine[1]);
+    }
+
+    /** Adds what was used since {@code before} to the scenario's findings, under {@code cpu}. */
+    void addSince(Reading before, ScenarioResult result) {
+        Reading now = read();
+        double seconds = (now.wallNanos() - before.wallNanos()) / 1e9;
+        Map<String, Object> use = new LinkedHashMap<>();
+        use.put("seconds", round(seconds));
+        use.put("machineBusyPercent", now.machineTicks() > before.machineTicks()
+                ? round(100.0 * (now.machineBusyTicks() - before.machineBusyTicks())
+                / (now.machineTicks() - before.machineTicks())) : -1);
+        use.put("productCores", cores(before.productCpuNanos(), now.productCpuNanos(), seconds));
+        use.put("productJitCores", before.productCompileMillis() < 0 ? -1
+                : round((now.productCompileMillis() - before.productCompileMillis()) / 1000 / seconds));
+        use.put("productGcPauseMillis", before.productGcPauseSeconds() < 0 ? -1
+                : round((now.productGcPauseSeconds() - before.productGcPauseSeconds()) * 1000));
+        use.put("loadGeneratorCores", cores(before.benchCpuNanos(), now.benchCpuNanos(), seconds));
+        result.with("cpu", use);
+    }
+
+    private static double cores(long beforeNanos, long nowNanos, double seconds) {
+        return beforeNanos < 0 || nowNanos < 0 ? -1 : round((nowNanos - beforeNanos) / 1e9 / seconds);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+
+    private static long benchCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
+    /** Busy and total ticks of all CPUs, from the first line of /proc/stat; idle and iowait are not busy. */
+    private static long[] machineTicks() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < fields.length && i <= 8; i++) {
+                total += Long.parseLong(fields[i]);
+            }
+            long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]);
+            return new long[] {total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {-1, -1};
+        }
+    }
+}
