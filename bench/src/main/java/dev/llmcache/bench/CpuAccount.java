@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,7 +17,7 @@ import java.util.Map;
 final class CpuAccount {
 
     /** Cumulative counters at one moment. */
-    record Reading(long wallNanos, long productCpuNanos, long benchCpuNanos, double productCompileMillis,
+    record Reading(long wallNanos, long productCpuNanos, long benchCpuNanos, long productJitCpuNanos,
                    double productGcPauseSeconds, long machineBusyTicks, long machineTicks) {
     }
 
@@ -28,23 +29,47 @@ final class CpuAccount {
 
     Reading read() {
         long[] machine = machineTicks();
-        return new Reading(System.nanoTime(), product.cpuNanos(), benchCpuNanos(),
-                product.metric("llmcache.jvm.compilation.time"),
+        return new Reading(System.nanoTime(), product.cpuNanos(), benchCpuNanos(), product.compilerCpuNanos(),
                 product.metric("llmcache.jvm.gc.pause", "TOTAL_TIME"), machine[0], machine[1]);
     }
 
-    /** Adds what was used since {@code before} to the scenario's findings, under {@code cpu}. */
-    void addSince(Reading before, ScenarioResult result) {
+    /**
+     * Waits, at most {@code limit}, until the product's JIT compiler is nearly idle (under 5% of a
+     * core for a second): on two cores its single C2 thread trails the load by many seconds, and a
+     * scenario should measure compiled code, not the previous scenario's compilation backlog.
+     *
+     * @return how long it waited
+     */
+    Duration settleJit(Duration limit) throws InterruptedException {
+        long start = System.nanoTime();
+        long previous = product.compilerCpuNanos();
+        while (previous >= 0 && System.nanoTime() - start < limit.toNanos()) {
+            Thread.sleep(1_000);
+            long now = product.compilerCpuNanos();
+            if (now - previous < 50_000_000L) {
+                break;
+            }
+            previous = now;
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * Adds what was used since {@code before} to the scenario's findings, under {@code cpu}.
+     *
+     * @param settled how long the scenario waited for the JIT before it started
+     */
+    void addSince(Reading before, Duration settled, ScenarioResult result) {
         Reading now = read();
         double seconds = (now.wallNanos() - before.wallNanos()) / 1e9;
         Map<String, Object> use = new LinkedHashMap<>();
+        use.put("jitSettleSeconds", round(settled.toMillis() / 1000.0));
         use.put("seconds", round(seconds));
         use.put("machineBusyPercent", now.machineTicks() > before.machineTicks()
                 ? round(100.0 * (now.machineBusyTicks() - before.machineBusyTicks())
                 / (now.machineTicks() - before.machineTicks())) : -1);
         use.put("productCores", cores(before.productCpuNanos(), now.productCpuNanos(), seconds));
-        use.put("productJitCores", before.productCompileMillis() < 0 ? -1
-                : round((now.productCompileMillis() - before.productCompileMillis()) / 1000 / seconds));
+        use.put("productJitCores", cores(before.productJitCpuNanos(), now.productJitCpuNanos(), seconds));
         use.put("productGcPauseMillis", before.productGcPauseSeconds() < 0 ? -1
                 : round((now.productGcPauseSeconds() - before.productGcPauseSeconds()) * 1000));
         use.put("loadGeneratorCores", cores(before.benchCpuNanos(), now.benchCpuNanos(), seconds));

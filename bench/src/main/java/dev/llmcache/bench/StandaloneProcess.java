@@ -1,6 +1,7 @@
 package dev.llmcache.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A freshly started standalone product in a child JVM, with its own data directory, so each run
@@ -96,6 +98,34 @@ final class StandaloneProcess implements AutoCloseable {
     /** CPU time the product's process has used so far, or -1 where the OS does not tell. */
     long cpuNanos() {
         return process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+    }
+
+    /**
+     * CPU time the product's JIT compiler threads have used so far, from /proc (Linux; -1 elsewhere).
+     * A thread's CPU time is in clock ticks of 10 ms (USER_HZ, 100 on Linux).
+     */
+    long compilerCpuNanos() {
+        try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            return threads.mapToLong(StandaloneProcess::compilerTicks).sum() * 10_000_000L;
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
+    }
+
+    private static long compilerTicks(Path thread) {
+        try {
+            String stat = Files.readString(thread.resolve("stat"));
+            // "<tid> (<name>) <state> ...": the name may hold spaces, so fields count from the last ')'.
+            int nameEnd = stat.lastIndexOf(')');
+            String name = stat.substring(stat.indexOf('(') + 1, nameEnd);
+            if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) {
+                return 0;
+            }
+            String[] fields = stat.substring(nameEnd + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (IOException | RuntimeException e) {
+            return 0; // the thread ended meanwhile
+        }
     }
 
     /** The first statistic of one of the product's metrics (the value of a gauge or counter), or -1. */

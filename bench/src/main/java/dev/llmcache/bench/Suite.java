@@ -38,6 +38,8 @@ final class Suite {
 
     private static final String MODEL = "gpt-4o-mini";
     private static final String SLOW_MODEL = "bench-slow";
+    /** At most this long before each scenario for the product's JIT to finish the previous one's work. */
+    private static final Duration JIT_SETTLE_LIMIT = Duration.ofSeconds(15);
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final Path standaloneJar;
@@ -204,9 +206,10 @@ final class Suite {
     }
 
     private void measure(StandaloneProcess product, Scenario scenario) throws Exception {
+        Duration settled = cpu.settleJit(JIT_SETTLE_LIMIT);
         CpuAccount.Reading before = cpu.read();
         ScenarioResult result = scenario.run();
-        cpu.addSince(before, result);
+        cpu.addSince(before, settled, result);
         add(result, product);
     }
 
