@@ -77,15 +77,16 @@ final class Report {
         md.append("\n### Where the CPU went\n\nCores used on average over each scenario, of the machine's ")
                 .append(Runtime.getRuntime().availableProcessors())
                 .append(". The product's JIT share is the CPU of its compiler threads; before each scenario the "
-                        + "suite waits (up to 15 s) for them to go nearly idle. GC pauses stop all of the product's "
-                        + "threads. The load generator's JVM also runs the simulated LLMs.\n\n"
+                        + "suite waited (JIT settle wait) for them to go nearly idle. GC pauses stop all of the "
+                        + "product's threads. The load generator's JVM also runs the simulated LLMs.\n\n"
                         + "| scenario | JIT settle wait (s) | seconds | machine busy | product (cores) | of it JIT "
                         + "| product GC pauses (ms) | load generator (cores) |\n|---|---|---|---|---|---|---|---|\n");
         for (ScenarioResult s : scenarios) {
             if (s.extra().get("cpu") instanceof Map<?, ?> cpu) {
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s%% | %s | %s | %s | %s |%n", s.name(),
-                        cpu.get("jitSettleSeconds"), cpu.get("seconds"), cpu.get("machineBusyPercent"), cpu.get("productCores"),
-                        cpu.get("productJitCores"), cpu.get("productGcPauseMillis"), cpu.get("loadGeneratorCores")));
+                        cpu.get("jitSettleSeconds"), cpu.get("seconds"), cpu.get("machineBusyPercent"),
+                        cpu.get("productCores"), cpu.get("productJitCores"), cpu.get("productGcPauseMillis"),
+                        cpu.get("loadGeneratorCores")));
             }
         }
     }

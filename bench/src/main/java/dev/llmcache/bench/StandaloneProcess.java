@@ -138,8 +138,9 @@ final class StandaloneProcess implements AutoCloseable {
         try {
             String json = CONTROL.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/metrics/" + name))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Matcher value = Pattern.compile("\"statistic\"\\s*:\\s*\""
-                    + (statistic == null ? "[A-Z_]+" : Pattern.quote(statistic)) + "\"\\s*,\\s*\"value\"\\s*:\\s*([0-9.Ee+-]+)").matcher(json);
+            String statisticPattern = statistic == null ? "[A-Z_]+" : Pattern.quote(statistic);
+            Matcher value = Pattern.compile("\"statistic\"\\s*:\\s*\"" + statisticPattern
+                    + "\"\\s*,\\s*\"value\"\\s*:\\s*([0-9.Ee+-]+)").matcher(json);
             return value.find() ? Double.parseDouble(value.group(1)) : -1;
         } catch (IOException e) {
             return -1;
