@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -41,11 +42,16 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--quick", description = "Smoke-sized run (a minute), not for reporting numbers.")
         boolean quick;
 
+        @Option(names = "--product-jvm-option", paramLabel = "OPTION",
+                description = "An extra JVM option for the product, after -Xmx1g (repeatable), e.g. "
+                        + "--product-jvm-option=-XX:MaxGCPauseMillis=20 to compare GC settings.")
+        List<String> productJvmOptions = new ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             Path folder = out != null ? out : Path.of("bench-results",
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            new Suite(jar, folder, quick ? Suite.Sizes.quick() : Suite.Sizes.standard()).run();
+            new Suite(jar, productJvmOptions, folder, quick ? Suite.Sizes.quick() : Suite.Sizes.standard()).run();
             System.out.println("Report: " + folder.resolve("report.md").toAbsolutePath());
             return 0;
         }

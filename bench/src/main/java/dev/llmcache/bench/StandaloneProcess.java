@@ -36,15 +36,21 @@ final class StandaloneProcess implements AutoCloseable {
         this.startupMillis = startupMillis;
     }
 
-    static StandaloneProcess start(Path jar, Path dataDir, Path log, int port, int kafkaPort, List<String> properties)
-            throws IOException, InterruptedException {
+    /** Memory bounded by configuration: heap and direct buffers capped (RocksDB has its own cap); then the extras. */
+    static List<String> jvmOptions(List<String> extra) {
+        List<String> options = new ArrayList<>(List.of("-Xmx" + HEAP, "-XX:MaxDirectMemorySize=256m"));
+        options.addAll(extra);
+        return options;
+    }
+
+    static StandaloneProcess start(Path jar, List<String> extraJvmOptions, Path dataDir, Path log, int port,
+                                   int kafkaPort, List<String> properties) throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // Memory bounded by configuration: heap and direct buffers capped (RocksDB has its own cap).
-                "-Xmx" + HEAP, "-XX:MaxDirectMemorySize=256m", "-jar", jar.toString(),
-                "--server.port=" + port, "--llmcache.standalone.data-dir=" + dataDir,
-                "--llmcache.standalone.kafka-port=" + kafkaPort));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions(extraJvmOptions));
+        command.addAll(List.of("-jar", jar.toString(), "--server.port=" + port,
+                "--llmcache.standalone.data-dir=" + dataDir, "--llmcache.standalone.kafka-port=" + kafkaPort));
         command.addAll(properties);
         long start = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

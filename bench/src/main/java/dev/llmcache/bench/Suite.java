@@ -43,6 +43,7 @@ final class Suite {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final Path standaloneJar;
+    private final List<String> productJvmOptions;
     private final Path out;
     private final Sizes sizes;
     private final Prompts prompts = new Prompts();
@@ -52,8 +53,9 @@ final class Suite {
     /** Set once the product is up: CPU use of each scenario. */
     private CpuAccount cpu;
 
-    Suite(Path standaloneJar, Path out, Sizes sizes) {
+    Suite(Path standaloneJar, List<String> productJvmOptions, Path out, Sizes sizes) {
         this.standaloneJar = standaloneJar;
+        this.productJvmOptions = List.copyOf(productJvmOptions);
         this.out = out;
         this.sizes = sizes;
     }
@@ -63,7 +65,7 @@ final class Suite {
              SimulatedLlmServer slowLlm = SimulatedLlmServer.start(0, Duration.ofSeconds(1), 1_000)) {
             int port = freePort();
             int kafkaPort = freePort();
-            try (StandaloneProcess product = StandaloneProcess.start(standaloneJar, out.resolve("data"),
+            try (StandaloneProcess product = StandaloneProcess.start(standaloneJar, productJvmOptions, out.resolve("data"),
                     out.resolve("standalone.log"), port, kafkaPort, List.of(
                             "--llmcache.llm.provider=openai",
                             "--llmcache.llm.base-url=" + llm.baseUrl(),
@@ -228,6 +230,7 @@ final class Suite {
         environment.put("machine", Runtime.getRuntime().availableProcessors() + " cores, "
                 + Math.round(totalMemoryGib()) + " GiB; load generator, broker and product on the same machine");
         environment.put("java", System.getProperty("java.version"));
+        environment.put("product JVM options", StandaloneProcess.jvmOptions(productJvmOptions));
         environment.put("standalone startup (ms)", product.startupMillis());
         environment.put("standalone peak RSS (MiB)", Math.round(maxResidentMib));
         environment.put("sizes", sizes);
