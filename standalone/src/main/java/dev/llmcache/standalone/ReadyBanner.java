@@ -22,7 +22,7 @@ final class ReadyBanner implements ApplicationListener<ApplicationReadyEvent> {
     @Override
     public void onApplicationEvent(ApplicationReadyEvent event) {
         String port = event.getApplicationContext().getEnvironment().getProperty("local.server.port", "8080");
-        String kafka = event.getApplicationContext().getEnvironment().getProperty("llmcache.kafka.bootstrap-servers");
+        String kafka = event.getApplicationContext().getEnvironment().getProperty("spring.kafka.bootstrap-servers");
         String provider = event.getApplicationContext().getEnvironment().getProperty("llmcache.llm.provider");
         Thread waiter = new Thread(() -> {
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();

@@ -39,7 +39,7 @@ abstract class PipelineTestBase {
     static void pipeline(DynamicPropertyRegistry registry) throws IOException {
         String stateDir = Files.createTempDirectory("llmcache-test-state").toString();
         String analyticsDir = Files.createTempDirectory("llmcache-test-analytics").toString();
-        registry.add("llmcache.kafka.bootstrap-servers", KafkaFixture::bootstrapServers);
+        registry.add("spring.kafka.bootstrap-servers", KafkaFixture::bootstrapServers);
         registry.add("llmcache.kafka.partitions", () -> 3);
         registry.add("llmcache.processor.state-dir", () -> stateDir);
         registry.add("llmcache.analytics.state-dir", () -> analyticsDir);

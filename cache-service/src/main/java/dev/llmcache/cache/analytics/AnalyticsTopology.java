@@ -5,6 +5,7 @@ import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LatencyMetric;
 import dev.llmcache.common.event.MetricsAggregate;
 import dev.llmcache.common.serde.JsonSerde;
+import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.topic.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -60,11 +61,22 @@ public final class AnalyticsTopology {
      */
     public static Topology build(Topics topics, Duration window, Duration grace, Duration combineInterval) {
         StreamsBuilder builder = new StreamsBuilder();
-        KStream<String, CacheEvent> events = builder.stream(topics.cacheEvents(),
-                Consumed.with(Serdes.String(), JsonSerde.of(CacheEvent.class)).withTimestampExtractor(
+        define(builder, topics, window, grace, combineInterval);
+        return builder.build();
+    }
+
+    /** Defines the analytics on {@code builder} (spring-kafka hands the application one to fill). */
+    public static void define(StreamsBuilder builder, Topics topics, Duration window, Duration grace,
+                              Duration combineInterval) {
+        Topic<String, CacheEvent> cacheEvents = topics.cacheEvents();
+        Topic<String, LatencyMetric> latencyMetrics = topics.latencyMetrics();
+        Topic<String, MetricsAggregate> aggregates = topics.metricsAggregates();
+        Topic<String, CachedAnswer> cacheEntries = topics.cacheEntries();
+        KStream<String, CacheEvent> events = builder.stream(cacheEvents.name(),
+                Consumed.with(cacheEvents.keySerde(), cacheEvents.valueSerde()).withTimestampExtractor(
                         (record, previous) -> record.value() instanceof CacheEvent e ? e.timestamp() : record.timestamp()));
-        KStream<String, LatencyMetric> latencies = builder.stream(topics.latencyMetrics(),
-                Consumed.with(Serdes.String(), JsonSerde.of(LatencyMetric.class)).withTimestampExtractor(
+        KStream<String, LatencyMetric> latencies = builder.stream(latencyMetrics.name(),
+                Consumed.with(latencyMetrics.keySerde(), latencyMetrics.valueSerde()).withTimestampExtractor(
                         (record, previous) -> record.value() instanceof LatencyMetric m ? m.timestamp() : record.timestamp()));
 
         // Events are summed in memory first (PartialSums) and only the partial sums cross the
@@ -85,7 +97,7 @@ public final class AnalyticsTopology {
                             windowed.window().start(), windowed.window().end());
                     return KeyValue.pair(aggregate.key(), aggregate);
                 })
-                .to(topics.metricsAggregates(), Produced.with(Serdes.String(), JsonSerde.of(MetricsAggregate.class)));
+                .to(aggregates.name(), Produced.with(aggregates.keySerde(), aggregates.valueSerde()));
 
         events.process(() -> PartialSums.<CacheEvent, Long>unwindowed(combineInterval,
                         event -> List.of(event.outcome().name() + "|" + event.tier()), () -> 0L,
@@ -95,7 +107,7 @@ public final class AnalyticsTopology {
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
 
         // Only each entry's size is kept (not the answer), then summed: entries and bytes of the cache.
-        builder.stream(topics.cacheEntries(), Consumed.with(Serdes.String(), JsonSerde.of(CachedAnswer.class)))
+        builder.stream(cacheEntries.name(), Consumed.with(cacheEntries.keySerde(), cacheEntries.valueSerde()))
                 .mapValues(answer -> answer == null ? null : (long) answer.content().length())
                 .toTable(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(ENTRY_SIZES_STORE)
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()))
@@ -105,7 +117,6 @@ public final class AnalyticsTopology {
                         (key, size, totals) -> new EntryTotals(totals.entries() - 1, totals.bytes() - size),
                         Materialized.<String, EntryTotals, KeyValueStore<Bytes, byte[]>>as(ENTRY_TOTALS_STORE)
                                 .withKeySerde(Serdes.String()).withValueSerde(JsonSerde.of(EntryTotals.class)));
-        return builder.build();
     }
 
     /** Live cache entries and the bytes of their answers. */

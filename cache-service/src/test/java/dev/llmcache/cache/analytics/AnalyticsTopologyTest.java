@@ -8,6 +8,7 @@ import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LatencyMetric;
 import dev.llmcache.common.event.MetricsAggregate;
 import dev.llmcache.common.serde.JsonSerde;
+import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.topic.Topics;
 import java.time.Duration;
 import java.util.Map;
@@ -43,9 +44,9 @@ class AnalyticsTopologyTest {
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(AnalyticsTopology.build(TOPICS, Duration.ofMinutes(1), Duration.ofSeconds(10),
                 COMBINE_INTERVAL), config);
-        events = driver.createInputTopic(TOPICS.cacheEvents(), new StringSerializer(), JsonSerde.of(CacheEvent.class));
-        latencies = driver.createInputTopic(TOPICS.latencyMetrics(), new StringSerializer(), JsonSerde.of(LatencyMetric.class));
-        entries = driver.createInputTopic(TOPICS.cacheEntries(), new StringSerializer(), JsonSerde.of(CachedAnswer.class));
+        events = input(TOPICS.cacheEvents());
+        latencies = input(TOPICS.latencyMetrics());
+        entries = input(TOPICS.cacheEntries());
     }
 
     @AfterEach
@@ -160,8 +161,13 @@ class AnalyticsTopologyTest {
     /** The aggregates once the events' partial sums have been forwarded. */
     private Map<String, MetricsAggregate> aggregates() {
         driver.advanceWallClockTime(COMBINE_INTERVAL);
-        return driver.createOutputTopic(TOPICS.metricsAggregates(), new StringDeserializer(),
-                JsonSerde.of(MetricsAggregate.class)).readKeyValuesToMap();
+        Topic<String, MetricsAggregate> aggregates = TOPICS.metricsAggregates();
+        return driver.createOutputTopic(aggregates.name(), aggregates.keySerde().deserializer(),
+                aggregates.valueSerde().deserializer()).readKeyValuesToMap();
+    }
+
+    private <V> TestInputTopic<String, V> input(Topic<String, V> topic) {
+        return driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer());
     }
 
     private void event(long timestamp, String model, String tenant, Outcome outcome) {

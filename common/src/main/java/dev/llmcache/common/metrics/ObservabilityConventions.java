@@ -1,7 +1,5 @@
 package dev.llmcache.common.metrics;
 
-import dev.llmcache.common.topic.KafkaHealthIndicator;
-import dev.llmcache.common.topic.KafkaSettings;
 import dev.llmcache.common.trace.RequestTracing;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
@@ -17,8 +15,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * What every llmcache service shares in observability: the {@code kafka} health component, and the
- * metric conventions: one common name prefix ({@code llmcache_} in
+ * What every llmcache service shares in observability: request tracing, and the metric conventions: one common name prefix ({@code llmcache_} in
  * Prometheus) and latency histograms whose buckets resolve both sub-millisecond cache hits and
  * multi-second LLM calls.
  */
@@ -41,11 +38,6 @@ public class ObservabilityConventions {
     @Bean
     RequestTracing requestTracing(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
         return new RequestTracing(tracer.getIfAvailable(() -> Tracer.NOOP), propagator.getIfAvailable(() -> Propagator.NOOP));
-    }
-
-    @Bean
-    KafkaHealthIndicator kafka(KafkaSettings settings) {
-        return new KafkaHealthIndicator(settings);
     }
 
     @Bean

@@ -1,24 +1,30 @@
 package dev.llmcache.common.topic;
 
+import java.util.Optional;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * How every service reaches Kafka and how the product's topics are laid out.
+ * How the product's topics are laid out. How clients reach the cluster (servers, security,
+ * client settings) is Spring Boot's {@code spring.kafka.*}; see {@code KafkaClients}.
  *
- * @param bootstrapServers  the cluster; in the standalone product, empty means "start the embedded broker"
  * @param topicPrefix       prefix of every topic name
- * @param partitions        partitions of each data-plane topic (the unit of processor parallelism)
- * @param replicationFactor replication of the created topics
+ * @param partitions        partitions of each topic the product creates (the data-plane count is the
+ *                          unit of processor parallelism)
+ * @param replicationFactor replication of the created topics; empty for the broker's
+ *                          {@code default.replication.factor}
  */
 @ConfigurationProperties("llmcache.kafka")
 public record KafkaSettings(
-        String bootstrapServers,
         @DefaultValue("llmcache.") String topicPrefix,
         @DefaultValue("6") int partitions,
-        @DefaultValue("1") short replicationFactor) {
+        Short replicationFactor) {
 
     public Topics topics() {
         return new Topics(topicPrefix);
+    }
+
+    public Optional<Short> replication() {
+        return Optional.ofNullable(replicationFactor);
     }
 }

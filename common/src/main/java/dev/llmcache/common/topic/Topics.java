@@ -1,10 +1,22 @@
 package dev.llmcache.common.topic;
 
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheEvent;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.event.LatencyMetric;
+import dev.llmcache.common.event.LlmRequest;
+import dev.llmcache.common.event.LlmResponse;
+import dev.llmcache.common.event.MetricsAggregate;
+import dev.llmcache.common.event.QueryRequest;
+import dev.llmcache.common.serde.JsonSerde;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The topic catalog. Every name carries one configurable prefix so that several deployments can
- * share a cluster.
+ * share a cluster. Keys are strings everywhere; values are JSON events (see {@code schemas/}).
  */
 public record Topics(String prefix) {
 
@@ -12,75 +24,78 @@ public record Topics(String prefix) {
         prefix = prefix == null ? "" : prefix;
     }
 
-    /**
-     * One topic the product creates.
-     *
-     * @param compacted   log-compacted (keeps the latest record per key) instead of deleted by age
-     * @param retentionMs how long records are kept when not compacted; {@code -1} for the broker default
-     */
-    public record Spec(String name, boolean compacted, long retentionMs) {
-    }
-
     /** Answers only matter while their request waits. */
     private static final long ANSWERS_RETENTION_MS = 3_600_000L;
     /** LLM traffic is transient; a day leaves room to re-deliver after an outage. */
     private static final long LLM_RETENTION_MS = 86_400_000L;
+    /**
+     * Aggregates are keyed by window start, so compaction alone never removes a key: old windows
+     * are deleted after a week as well (the API and dashboard read at most a day back).
+     */
+    private static final long AGGREGATES_RETENTION_MS = 7 * 86_400_000L;
 
-    public String queries() {
-        return prefix + "queries";
+    private static final Serde<String> KEYS = Serdes.String();
+
+    public Topic<String, QueryRequest> queries() {
+        return dataPlane("queries", QueryRequest.class, Topic.DELETE, -1);
     }
 
-    public String llmRequests() {
-        return prefix + "llm-requests";
+    public Topic<String, LlmRequest> llmRequests() {
+        return dataPlane("llm-requests", LlmRequest.class, Topic.DELETE, LLM_RETENTION_MS);
     }
 
-    public String llmResponses() {
-        return prefix + "llm-responses";
-    }
-
-    public String answers() {
-        return prefix + "answers";
+    public Topic<String, LlmResponse> llmResponses() {
+        return dataPlane("llm-responses", LlmResponse.class, Topic.DELETE, LLM_RETENTION_MS);
     }
 
     /** The durable cache log, compacted: the latest entry per cache key, or its tombstone. */
-    public String cacheEntries() {
-        return prefix + "cache-entries";
+    public Topic<String, CachedAnswer> cacheEntries() {
+        return dataPlane("cache-entries", CachedAnswer.class, Topic.COMPACT, -1);
+    }
+
+    /** The reply topic read by ingest instances; partitioned by reply route, not co-partitioned. */
+    public Topic<String, Answer> answers() {
+        return own("answers", Answer.class, Topic.DELETE, ANSWERS_RETENTION_MS);
     }
 
     /** One record per query: its outcome (analytics contract). */
-    public String cacheEvents() {
-        return prefix + "cache-events";
+    public Topic<String, CacheEvent> cacheEvents() {
+        return own("cache-events", CacheEvent.class, Topic.DELETE, -1);
     }
 
     /** One record per query: its timings, tokens and cost (analytics contract). */
-    public String latencyMetrics() {
-        return prefix + "latency-metrics";
+    public Topic<String, LatencyMetric> latencyMetrics() {
+        return own("latency-metrics", LatencyMetric.class, Topic.DELETE, -1);
     }
 
-    /** Windowed aggregates of the two above, written by cache-service. */
-    public String metricsAggregates() {
-        return prefix + "metrics-aggregates";
-    }
-
-    /** The metric topics; kept a week by default for analytics consumers. */
-    public List<Spec> metrics() {
-        return List.of(
-                new Spec(cacheEvents(), false, -1),
-                new Spec(latencyMetrics(), false, -1),
-                new Spec(metricsAggregates(), true, -1));
+    /** Windowed aggregates of the two above, written by cache-service; the latest record per key is current. */
+    public Topic<String, MetricsAggregate> metricsAggregates() {
+        return own("metrics-aggregates", MetricsAggregate.class, Topic.COMPACT_AND_DELETE, AGGREGATES_RETENTION_MS);
     }
 
     /** The data-plane topics: all keyed by cache key, so they must share one partition count. */
-    public List<Spec> dataPlane() {
-        return List.of(
-                new Spec(queries(), false, -1),
-                new Spec(llmRequests(), false, LLM_RETENTION_MS),
-                new Spec(llmResponses(), false, LLM_RETENTION_MS),
-                new Spec(cacheEntries(), true, -1));
+    public List<Topic<String, ?>> dataPlane() {
+        return List.of(queries(), llmRequests(), llmResponses(), cacheEntries());
     }
 
-    /** The reply topic read by ingest instances. */
-    public Spec answersSpec() {
-        return new Spec(answers(), false, ANSWERS_RETENTION_MS);
+    /** The metric topics, for analytics consumers. */
+    public List<Topic<String, ?>> metrics() {
+        return List.of(cacheEvents(), latencyMetrics(), metricsAggregates());
+    }
+
+    /** Every topic of the product. */
+    public List<Topic<String, ?>> all() {
+        List<Topic<String, ?>> all = new ArrayList<>(dataPlane());
+        all.add(answers());
+        all.addAll(metrics());
+        return all;
+    }
+
+    private <V> Topic<String, V> dataPlane(String name, Class<V> type, String cleanup, long retentionMs) {
+        return new Topic<>(prefix + name, KEYS, JsonSerde.of(type), true, cleanup, retentionMs);
+    }
+
+    private <V> Topic<String, V> own(String name, Class<V> type, String cleanup, long retentionMs) {
+        return new Topic<>(prefix + name, KEYS, JsonSerde.of(type), false, cleanup, retentionMs);
     }
 }

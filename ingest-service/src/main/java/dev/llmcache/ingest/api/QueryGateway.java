@@ -5,6 +5,7 @@ import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.QueryRequest;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.trace.RequestTracing;
+import dev.llmcache.common.topic.Topic;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
@@ -42,14 +43,14 @@ public final class QueryGateway {
     private final PendingReplies pending;
     private final Supplier<ReplyRoute> replyRoute;
     private final KafkaPublisher publisher;
-    private final String queriesTopic;
+    private final Topic<String, QueryRequest> queriesTopic;
     private final QueryTelemetry telemetry;
     private final RequestTracing tracing;
     private final long maxBodyBytes;
     private final Duration requestTimeout;
 
     public QueryGateway(ChatRequestParser parser, PendingReplies pending, Supplier<ReplyRoute> replyRoute,
-                        KafkaPublisher publisher, String queriesTopic, QueryTelemetry telemetry,
+                        KafkaPublisher publisher, Topic<String, QueryRequest> queriesTopic, QueryTelemetry telemetry,
                         RequestTracing tracing, long maxBodyBytes, Duration requestTimeout) {
         this.parser = parser;
         this.pending = pending;

@@ -1,13 +1,12 @@
 package dev.llmcache.ingest.app;
 
+import dev.llmcache.common.kafka.KafkaClients;
+import dev.llmcache.common.kafka.KafkaConfiguration;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.llm.PriceTable;
 import dev.llmcache.common.metrics.ObservabilityConventions;
-import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.KafkaSettings;
-import dev.llmcache.common.topic.TopicProvisioner;
-import dev.llmcache.common.topic.Topics;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ApiErrorHandler;
 import dev.llmcache.ingest.api.ChatCompletionsHandler;
@@ -21,24 +20,22 @@ import dev.llmcache.ingest.reply.ReplyChannel;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /** Spring wiring of the ingest edge: the HTTP routes and their Kafka plumbing. */
 @Configuration(proxyBeanMethods = false)
-@Import(ObservabilityConventions.class)
+@Import({ObservabilityConventions.class, KafkaConfiguration.class})
 @EnableConfigurationProperties({KafkaSettings.class, LlmProperties.class, IngestProperties.class})
 public class IngestConfiguration {
 
@@ -56,38 +53,33 @@ public class IngestConfiguration {
     }
 
     @Bean
-    ReplyChannel replyChannel(KafkaSettings kafka, PendingReplies pending, IngestProperties properties) {
-        return new ReplyChannel(kafka, pending, properties.replyPartitions());
+    ReplyChannel replyChannel(KafkaClients clients, KafkaSettings kafka, PendingReplies pending,
+                              IngestProperties properties) {
+        return new ReplyChannel(clients, kafka.topics().answers(), pending, properties.replyPartitions());
     }
 
+    /** Every query is latency-critical: sent at once. */
     @Bean(destroyMethod = "close")
-    KafkaPublisher queryPublisher(KafkaSettings kafka, IngestProperties properties, MeterRegistry meters) {
-        // The topics ingest writes to: created here too, so ingest can start before the processor.
-        List<Topics.Spec> written = new ArrayList<>(kafka.topics().dataPlane());
-        written.addAll(kafka.topics().metrics());
-        TopicProvisioner.ensure(kafka, written, kafka.partitions());
-        // Every query is latency-critical: sent at once.
-        return publisher(kafka, 0, properties.maxInflightRequests(), meters);
+    KafkaPublisher queryPublisher(KafkaClients clients, IngestProperties properties) {
+        return publisher(clients, "queries", 0, properties.maxInflightRequests());
     }
 
     /** Telemetry is not latency-critical: batched for 20 ms, fewer requests for the broker. */
     @Bean(destroyMethod = "close")
-    KafkaPublisher telemetryPublisher(KafkaSettings kafka, IngestProperties properties, MeterRegistry meters) {
-        return publisher(kafka, 20, 2 * properties.maxInflightRequests(), meters);
+    KafkaPublisher telemetryPublisher(KafkaClients clients, IngestProperties properties) {
+        return publisher(clients, "telemetry", 20, 2 * properties.maxInflightRequests());
     }
 
-    private static KafkaPublisher publisher(KafkaSettings kafka, int lingerMs, int queueCapacity, MeterRegistry meters) {
-        KafkaProducer<String, Object> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, lingerMs,
-                ProducerConfig.ACKS_CONFIG, "all",
-                // Fail fast into a 503 instead of holding the client while Kafka is away.
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000),
-                new StringSerializer(), JsonSerde.of(Object.class));
-        new KafkaClientMetrics(producer).bindTo(meters);
-        return new KafkaPublisher(producer, queueCapacity);
+    private static KafkaPublisher publisher(KafkaClients clients, String client, int lingerMs, int queueCapacity) {
+        ProducerFactory<byte[], byte[]> producers = clients.producerFactory(client, new ByteArraySerializer(),
+                new ByteArraySerializer(), Map.of(
+                        ProducerConfig.LINGER_MS_CONFIG, lingerMs,
+                        ProducerConfig.ACKS_CONFIG, "all",
+                        // Fail fast into a 503 instead of holding the client while Kafka is away.
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000));
+        return new KafkaPublisher(new KafkaTemplate<>(producers), queueCapacity);
     }
 
     @Bean

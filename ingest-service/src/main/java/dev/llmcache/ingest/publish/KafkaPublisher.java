@@ -1,18 +1,21 @@
 package dev.llmcache.ingest.publish;
 
+import dev.llmcache.common.topic.Topic;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.kafka.core.KafkaTemplate;
 import reactor.core.publisher.Mono;
 
 /**
  * Publishes ingest's records (queries, and the telemetry events of finished requests) without
  * ever blocking the caller's thread (a Netty event loop): {@code send()} can block on metadata or
- * a full buffer, so it runs on one dedicated thread with a bounded queue.
+ * a full buffer, so it runs on one dedicated thread with a bounded queue. Each record is written
+ * with its topic's own serdes.
  */
 public final class KafkaPublisher implements AutoCloseable {
 
@@ -23,22 +26,24 @@ public final class KafkaPublisher implements AutoCloseable {
         }
     }
 
-    private final Producer<String, Object> producer;
+    private final KafkaTemplate<byte[], byte[]> kafka;
     private final ThreadPoolExecutor sender;
 
-    public KafkaPublisher(Producer<String, Object> producer, int queueCapacity) {
-        this.producer = producer;
+    public KafkaPublisher(KafkaTemplate<byte[], byte[]> kafka, int queueCapacity) {
+        this.kafka = kafka;
         this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), r -> new Thread(r, "kafka-publisher"));
     }
 
     /** The returned Mono completes when Kafka acknowledged the record. */
-    public Mono<Void> publish(String topic, String key, Object value, Headers headers) {
+    public <K, V> Mono<Void> publish(Topic<K, V> topic, K key, V value, Headers headers) {
         return Mono.create(sink -> {
             try {
                 sender.execute(() -> {
                     try {
-                        producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, error) -> {
+                        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic.name(), null,
+                                topic.keyBytes(key), topic.valueBytes(value), headers);
+                        kafka.send(record).whenComplete((result, error) -> {
                             if (error == null) {
                                 sink.success();
                             } else {
@@ -56,8 +61,11 @@ public final class KafkaPublisher implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws Exception {
         sender.shutdown();
-        producer.close();
+        sender.awaitTermination(5, TimeUnit.SECONDS);
+        if (kafka.getProducerFactory() instanceof DisposableBean producers) {
+            producers.destroy(); // flushes and closes the producer
+        }
     }
 }

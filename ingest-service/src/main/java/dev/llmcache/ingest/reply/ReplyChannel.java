@@ -2,77 +2,67 @@ package dev.llmcache.ingest.reply;
 
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.ReplyRoute;
-import dev.llmcache.common.serde.JsonSerde;
-import dev.llmcache.common.topic.KafkaSettings;
-import dev.llmcache.common.topic.TopicProvisioner;
-import dev.llmcache.common.topic.Topics;
-import java.time.Duration;
+import dev.llmcache.common.kafka.KafkaClients;
+import dev.llmcache.common.kafka.TopicTail;
+import dev.llmcache.common.topic.Topic;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.SmartLifecycle;
 
-/** Starts the {@link ReplyListener} before the web server takes requests, and reports its health. */
+/**
+ * This instance's end of the answers topic: reads its reply partitions (a {@link TopicTail}, no
+ * consumer group) and hands each answer to {@link PendingReplies}; tells the processor where to
+ * send the answers of a request taken here; health component {@code replyChannel}.
+ */
 public final class ReplyChannel implements SmartLifecycle, HealthIndicator, Supplier<ReplyRoute> {
 
-    private final KafkaSettings kafka;
+    private final Topic<String, Answer> topic;
     private final PendingReplies pending;
     private final List<Integer> ownedPartitions;
-    private volatile ReplyListener listener;
-    private volatile Thread thread;
+    private final TopicTail<Answer> tail;
+    private final AtomicInteger nextRoute = new AtomicInteger();
 
-    public ReplyChannel(KafkaSettings kafka, PendingReplies pending, List<Integer> ownedPartitions) {
-        this.kafka = kafka;
+    /**
+     * @param ownedPartitions the partitions this instance owns; empty to read all of them
+     */
+    public ReplyChannel(KafkaClients clients, Topic<String, Answer> topic, PendingReplies pending,
+                        List<Integer> ownedPartitions) {
+        this.topic = topic;
         this.pending = pending;
-        this.ownedPartitions = ownedPartitions;
+        this.ownedPartitions = List.copyOf(ownedPartitions);
+        this.tail = new TopicTail<>(clients, topic, ownedPartitions, "reply-channel",
+                // Answers are tiny and latency-critical: return a fetch as soon as one byte is there.
+                Map.of(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1), pending::deliver);
+    }
+
+    /** Where the processor should send the answers of a request taken by this instance. */
+    @Override
+    public ReplyRoute get() {
+        if (ownedPartitions.isEmpty()) {
+            return new ReplyRoute(topic.name(), ReplyRoute.ANY_PARTITION);
+        }
+        int index = Math.floorMod(nextRoute.getAndIncrement(), ownedPartitions.size());
+        return new ReplyRoute(topic.name(), ownedPartitions.get(index));
     }
 
     @Override
     public void start() {
-        Topics topics = kafka.topics();
-        TopicProvisioner.ensure(kafka, List.of(topics.answersSpec()), kafka.partitions());
-        KafkaConsumer<String, Answer> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                // No group: partitions are assigned by configuration, offsets never committed.
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                // Answers are tiny and latency-critical: return a fetch as soon as one byte is there.
-                ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1),
-                new StringDeserializer(), JsonSerde.of(Answer.class));
-        ReplyListener created = new ReplyListener(consumer, pending, topics.answers(), ownedPartitions);
-        Thread started = new Thread(created, "reply-listener");
-        started.setDaemon(true);
-        started.start();
-        listener = created;
-        thread = started;
-    }
-
-    @Override
-    public ReplyRoute get() {
-        return listener.route();
+        tail.start();
     }
 
     @Override
     public void stop() {
-        ReplyListener running = listener;
-        if (running != null) {
-            running.stop();
-            try {
-                thread.join(Duration.ofSeconds(10).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            listener = null;
-        }
+        tail.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return listener != null;
+        return tail.isRunning();
     }
 
     /** Start before the web server (which starts late) and stop after it has drained. */
@@ -83,9 +73,8 @@ public final class ReplyChannel implements SmartLifecycle, HealthIndicator, Supp
 
     @Override
     public Health health() {
-        Thread current = thread;
-        boolean up = listener != null && current != null && current.isAlive();
-        return (up ? Health.up() : Health.down())
+        Health listener = tail.health();
+        return Health.status(listener.getStatus()).withDetails(listener.getDetails())
                 .withDetail("inflightRequests", pending.size())
                 .build();
     }

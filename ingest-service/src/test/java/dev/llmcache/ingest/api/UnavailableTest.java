@@ -5,7 +5,6 @@ import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.llm.PriceTable;
-import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.Topics;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.publish.KafkaPublisher;
@@ -17,9 +16,10 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
@@ -35,7 +35,7 @@ class UnavailableTest {
     private KafkaPublisher publisher;
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         publisher.close();
     }
 
@@ -70,7 +70,7 @@ class UnavailableTest {
                 new LlmProperties.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
                         Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null);
         QueryGateway gateway = new QueryGateway(new ChatRequestParser(new ModelCatalog(llm), "default", null),
-                pending, () -> ROUTE, kafka, "queries",
+                pending, () -> ROUTE, kafka, new Topics("t.").queries(),
                 new QueryTelemetry(kafka, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),
                 RequestTracing.requestIdOnly(), 1 << 20, Duration.ofSeconds(30));
         ChatCompletionsHandler handler = new ChatCompletionsHandler(gateway);
@@ -85,10 +85,10 @@ class UnavailableTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        KafkaProducer<String, Object> producer = new KafkaProducer<>(Map.of(
+        Map<String, Object> config = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000),
-                new StringSerializer(), JsonSerde.of(Object.class));
-        return new KafkaPublisher(producer, 100);
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
+        return new KafkaPublisher(new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(config,
+                new ByteArraySerializer(), new ByteArraySerializer())), 100);
     }
 }

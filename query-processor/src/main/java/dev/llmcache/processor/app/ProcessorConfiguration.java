@@ -1,30 +1,54 @@
 package dev.llmcache.processor.app;
 
+import dev.llmcache.common.kafka.KafkaClients;
+import dev.llmcache.common.kafka.KafkaConfiguration;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.metrics.ObservabilityConventions;
+import dev.llmcache.common.streams.SupervisedStreams;
 import dev.llmcache.common.topic.KafkaSettings;
-import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.processor.config.ProcessorProperties;
 import dev.llmcache.processor.llm.LlmProvidersHealth;
 import dev.llmcache.processor.llm.LlmRouter;
+import dev.llmcache.processor.topology.QueryTopology;
+import dev.llmcache.processor.worker.LlmWorkerConfiguration;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.streams.Topology;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.kafka.config.KafkaStreamsInfrastructureCustomizer;
+import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 
 /** Spring wiring of the query processor: the topology and the LLM worker. */
 @Configuration(proxyBeanMethods = false)
-@Import(ObservabilityConventions.class)
+@Import({ObservabilityConventions.class, KafkaConfiguration.class, LlmWorkerConfiguration.class})
 @EnableConfigurationProperties({KafkaSettings.class, ProcessorProperties.class, LlmProperties.class})
 public class ProcessorConfiguration {
 
+    /** The topology's Kafka Streams application, run by spring-kafka. */
     @Bean
-    QueryProcessorStreams queryProcessorStreams(KafkaSettings kafka, ProcessorProperties properties,
+    StreamsBuilderFactoryBean queryProcessorTopology(KafkaClients clients, KafkaSettings kafka,
+                                                     ProcessorProperties properties) {
+        return SupervisedStreams.factory(QueryProcessorStreams.streamsConfig(clients, kafka, properties),
+                new KafkaStreamsInfrastructureCustomizer() {
+                    @Override
+                    public void configureTopology(Topology topology) {
+                        QueryTopology.addTo(topology, kafka.topics(),
+                                QueryProcessorStreams.topologySettings(kafka, properties));
+                    }
+                });
+    }
+
+    /** Health component {@code queryProcessorStreams}, and the cache gauges. */
+    @Bean
+    QueryProcessorStreams queryProcessorStreams(BeanFactory beans, ProcessorProperties properties,
                                                 MeterRegistry meters) {
-        return new QueryProcessorStreams(kafka, properties, meters);
+        return new QueryProcessorStreams(beans.getBean("&queryProcessorTopology", StreamsBuilderFactoryBean.class),
+                properties, meters);
     }
 
     @Bean
@@ -41,12 +65,5 @@ public class ProcessorConfiguration {
     @ConditionalOnProperty(name = "llmcache.processor.worker.enabled", matchIfMissing = true)
     LlmProvidersHealth llmProviders(LlmRouter router) {
         return new LlmProvidersHealth(router);
-    }
-
-    @Bean
-    @ConditionalOnProperty(name = "llmcache.processor.worker.enabled", matchIfMissing = true)
-    LlmWorkerRunner llmWorkerRunner(KafkaSettings kafka, ProcessorProperties properties, LlmProperties llm,
-                                    LlmRouter router, MeterRegistry meters, RequestTracing tracing) {
-        return new LlmWorkerRunner(kafka, properties, llm, router, meters, tracing);
     }
 }

@@ -1,35 +1,36 @@
 package dev.llmcache.processor.app;
 
-import dev.llmcache.common.streams.ManagedStreams;
+import dev.llmcache.common.kafka.KafkaClients;
+import dev.llmcache.common.streams.SupervisedStreams;
 import dev.llmcache.common.topic.KafkaSettings;
-import dev.llmcache.common.topic.TopicProvisioner;
 import dev.llmcache.processor.config.BoundedMemoryRocksDbConfig;
 import dev.llmcache.processor.config.ProcessorProperties;
 import dev.llmcache.processor.topology.QueryTopology;
 import dev.llmcache.processor.topology.TopologySettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Properties;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 
-/** Runs the {@link QueryTopology} in this JVM, with gauges of its cache. */
-public final class QueryProcessorStreams extends ManagedStreams {
+/** The {@link QueryTopology} as it runs in this JVM: its Streams configuration, health and cache gauges. */
+public final class QueryProcessorStreams extends SupervisedStreams {
 
-    private final KafkaSettings kafka;
-    private final ProcessorProperties properties;
-    private final MeterRegistry meters;
-
-    public QueryProcessorStreams(KafkaSettings kafka, ProcessorProperties properties, MeterRegistry meters) {
-        super(() -> QueryTopology.build(kafka.topics(), topologySettings(kafka, properties)),
-                () -> streamsConfig(kafka, properties), meters);
-        this.kafka = kafka;
-        this.properties = properties;
-        this.meters = meters;
+    public QueryProcessorStreams(StreamsBuilderFactoryBean factory, ProcessorProperties properties,
+                                 MeterRegistry meters) {
+        super(factory, meters);
+        Gauge.builder("llmcache.cache.entries", this, QueryProcessorStreams::cacheEntries)
+                .description("Entries in this instance's cache stores (RocksDB estimate)").register(meters);
+        Gauge.builder("llmcache.cache.bytes", this, QueryProcessorStreams::cacheBytes).baseUnit("bytes")
+                .description("Bytes of this instance's cache stores on disk and in memtables").register(meters);
+        Gauge.builder("llmcache.cache.capacity.entries", properties, ProcessorProperties::maxEntries)
+                .description("Configured cache capacity across all partitions").register(meters);
     }
 
     static TopologySettings topologySettings(KafkaSettings kafka, ProcessorProperties properties) {
@@ -37,37 +38,28 @@ public final class QueryProcessorStreams extends ManagedStreams {
                 1000, Math.max(1, properties.maxEntries() / kafka.partitions()));
     }
 
-    static Properties streamsConfig(KafkaSettings kafka, ProcessorProperties p) {
-        Properties config = new Properties();
-        config.put(StreamsConfig.APPLICATION_ID_CONFIG, p.applicationId());
-        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        config.put(StreamsConfig.STATE_DIR_CONFIG, p.stateDir());
-        config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, p.streamThreads());
-        config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) kafka.replicationFactor());
+    /**
+     * The product's defaults under {@code spring.kafka.streams.*}; {@code llmcache.processor.streams.*}
+     * over both. The settings that matter for latency are commented.
+     */
+    static Map<String, Object> streamsConfig(KafkaClients clients, KafkaSettings kafka, ProcessorProperties p) {
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, p.streamThreads());
+        kafka.replication().ifPresent(rf -> defaults.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) rf));
         // Streams raises the producer's linger to 100 ms for throughput; answers are latency-critical.
-        config.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        defaults.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         // Queries and LLM responses need no relative order, so never hold one back while the
         // task checks whether the other partition has data (that costs a broker round trip per record).
-        config.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        defaults.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         // At-least-once: commits only bound how much is re-processed after a crash, not answer latency.
-        config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
+        defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         // A poison record is logged and skipped instead of stopping every key on the partition.
-        config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-        config.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDbConfig.class);
-        config.put(BoundedMemoryRocksDbConfig.TOTAL_MEMORY_CONFIG, Long.toString(p.rocksdbMemory().toBytes()));
-        config.putAll(p.streams());
-        return config;
-    }
-
-    @Override
-    protected void beforeStart() {
-        TopicProvisioner.ensure(kafka, kafka.topics().dataPlane(), kafka.partitions());
-        Gauge.builder("llmcache.cache.entries", this, QueryProcessorStreams::cacheEntries)
-                .description("Entries in this instance's cache stores (RocksDB estimate)").register(meters);
-        Gauge.builder("llmcache.cache.bytes", this, QueryProcessorStreams::cacheBytes).baseUnit("bytes")
-                .description("Bytes of this instance's cache stores on disk and in memtables").register(meters);
-        Gauge.builder("llmcache.cache.capacity.entries", properties, ProcessorProperties::maxEntries)
-                .description("Configured cache capacity across all partitions").register(meters);
+        defaults.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        defaults.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDbConfig.class);
+        defaults.put(BoundedMemoryRocksDbConfig.TOTAL_MEMORY_CONFIG, Long.toString(p.rocksdbMemory().toBytes()));
+        return clients.streamsConfig(defaults, p.streams(), Map.of(
+                StreamsConfig.APPLICATION_ID_CONFIG, p.applicationId(),
+                StreamsConfig.STATE_DIR_CONFIG, p.stateDir()));
     }
 
     private double cacheEntries() {

@@ -7,6 +7,7 @@ import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.event.QueryRequest;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.serde.JsonSerde;
+import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -52,11 +53,21 @@ public final class QueryTopology {
     }
 
     public static Topology build(Topics topics, TopologySettings settings) {
-        Serde<String> keys = Serdes.String();
-        Topology topology = new Topology();
+        return addTo(new Topology(), topics, settings);
+    }
 
-        topology.addSource(QUERIES_SOURCE, keys.deserializer(), JsonSerde.of(QueryRequest.class), topics.queries());
-        topology.addSource(RESPONSES_SOURCE, keys.deserializer(), JsonSerde.of(LlmResponse.class), topics.llmResponses());
+    /** Adds the topology's nodes to {@code topology} (spring-kafka hands the application one to fill). */
+    public static Topology addTo(Topology topology, Topics topics, TopologySettings settings) {
+        Serde<String> keys = Serdes.String();
+        Topic<String, QueryRequest> queries = topics.queries();
+        Topic<String, LlmResponse> responses = topics.llmResponses();
+        Topic<String, LlmRequest> llmRequests = topics.llmRequests();
+        Topic<String, CachedAnswer> cacheEntries = topics.cacheEntries();
+
+        topology.addSource(QUERIES_SOURCE, queries.keySerde().deserializer(), queries.valueSerde().deserializer(),
+                queries.name());
+        topology.addSource(RESPONSES_SOURCE, responses.keySerde().deserializer(), responses.valueSerde().deserializer(),
+                responses.name());
 
         topology.addProcessor(QUERY_PROCESSOR, () -> new QueryProcessor(settings), QUERIES_SOURCE);
         topology.addProcessor(RESPONSE_PROCESSOR, () -> new ResponseProcessor(settings), RESPONSES_SOURCE);
@@ -72,11 +83,12 @@ public final class QueryTopology {
 
         // Each answer goes to the reply topic and partition of the ingest instance holding its request.
         TopicNameExtractor<String, RoutedAnswer> replyTopic = (key, routed, context) -> routed.route().topic();
-        topology.addSink(ANSWERS_SINK, replyTopic, keys.serializer(), answerSerializer(), replyPartitioner(), both);
-        topology.addSink(LLM_REQUESTS_SINK, topics.llmRequests(), keys.serializer(),
-                JsonSerde.of(LlmRequest.class), QUERY_PROCESSOR);
-        topology.addSink(CACHE_ENTRIES_SINK, topics.cacheEntries(), keys.serializer(),
-                JsonSerde.of(CachedAnswer.class), both);
+        topology.addSink(ANSWERS_SINK, replyTopic, keys.serializer(), answerSerializer(topics.answers()),
+                replyPartitioner(), both);
+        topology.addSink(LLM_REQUESTS_SINK, llmRequests.name(), llmRequests.keySerde().serializer(),
+                llmRequests.valueSerde().serializer(), QUERY_PROCESSOR);
+        topology.addSink(CACHE_ENTRIES_SINK, cacheEntries.name(), cacheEntries.keySerde().serializer(),
+                cacheEntries.valueSerde().serializer(), both);
         return topology;
     }
 
@@ -85,9 +97,9 @@ public final class QueryTopology {
                 org.apache.kafka.streams.state.Stores.persistentKeyValueStore(name), Serdes.String(), values);
     }
 
-    private static Serializer<RoutedAnswer> answerSerializer() {
-        JsonSerde<Answer> answers = JsonSerde.of(Answer.class);
-        return (topic, routed) -> answers.serialize(topic, routed.answer());
+    private static Serializer<RoutedAnswer> answerSerializer(Topic<String, Answer> answers) {
+        Serializer<Answer> values = answers.valueSerde().serializer();
+        return (topic, routed) -> values.serialize(topic, routed.answer());
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.event.Usage;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.serde.JsonSerde;
+import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,7 +36,7 @@ import tools.jackson.databind.node.ObjectNode;
 class QueryTopologyTest {
 
     private static final Topics TOPICS = new Topics("t.");
-    private static final ReplyRoute REPLY = new ReplyRoute(TOPICS.answers(), ReplyRoute.ANY_PARTITION);
+    private static final ReplyRoute REPLY = new ReplyRoute(TOPICS.answers().name(), ReplyRoute.ANY_PARTITION);
     private static final String KEY = "key-1";
     private static final TopologySettings SETTINGS =
             new TopologySettings(Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(1), 100, 3);
@@ -53,16 +54,24 @@ class QueryTopologyTest {
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(QueryTopology.build(TOPICS, SETTINGS), config, Instant.ofEpochMilli(1_000_000));
-        queries = driver.createInputTopic(TOPICS.queries(), new StringSerializer(), JsonSerde.of(QueryRequest.class));
-        responses = driver.createInputTopic(TOPICS.llmResponses(), new StringSerializer(), JsonSerde.of(LlmResponse.class));
-        answers = driver.createOutputTopic(TOPICS.answers(), new StringDeserializer(), JsonSerde.of(Answer.class));
-        llmRequests = driver.createOutputTopic(TOPICS.llmRequests(), new StringDeserializer(), JsonSerde.of(LlmRequest.class));
-        cacheEntries = driver.createOutputTopic(TOPICS.cacheEntries(), new StringDeserializer(), JsonSerde.of(CachedAnswer.class));
+        queries = input(TOPICS.queries());
+        responses = input(TOPICS.llmResponses());
+        answers = output(TOPICS.answers());
+        llmRequests = output(TOPICS.llmRequests());
+        cacheEntries = output(TOPICS.cacheEntries());
     }
 
     @AfterEach
     void tearDown() {
         driver.close();
+    }
+
+    private <V> TestInputTopic<String, V> input(Topic<String, V> topic) {
+        return driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    private <V> TestOutputTopic<String, V> output(Topic<String, V> topic) {
+        return driver.createOutputTopic(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
     }
 
     @Test

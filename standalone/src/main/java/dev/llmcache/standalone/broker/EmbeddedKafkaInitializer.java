@@ -11,14 +11,14 @@ import org.springframework.core.env.MapPropertySource;
 
 /**
  * Starts the embedded broker before any service bean needs Kafka, unless
- * {@code llmcache.kafka.bootstrap-servers} (env {@code KAFKA_BOOTSTRAP_SERVERS}) names a cluster.
+ * {@code spring.kafka.bootstrap-servers} (env {@code KAFKA_BOOTSTRAP_SERVERS}) names a cluster.
  *
  * <p>The broker is registered as a singleton of the context, so it is closed when the context
  * closes: after the services have stopped, never under them.
  */
 public final class EmbeddedKafkaInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
 
-    static final String BOOTSTRAP = "llmcache.kafka.bootstrap-servers";
+    static final String BOOTSTRAP = "spring.kafka.bootstrap-servers";
 
     @Override
     public void initialize(ConfigurableApplicationContext context) {

@@ -1,6 +1,8 @@
-package dev.llmcache.processor.llm;
+package dev.llmcache.processor.worker;
 
 import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.processor.llm.LlmCallException;
+import dev.llmcache.processor.llm.LlmStreamEvent;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.event.Usage;

@@ -1,46 +1,50 @@
-package dev.llmcache.processor.llm;
+package dev.llmcache.processor.worker;
 
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.trace.RequestTracing;
+import dev.llmcache.processor.llm.LlmRouter;
+import dev.llmcache.processor.llm.LlmStreamEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Span;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaOperations;
+import org.springframework.kafka.listener.AcknowledgingMessageListener;
+import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
+import org.springframework.kafka.support.Acknowledgment;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Answers misses: consumes {@code llm-requests}, streams each through the {@link LlmRouter} with at
- * most {@code maxInflight} calls at once, and publishes batched chunks and the outcome to
- * {@code llm-responses}.
+ * Answers misses: the listener of the {@code llm-requests} container. Streams each request
+ * through the {@link LlmRouter} with at most {@code maxInflight} calls at once, and publishes
+ * batched chunks and the outcome to {@code llm-responses}.
  *
- * <p>The poll loop runs on its own thread and never waits for a call: calls run on Reactor Netty
- * and timer threads. A request's offset is committed only after its outcome is acknowledged by
- * Kafka, so a crash re-sends unfinished requests instead of losing them.
+ * <p>The consumer thread never waits for a call: calls run on Reactor Netty and timer threads,
+ * and requests beyond the free slots wait in a backlog while the container is paused (memory stays
+ * bounded by {@code maxInflight} plus one poll). A request is acknowledged only after its outcome
+ * is acknowledged by Kafka, and only up to the oldest unfinished request of its partition
+ * ({@link OffsetTracker}), so a crash re-sends unfinished requests instead of losing them.
  */
-public final class LlmWorker implements Runnable {
+public final class LlmWorker implements AcknowledgingMessageListener<String, LlmRequest>,
+        ConsumerAwareRebalanceListener {
 
     private static final Logger log = LoggerFactory.getLogger(LlmWorker.class);
 
@@ -48,97 +52,127 @@ public final class LlmWorker implements Runnable {
     public record Settings(int maxInflight, Duration chunkInterval, LlmProperties.Timeouts timeouts) {
     }
 
-    private final Consumer<String, LlmRequest> consumer;
-    private final Producer<String, LlmResponse> producer;
-    private final LlmRouter router;
-    private final String requestsTopic;
+    /** Where the worker's requests come from: paused while the backlog is not empty. */
+    public interface Intake {
+        void pause();
+
+        void resume();
+    }
+
+    private final KafkaOperations<String, LlmResponse> responses;
     private final String responsesTopic;
+    private final LlmRouter router;
     private final Settings settings;
     private final LlmCallMetrics metrics;
     private final RequestTracing tracing;
     private final OffsetTracker offsets = new OffsetTracker();
-    private final Queue<ConsumerRecord<String, LlmRequest>> backlog = new ConcurrentLinkedQueue<>();
+    private final Queue<Pending> backlog = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inflight = new AtomicInteger();
+    private final AtomicBoolean paused = new AtomicBoolean();
     // Kafka sends happen here, never on a Netty event loop: send() may block on metadata or a full buffer.
     private final Scheduler publisher = Schedulers.newSingle("llm-response-publisher");
-    private volatile boolean running = true;
+    private volatile Intake intake = new Intake() {
+        @Override
+        public void pause() {
+        }
 
-    public LlmWorker(Consumer<String, LlmRequest> consumer, Producer<String, LlmResponse> producer, LlmRouter router,
-                     String requestsTopic, String responsesTopic, Settings settings, MeterRegistry meters,
-                     RequestTracing tracing) {
-        this.consumer = consumer;
-        this.producer = producer;
-        this.router = router;
-        this.requestsTopic = requestsTopic;
+        @Override
+        public void resume() {
+        }
+    };
+
+    private record Pending(ConsumerRecord<String, LlmRequest> record, TopicPartition partition) {
+    }
+
+    public LlmWorker(KafkaOperations<String, LlmResponse> responses, String responsesTopic, LlmRouter router,
+                     Settings settings, MeterRegistry meters, RequestTracing tracing) {
+        this.responses = responses;
         this.responsesTopic = responsesTopic;
+        this.router = router;
         this.settings = settings;
         this.metrics = new LlmCallMetrics(meters);
         this.tracing = tracing;
+    }
+
+    /** Connects the worker to what feeds it (the listener container). */
+    public void attach(Intake intake) {
+        this.intake = intake;
     }
 
     public int inflight() {
         return inflight.get();
     }
 
+    public int backlog() {
+        return backlog.size();
+    }
+
+    /**
+     * Called on the consumer thread for each polled request, in offset order. A record whose value
+     * could not be read arrives with a null value and is acknowledged without a call.
+     */
     @Override
-    public void run() {
-        consumer.subscribe(List.of(requestsTopic), new CommitOnRevoke());
+    public void onMessage(ConsumerRecord<String, LlmRequest> record, Acknowledgment ack) {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        offsets.started(partition, record.offset(), Objects.requireNonNull(ack, "manual acknowledgment"));
         try {
-            while (running) {
-                // Stop fetching while the backlog is non-empty: memory stays bounded by maxInflight + one poll.
-                if (backlog.isEmpty()) {
-                    consumer.resume(consumer.paused());
-                } else {
-                    consumer.pause(consumer.assignment());
-                }
-                for (ConsumerRecord<String, LlmRequest> record : consumer.poll(Duration.ofMillis(50))) {
-                    offsets.started(new TopicPartition(record.topic(), record.partition()), record.offset());
-                    backlog.add(record);
-                }
-                startCalls();
-                commit();
-            }
-        } catch (WakeupException e) {
-            if (running) {
-                throw e;
-            }
-        } finally {
-            commit();
-            consumer.close();
-            publisher.dispose();
+            backlog.add(new Pending(record, partition));
+            startCalls();
+        } catch (RuntimeException e) {
+            // Never hold back the partition's committed offset for a request that cannot run.
+            log.error("Skipping LLM request at {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
+            offsets.finished(partition, record.offset());
         }
     }
 
-    /** Stops polling; calls still running are dropped and re-sent by whoever owns the partition next. */
-    public void stop() {
-        running = false;
-        consumer.wakeup();
+    /**
+     * Before the container commits on revocation: the revoked partitions' queued requests are
+     * dropped (their next owner reads them again) and their running calls are no longer acknowledged.
+     */
+    @Override
+    public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        offsets.forget(partitions);
+        backlog.removeIf(pending -> partitions.contains(pending.partition()));
+        updateIntake();
     }
 
-    /** Starts backlog calls while slots are free; runs on the poll thread and on completing calls' threads. */
+    /** Starts backlog calls while slots are free; runs on the consumer thread and on completing calls' threads. */
     private void startCalls() {
         while (true) {
             int current = inflight.get();
             if (current >= settings.maxInflight()) {
-                return;
+                break;
             }
             if (!inflight.compareAndSet(current, current + 1)) {
                 continue;
             }
-            ConsumerRecord<String, LlmRequest> record = backlog.poll();
-            if (record == null) {
+            Pending pending = backlog.poll();
+            if (pending == null) {
                 inflight.decrementAndGet();
-                return;
+                break;
             }
-            call(record);
+            call(pending);
+        }
+        updateIntake();
+    }
+
+    /** Pause fetching while requests wait for a slot; resume once none wait. */
+    private void updateIntake() {
+        boolean shouldPause = !backlog.isEmpty();
+        if (paused.compareAndSet(!shouldPause, shouldPause)) {
+            if (shouldPause) {
+                intake.pause();
+            } else {
+                intake.resume();
+            }
         }
     }
 
-    private void call(ConsumerRecord<String, LlmRequest> record) {
-        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    private void call(Pending pending) {
+        ConsumerRecord<String, LlmRequest> record = pending.record();
         LlmRequest request = record.value();
         if (request == null) {
-            finish(partition, record.offset());
+            finish(pending);
             return;
         }
         LlmCall call = new LlmCall(request);
@@ -168,7 +202,7 @@ public final class LlmWorker implements Runnable {
                         span.tag("llm.result", response.type().name()).end();
                     }
                 })
-                .concatMap(response -> publish(response, headers, requestId, partition, record.offset()))
+                .concatMap(response -> publish(response, headers, requestId, pending))
                 .subscribe(null, error -> {
                     try (var logContext = RequestTracing.logContext(requestId, span)) {
                         log.error("LLM call for key {} failed to publish", request.cacheKey(), error);
@@ -183,31 +217,30 @@ public final class LlmWorker implements Runnable {
                 shared.skip(1).bufferTimeout(1024, settings.chunkInterval()).map(parts -> String.join("", parts))));
     }
 
-    private Mono<Void> publish(LlmResponse response, Headers headers, String requestId, TopicPartition source,
-                               long offset) {
+    private Mono<Void> publish(LlmResponse response, Headers headers, String requestId, Pending pending) {
         ProducerRecord<String, LlmResponse> out =
                 new ProducerRecord<>(responsesTopic, null, response.cacheKey(), response, headers);
         if (response.type() == LlmResponse.Type.CHUNK) {
             // Chunks are not awaited: order is kept by the producer, and DONE carries the full text anyway.
-            producer.send(out);
+            responses.send(out);
             return Mono.empty();
         }
-        return Mono.create(sink -> producer.send(out, (metadata, error) -> {
+        return Mono.create(sink -> responses.send(out).whenComplete((result, error) -> {
             if (error == null) {
-                offsets.finished(source, offset);
+                finish(pending);
             } else {
                 try (var logContext = RequestTracing.logContext(requestId, null)) {
                     log.error("Could not publish the outcome for key {}; it will be retried after a restart",
                             response.cacheKey(), error);
                 }
+                release();
             }
-            release();
             sink.success();
         }));
     }
 
-    private void finish(TopicPartition partition, long offset) {
-        offsets.finished(partition, offset);
+    private void finish(Pending pending) {
+        offsets.finished(pending.partition(), pending.record().offset());
         release();
     }
 
@@ -216,32 +249,8 @@ public final class LlmWorker implements Runnable {
         startCalls();
     }
 
-    private void commit() {
-        Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable();
-        if (!ready.isEmpty()) {
-            consumer.commitAsync(ready, (committed, error) -> {
-                if (error != null) {
-                    log.warn("Offset commit failed; the requests will be re-sent if this worker dies", error);
-                }
-            });
-        }
-    }
-
-    private final class CommitOnRevoke implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable();
-            ready.keySet().retainAll(partitions);
-            if (!ready.isEmpty()) {
-                consumer.commitSync(ready);
-            }
-            partitions.forEach(offsets::forget);
-            backlog.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            // nothing to do: positions come from the committed offsets
-        }
+    /** Stops publishing; calls still running are dropped and re-sent by whoever owns the partition next. */
+    public void close() {
+        publisher.dispose();
     }
 }

@@ -1,10 +1,9 @@
-package dev.llmcache.common.topic;
+package dev.llmcache.common.kafka;
 
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Node;
 import org.springframework.beans.factory.DisposableBean;
@@ -17,26 +16,28 @@ import org.springframework.boot.health.contributor.Health;
  */
 public final class KafkaHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
 
-    private final KafkaSettings kafka;
+    private final Map<String, Object> adminConfig;
+    private final String bootstrapServers;
     private volatile Admin admin;
 
-    public KafkaHealthIndicator(KafkaSettings kafka) {
+    public KafkaHealthIndicator(Map<String, Object> adminConfig, String bootstrapServers) {
         super("Kafka is unreachable");
-        this.kafka = kafka;
+        this.adminConfig = adminConfig;
+        this.bootstrapServers = bootstrapServers;
     }
 
     @Override
     protected void doHealthCheck(Health.Builder builder) throws Exception {
         Collection<Node> nodes = admin().describeCluster(new DescribeClusterOptions().timeoutMs(3_000))
                 .nodes().get(3, TimeUnit.SECONDS);
-        builder.up().withDetail("bootstrapServers", kafka.bootstrapServers()).withDetail("brokers", nodes.size());
+        builder.up().withDetail("bootstrapServers", bootstrapServers).withDetail("brokers", nodes.size());
     }
 
     private Admin admin() {
         if (admin == null) {
             synchronized (this) {
                 if (admin == null) {
-                    admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+                    admin = Admin.create(adminConfig);
                 }
             }
         }

@@ -1,4 +1,4 @@
-package dev.llmcache.processor.llm;
+package dev.llmcache.processor.worker;
 
 import dev.llmcache.common.event.LlmResponse;
 import io.micrometer.core.instrument.Counter;

@@ -1,0 +1,102 @@
+package dev.llmcache.processor.worker;
+
+import dev.llmcache.common.event.LlmRequest;
+import dev.llmcache.common.event.LlmResponse;
+import dev.llmcache.common.kafka.KafkaClients;
+import dev.llmcache.common.kafka.SupervisedContainer;
+import dev.llmcache.common.llm.LlmProperties;
+import dev.llmcache.common.serde.NullOnErrorDeserializer;
+import dev.llmcache.common.topic.KafkaSettings;
+import dev.llmcache.common.topic.Topic;
+import dev.llmcache.common.trace.RequestTracing;
+import dev.llmcache.processor.config.ProcessorProperties;
+import dev.llmcache.processor.llm.LlmRouter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+
+/**
+ * The LLM worker as it runs in this JVM: a spring-kafka listener container on {@code llm-requests}
+ * feeding the {@link LlmWorker}, a {@link KafkaTemplate} for {@code llm-responses}, and the
+ * {@code llmWorker} health component.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "llmcache.processor.worker.enabled", matchIfMissing = true)
+public class LlmWorkerConfiguration {
+
+    @Bean(destroyMethod = "close")
+    LlmWorker llmWorkerListener(KafkaClients clients, KafkaSettings kafka, ProcessorProperties properties,
+                                LlmProperties llm, LlmRouter router, MeterRegistry meters, RequestTracing tracing) {
+        Topic<String, LlmResponse> responses = kafka.topics().llmResponses();
+        KafkaTemplate<String, LlmResponse> template = new KafkaTemplate<>(clients.producerFactory("llm-responses",
+                responses.keySerde().serializer(), responses.valueSerde().serializer(), Map.of(
+                        // Tokens are latency-critical; batching is done per call (chunkInterval), not by the producer.
+                        ProducerConfig.LINGER_MS_CONFIG, 0,
+                        ProducerConfig.ACKS_CONFIG, "all")));
+        ProcessorProperties.Worker settings = properties.worker();
+        LlmWorker worker = new LlmWorker(template, responses.name(), router,
+                new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts()), meters, tracing);
+        Gauge.builder("llmcache.llm.inflight", worker, LlmWorker::inflight)
+                .description("LLM calls running in this worker").register(meters);
+        return worker;
+    }
+
+    @Bean
+    KafkaMessageListenerContainer<String, LlmRequest> llmWorkerContainer(KafkaClients clients, KafkaSettings kafka,
+                                                                         ProcessorProperties properties,
+                                                                         LlmWorker llmWorkerListener) {
+        Topic<String, LlmRequest> requests = kafka.topics().llmRequests();
+        ProcessorProperties.Worker settings = properties.worker();
+        ContainerProperties container = new ContainerProperties(requests.name());
+        container.setGroupId(settings.groupId());
+        container.setClientId("llmcache-llm-worker");
+        container.setMessageListener(llmWorkerListener);
+        container.setConsumerRebalanceListener(llmWorkerListener);
+        // Acknowledged by the worker once an outcome is published, up to the oldest unfinished request.
+        container.setAckMode(ContainerProperties.AckMode.MANUAL);
+        // Acknowledgments from finished calls are committed when the consumer thread next wakes.
+        container.setPollTimeout(1_000);
+        var factory = clients.consumerFactory("llm-worker", requests.keySerde().deserializer(),
+                new NullOnErrorDeserializer<>(requests.valueSerde().deserializer()),
+                Map.of(
+                        // A new worker group must not skip requests already waiting.
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, settings.maxInflight())),
+                Map.of(
+                        // Offsets are committed by the worker, only once a request's outcome is published.
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                        ConsumerConfig.GROUP_ID_CONFIG, settings.groupId()));
+        KafkaMessageListenerContainer<String, LlmRequest> created =
+                new KafkaMessageListenerContainer<>(factory, container);
+        created.setBeanName("llm-worker");
+        // Start before the web server and stop after it has drained.
+        created.setPhase(0);
+        llmWorkerListener.attach(new LlmWorker.Intake() {
+            @Override
+            public void pause() {
+                created.pause();
+            }
+
+            @Override
+            public void resume() {
+                created.resume();
+            }
+        });
+        return created;
+    }
+
+    /** Health component {@code llmWorker}: DOWN while its consumer is not running; restarted if it stops. */
+    @Bean
+    SupervisedContainer llmWorker(KafkaMessageListenerContainer<String, LlmRequest> llmWorkerContainer) {
+        return new SupervisedContainer(llmWorkerContainer, Duration.ofSeconds(5));
+    }
+}
