@@ -1,0 +1,216 @@
+package dev.llmcache.processor.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.llmcache.common.event.LlmRequest;
+import dev.llmcache.common.event.LlmResponse;
+import dev.llmcache.common.event.Usage;
+import dev.llmcache.common.llm.LlmProperties;
+import dev.llmcache.common.llm.ModelCatalog;
+import dev.llmcache.common.serde.Json;
+import dev.llmcache.common.topic.Topic;
+import dev.llmcache.common.topic.Topics;
+import dev.llmcache.common.trace.RequestTracing;
+import dev.llmcache.processor.llm.LlmClient;
+import dev.llmcache.processor.llm.LlmRouter;
+import dev.llmcache.processor.llm.LlmStreamEvent;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.kafka.mock.MockConsumerFactory;
+import org.springframework.kafka.mock.MockProducerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The worker in a real spring-kafka listener container, over Kafka's {@link MockConsumer} and
+ * {@link MockProducer}, with an LLM whose calls finish when the test says so.
+ */
+class LlmWorkerTest {
+
+    private static final Topics TOPICS = new Topics("t.");
+    private static final Topic<String, LlmRequest> REQUESTS = TOPICS.llmRequests();
+    private static final TopicPartition P0 = new TopicPartition(REQUESTS.name(), 0);
+    private static final TopicPartition P1 = new TopicPartition(REQUESTS.name(), 1);
+    private static final int MAX_INFLIGHT = 2;
+
+    /** The LLM: one call per request, each answering when {@link #finish} is called for its key. */
+    private final Map<String, Sinks.Many<LlmStreamEvent>> calls = new ConcurrentHashMap<>();
+    private final MockConsumer<String, LlmRequest> consumer = new MockConsumer<>("earliest");
+    /** One producer for the whole test: KafkaTemplate closes its producer after each send. */
+    private final MockProducer<String, LlmResponse> producer = new MockProducer<>(true, null,
+            TOPICS.llmResponses().keySerde().serializer(), TOPICS.llmResponses().valueSerde().serializer()) {
+        @Override
+        public void close(Duration timeout) {
+        }
+    };
+    private LlmWorker worker;
+    private KafkaMessageListenerContainer<String, LlmRequest> container;
+
+    @BeforeEach
+    void start() {
+        LlmProperties llm = new LlmProperties("test", null, null, List.of("m"), null, null,
+                new LlmProperties.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                        Duration.ofSeconds(60)), new LlmProperties.Simulator(Duration.ZERO, 100), null);
+        LlmClient llmClient = request -> {
+            Sinks.Many<LlmStreamEvent> call = Sinks.many().unicast().onBackpressureBuffer();
+            calls.put(request.path("key").asString(), call);
+            return call.asFlux();
+        };
+        LlmRouter router = new LlmRouter(new ModelCatalog(llm), Map.of(LlmProperties.DEFAULT_PROVIDER, llmClient));
+        worker = new LlmWorker(new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)),
+                TOPICS.llmResponses().name(), router,
+                new LlmWorker.Settings(MAX_INFLIGHT, Duration.ofMillis(5), llm.timeouts()),
+                new SimpleMeterRegistry(), RequestTracing.requestIdOnly());
+        ContainerProperties properties = new ContainerProperties(REQUESTS.name());
+        properties.setGroupId("workers");
+        properties.setMessageListener(worker);
+        properties.setConsumerRebalanceListener(worker);
+        properties.setAckMode(ContainerProperties.AckMode.MANUAL);
+        properties.setPollTimeout(50);
+        container = new KafkaMessageListenerContainer<>(new MockConsumerFactory<>(() -> consumer), properties);
+        worker.attach(new LlmWorker.Intake() {
+            @Override
+            public void pause() {
+                container.pause();
+            }
+
+            @Override
+            public void resume() {
+                container.resume();
+            }
+        });
+        consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+        container.start();
+        assign(P0, P1);
+    }
+
+    @AfterEach
+    void stop() {
+        container.stop();
+        worker.close();
+    }
+
+    @Test
+    void runsAtMostMaxInflightCallsAtOnceAndPausesTheConsumerWhileRequestsWait() {
+        for (int offset = 0; offset < 5; offset++) {
+            request(P0, offset);
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == MAX_INFLIGHT);
+        await().atMost(Duration.ofSeconds(5)).until(() -> container.isContainerPaused());
+        assertThat(worker.inflight()).isEqualTo(MAX_INFLIGHT);
+        assertThat(worker.backlog()).isEqualTo(3);
+
+        finish(P0, 0);
+        finish(P0, 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 4);
+        finish(P0, 2);
+        finish(P0, 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 5);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !container.isContainerPaused());
+        assertThat(worker.inflight()).isEqualTo(1);
+    }
+
+    @Test
+    void commitsOnlyUpToTheOldestUnfinishedRequestWhenCallsFinishOutOfOrder() {
+        request(P0, 0);
+        request(P0, 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 2);
+
+        finish(P0, 1);
+        awaitOutcomes(1);
+        settle();
+        assertThat(committed(P0)).as("request 0 still runs: nothing past it is committed").isZero();
+
+        finish(P0, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 2);
+    }
+
+    @Test
+    void commitsWhatFinishedWhenAPartitionIsRevokedAndNothingOfItAfterwards() {
+        request(P0, 0);
+        request(P0, 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 2);
+        finish(P0, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 1);
+
+        assign(P1);
+        finish(P0, 1);
+        awaitOutcomes(2);
+        settle();
+        assign(P0, P1); // MockConsumer shows committed offsets of assigned partitions only
+
+        assertThat(committed(P0)).as("a revoked partition's late outcome is not committed by this worker")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void anUnreadableRequestIsSkippedWithoutHoldingBackTheCommittedOffset() {
+        consumer.addRecord(new ConsumerRecord<>(REQUESTS.name(), 0, 0, "key-0", null));
+        request(P0, 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        finish(P0, 1);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 2);
+    }
+
+    /** A rebalance, run by the consumer thread as a real one would be. */
+    private void assign(TopicPartition... partitions) {
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of(partitions)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> consumer.assignment().equals(Set.of(partitions)));
+    }
+
+    private void request(TopicPartition partition, long offset) {
+        String key = key(partition, offset);
+        ObjectNode body = Json.MAPPER.createObjectNode().put("model", "m").put("key", key);
+        consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), offset, key,
+                new LlmRequest(LlmRequest.SCHEMA_VERSION, key, "gen-" + key, "m", body, 0)));
+    }
+
+    private void finish(TopicPartition partition, long offset) {
+        Sinks.Many<LlmStreamEvent> call = calls.get(key(partition, offset));
+        call.tryEmitNext(new LlmStreamEvent.Delta("answer"));
+        call.tryEmitNext(new LlmStreamEvent.Completed("stop", new Usage(1, 1, 2)));
+        call.tryEmitComplete();
+    }
+
+    private void awaitOutcomes(int count) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().stream()
+                .filter(r -> r.value().type() != LlmResponse.Type.CHUNK).count() == count);
+    }
+
+    /** Lets the consumer thread run a few poll loops (acknowledgments are committed there). */
+    private static void settle() {
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Long committed(TopicPartition partition) {
+        OffsetAndMetadata offset = consumer.committed(Set.of(partition)).get(partition);
+        return offset == null ? null : offset.offset();
+    }
+
+    private static String key(TopicPartition partition, long offset) {
+        return "key-" + partition.partition() + "-" + offset;
+    }
+}
