@@ -39,7 +39,8 @@ abstract class PipelineTestBase {
     static void pipeline(DynamicPropertyRegistry registry) throws IOException {
         String stateDir = Files.createTempDirectory("llmcache-test-state").toString();
         String analyticsDir = Files.createTempDirectory("llmcache-test-analytics").toString();
-        registry.add("spring.kafka.bootstrap-servers", KafkaFixture::bootstrapServers);
+        // Only spring.kafka.* tells the product how to reach the (secured) broker.
+        KafkaFixture.springProperties(KafkaFixture.PASSWORD).forEach((key, value) -> registry.add(key, () -> value));
         registry.add("llmcache.kafka.partitions", () -> 3);
         registry.add("llmcache.processor.state-dir", () -> stateDir);
         registry.add("llmcache.analytics.state-dir", () -> analyticsDir);

@@ -117,10 +117,9 @@ class TelemetryTest extends PipelineTestBase {
 
     private List<JsonNode> readTopic(String topic, String tenant, int expected) {
         List<JsonNode> found = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "telemetry-test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                KafkaFixture.consumerConfig("telemetry-test-" + UUID.randomUUID()),
+                new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (found.size() < expected && System.nanoTime() < deadline) {

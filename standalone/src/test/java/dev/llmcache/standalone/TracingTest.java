@@ -26,10 +26,9 @@ class TracingTest extends PipelineTestBase {
         Map<String, String> traceByTopic = new HashMap<>();
         List<String> topics = List.of("llmcache.queries", "llmcache.llm-requests", "llmcache.llm-responses",
                 "llmcache.answers", "llmcache.cache-events", "llmcache.latency-metrics");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "tracing-test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                KafkaFixture.consumerConfig("tracing-test-" + UUID.randomUUID()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(topics);
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (traceByTopic.size() < topics.size() && System.nanoTime() < deadline) {

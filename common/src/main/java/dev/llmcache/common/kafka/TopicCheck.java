@@ -1,6 +1,7 @@
 package dev.llmcache.common.kafka;
 
 import dev.llmcache.common.topic.Topic;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,8 @@ public final class TopicCheck implements SmartLifecycle {
     }
 
     private Map<String, Integer> describe() {
-        try (Admin admin = Admin.create(adminConfig)) {
+        Admin admin = Admin.create(adminConfig);
+        try {
             Set<String> existing = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
             List<String> wanted = topics.stream().map(Topic::name).filter(existing::contains).toList();
             Map<String, TopicDescription> described =
@@ -78,10 +80,14 @@ public final class TopicCheck implements SmartLifecycle {
             throw new IllegalStateException("Interrupted while checking the Kafka topics", e);
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("Cannot use Kafka at " + bootstrapServers + ": "
-                    + cause.getClass().getSimpleName() + ": " + cause.getMessage()
+            String problem = cause instanceof TimeoutException ? "no answer within " + timeoutMs + " ms"
+                    : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            throw new IllegalStateException("Cannot use Kafka at " + bootstrapServers + ": " + problem
                     + ". Check spring.kafka.bootstrap-servers (KAFKA_BOOTSTRAP_SERVERS) and the security settings"
                     + " (spring.kafka.security.protocol, spring.kafka.properties.sasl.*, spring.kafka.ssl.*)", cause);
+        } finally {
+            // Do not wait for requests that will never be answered (a closing admin waits up to a minute).
+            admin.close(Duration.ofSeconds(1));
         }
     }
 

@@ -90,7 +90,8 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
     }
 
     private List<Integer> allPartitions() {
-        try (Admin admin = Admin.create(clients.adminConfig(client + "-admin"))) {
+        Admin admin = Admin.create(clients.adminConfig(client + "-admin"));
+        try {
             int count = admin.describeTopics(List.of(topic.name())).allTopicNames().get(30, TimeUnit.SECONDS)
                     .get(topic.name()).partitions().size();
             return java.util.stream.IntStream.range(0, count).boxed().toList();
@@ -99,6 +100,8 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
             throw new IllegalStateException("Interrupted while reading the partitions of " + topic.name(), e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Cannot read the partitions of " + topic.name(), e);
+        } finally {
+            admin.close(Duration.ofSeconds(1));
         }
     }
 

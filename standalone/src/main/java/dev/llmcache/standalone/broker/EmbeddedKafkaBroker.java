@@ -29,6 +29,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final String HOST = "127.0.0.1";
+    /** The SASL mechanism of a secured broker. */
+    public static final String SCRAM = "SCRAM-SHA-512";
+    private static final String BROKER_USER = "broker";
 
     private final KafkaRaftServer server;
     private final int port;
@@ -48,6 +51,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param overrides broker settings (Kafka's own names) that replace the defaults below
      */
     public static EmbeddedKafkaBroker start(Path logDir, int port, Map<String, String> overrides) {
+        return start(logDir, port, overrides, Map.of());
+    }
+
+    /**
+     * A broker whose client listener requires SASL/SCRAM-SHA-512 authentication (as managed Kafka
+     * services do), over plaintext on loopback: for testing the product against a secured cluster.
+     *
+     * @param users user name to password; the broker authenticates to itself as one more user
+     */
+    public static EmbeddedKafkaBroker startSecured(Path logDir, Map<String, String> users) {
+        return start(logDir, 0, Map.of(), users);
+    }
+
+    private static EmbeddedKafkaBroker start(Path logDir, int port, Map<String, String> overrides,
+                                             Map<String, String> scramUsers) {
         int clientPort = port == 0 ? freePort() : port;
         int controllerPort = freePort();
         try {
@@ -83,13 +101,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // eighth of the standalone's default heap). 16 MiB maps ~600,000 keys per cleaning pass,
         // far more than the cache keeps; a larger compacted log is cleaned in several passes.
         props.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
+        Map<String, String> users = new java.util.HashMap<>(scramUsers);
+        if (!scramUsers.isEmpty()) {
+            users.put(BROKER_USER, Uuid.randomUuid().toString());
+            String client = "SASL_PLAINTEXT://" + HOST + ":" + clientPort;
+            props.put("listeners", client + ",CONTROLLER://" + HOST + ":" + controllerPort);
+            props.put("advertised.listeners", client);
+            props.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+            props.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+            props.put("sasl.enabled.mechanisms", SCRAM);
+            props.put("sasl.mechanism.inter.broker.protocol", SCRAM);
+            props.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                    jaasConfig(BROKER_USER, users.get(BROKER_USER)));
+        }
         props.putAll(overrides);
         KafkaConfig config = new KafkaConfig(props, false);
-        format(config, logDir);
+        format(config, logDir, users);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         log.info("Embedded Kafka broker (KRaft) listening on {}:{}, data in {}", HOST, clientPort, logDir.toAbsolutePath());
         return new EmbeddedKafkaBroker(server, clientPort);
+    }
+
+    /** The {@code sasl.jaas.config} value a client of a secured broker uses. */
+    public static String jaasConfig(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                + "\" password=\"" + password + "\";";
     }
 
     public String bootstrapServers() {
@@ -103,7 +140,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /** Formats the log directory on first use; an already formatted one is left as it is. */
-    private static void format(KafkaConfig config, Path logDir) {
+    private static void format(KafkaConfig config, Path logDir, Map<String, String> scramUsers) {
         if (Files.exists(logDir.resolve("meta.properties"))) {
             return;
         }
@@ -117,6 +154,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .setDirectories(Set.of(logDir.toAbsolutePath().toString()))
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
                     .setIgnoreFormatted(true)
+                    // SCRAM credentials of a secured broker are part of its initial metadata.
+                    .setScramArguments(scramUsers.entrySet().stream()
+                            .map(u -> SCRAM + "=[name=" + u.getKey() + ",password=" + u.getValue() + "]")
+                            .toList())
                     .run();
         } catch (Exception e) {
             throw new IllegalStateException("Cannot format the Kafka log directory " + logDir, e);
