@@ -1,6 +1,6 @@
 package dev.llmcache.bench;
 
-import dev.llmcache.processor.llm.simulator.SimulatedLlmServer;
+import dev.llmcache.simulator.SimulatedLlmServer;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -153,6 +153,7 @@ final class Suite {
     /** N identical new streaming requests at once: one upstream call, everyone the full answer. */
     private ScenarioResult storm(ChatClient client, SimulatedLlmServer llm) {
         String prompt = prompts.unique("storm", 0);
+        long callsBefore = llm.requestCount(); // nothing else calls the upstream during a scenario
         ScenarioRecorder recorder = new ScenarioRecorder();
         List<RequestResult> results = Flux.range(0, sizes.storm())
                 .flatMap(i -> client.send(ChatClient.body(MODEL, prompt, true), true, System.nanoTime(), true),
@@ -171,7 +172,7 @@ final class Suite {
                         + "sent at once. A joiner is behind the first client (the one that missed) by how much later "
                         + "it received the first token (or, if it arrived after the first token, by how long it "
                         + "waited for the replay).", settings("clients", sizes.storm()))
-                .with("upstreamCalls", llm.requestsContaining(prompt))
+                .with("upstreamCalls", llm.requestCount() - callsBefore)
                 .with("distinctAnswers", distinctAnswers)
                 .with("firstClientTtfbMs", first.timeToFirstByteNanos() / 1e6)
                 .with("joinersBehindFirstP50Ms", behind.getValueAtPercentile(50) / 1000.0)

@@ -1,7 +1,7 @@
 package dev.llmcache.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import dev.llmcache.processor.llm.simulator.SimulatedLlmServer;
+import dev.llmcache.simulator.SimulatedLlmServer;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import dev.llmcache.cache.app.CacheServiceConfiguration;
 import dev.llmcache.ingest.app.IngestConfiguration;
 import dev.llmcache.processor.app.ProcessorConfiguration;
 import dev.llmcache.processor.app.QueryProcessorStreams;
-import dev.llmcache.processor.llm.simulator.SimulatedLlmServer;
+import dev.llmcache.simulator.SimulatedLlmServer;
 import java.util.Arrays;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;

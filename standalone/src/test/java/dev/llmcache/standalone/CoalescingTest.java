@@ -1,7 +1,7 @@
 package dev.llmcache.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import dev.llmcache.processor.llm.simulator.SimulatedLlmServer.Fault;
+import dev.llmcache.simulator.FaultyUpstream.Fault;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

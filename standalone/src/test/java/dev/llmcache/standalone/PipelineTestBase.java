@@ -1,6 +1,6 @@
 package dev.llmcache.standalone;
 
-import dev.llmcache.processor.llm.simulator.SimulatedLlmServer;
+import dev.llmcache.simulator.FaultyUpstream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -25,7 +25,7 @@ import org.springframework.test.context.DynamicPropertySource;
 abstract class PipelineTestBase {
 
     /** Fast enough for a quick suite, slow enough that a stream is still running when others join. */
-    static final SimulatedLlmServer UPSTREAM = SimulatedLlmServer.start(0, Duration.ofMillis(150), 100);
+    static final FaultyUpstream UPSTREAM = FaultyUpstream.start(Duration.ofMillis(150), 100);
 
     static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)

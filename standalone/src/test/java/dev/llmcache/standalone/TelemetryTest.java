@@ -5,7 +5,7 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import dev.llmcache.common.serde.Json;
-import dev.llmcache.processor.llm.simulator.SimulatedLlmServer.Fault;
+import dev.llmcache.simulator.FaultyUpstream.Fault;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;

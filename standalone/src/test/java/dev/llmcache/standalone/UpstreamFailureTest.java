@@ -2,7 +2,7 @@ package dev.llmcache.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import dev.llmcache.common.serde.Json;
-import dev.llmcache.processor.llm.simulator.SimulatedLlmServer.Fault;
+import dev.llmcache.simulator.FaultyUpstream.Fault;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;

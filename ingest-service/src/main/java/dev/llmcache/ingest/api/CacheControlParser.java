@@ -29,9 +29,9 @@ final class CacheControlParser {
                 // Other directives (e.g. max-stale) do not apply to this cache and are ignored, as HTTP caches do.
             }
         }
-        Long ttl = ttlHeader == null ? null : seconds(ttlHeader.strip(), Headers.CACHE_TTL, MAX_TTL_SECONDS);
+        Long ttl = ttlHeader == null ? null : seconds(ttlHeader.strip(), ApiHeaders.CACHE_TTL, MAX_TTL_SECONDS);
         if (ttl != null && ttl == 0) {
-            throw ApiException.invalid(Headers.CACHE_TTL, Headers.CACHE_TTL + " must be at least 1 second");
+            throw ApiException.invalid(ApiHeaders.CACHE_TTL, ApiHeaders.CACHE_TTL + " must be at least 1 second");
         }
         return new CacheDirectives(noCache, noStore, maxAge, ttl);
     }

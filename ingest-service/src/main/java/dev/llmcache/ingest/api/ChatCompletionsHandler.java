@@ -1,5 +1,6 @@
 package dev.llmcache.ingest.api;
 
+import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.serde.Json;
 import org.springframework.http.MediaType;
@@ -40,9 +41,9 @@ public final class ChatCompletionsHandler {
                 return ErrorResponses.of(head.error(), null, outcome);
             }
             ServerResponse.BodyBuilder ok = ServerResponse.ok()
-                    .header(Headers.REQUEST_ID, query.requestId())
-                    .header(Headers.CACHE, outcome)
-                    .header(Headers.CACHE_KEY, query.cacheKey());
+                    .header(RequestTracing.REQUEST_ID_HEADER, query.requestId())
+                    .header(ApiHeaders.CACHE, outcome)
+                    .header(ApiHeaders.CACHE_KEY, query.cacheKey());
             if (query.stream()) {
                 OpenAiStreamFormat format = new OpenAiStreamFormat(query);
                 Flux<ServerSentEvent<String>> events = content

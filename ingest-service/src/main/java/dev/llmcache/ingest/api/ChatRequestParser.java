@@ -1,5 +1,6 @@
 package dev.llmcache.ingest.api;
 
+import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.key.CacheKey;
 import dev.llmcache.common.llm.ModelCatalog;
@@ -44,10 +45,10 @@ public final class ChatRequestParser {
 
         boolean stream = optionalBoolean(body, "stream");
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        String requestId = header(headers, Headers.REQUEST_ID, ID);
-        String tenant = header(headers, Headers.TENANT, NAME);
+        String requestId = header(headers, RequestTracing.REQUEST_ID_HEADER, ID);
+        String tenant = header(headers, ApiHeaders.TENANT, NAME);
         tenant = tenant == null ? defaultTenant : tenant;
-        String namespace = header(headers, Headers.CACHE_NAMESPACE, NAME);
+        String namespace = header(headers, ApiHeaders.CACHE_NAMESPACE, NAME);
         if (namespace == null) {
             namespace = sharedNamespace != null ? sharedNamespace : tenant;
         }
@@ -57,7 +58,7 @@ public final class ChatRequestParser {
         return new ParsedQuery(
                 requestId != null ? requestId : UUID.randomUUID().toString(),
                 tenant, namespace, model, CacheKey.derive(namespace, upstream), upstream, stream, includeUsage,
-                CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(Headers.CACHE_TTL)));
+                CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(ApiHeaders.CACHE_TTL)));
     }
 
     private static ObjectNode readObject(byte[] json) {

@@ -31,7 +31,7 @@ public final class ErrorResponses {
             response.header("Retry-After", RETRY_AFTER_SECONDS);
         }
         if (cacheOutcome != null) {
-            response.header(Headers.CACHE, cacheOutcome);
+            response.header(ApiHeaders.CACHE, cacheOutcome);
         }
         return response.bodyValue(json(error, param));
     }

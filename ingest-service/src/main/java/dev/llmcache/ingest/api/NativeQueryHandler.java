@@ -1,5 +1,6 @@
 package dev.llmcache.ingest.api;
 
+import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.serde.Json;
 import java.util.ArrayList;
@@ -41,8 +42,8 @@ public final class NativeQueryHandler {
                 .concatWith(submitted.answers().concatMapIterable(timeline::render))
                 .doOnCancel(() -> gateway.release(query.requestId()));
         return ServerResponse.ok()
-                .header(Headers.REQUEST_ID, query.requestId())
-                .header(Headers.CACHE_KEY, query.cacheKey())
+                .header(RequestTracing.REQUEST_ID_HEADER, query.requestId())
+                .header(ApiHeaders.CACHE_KEY, query.cacheKey())
                 .contentType(MediaType.TEXT_EVENT_STREAM)
                 .body(BodyInserters.fromServerSentEvents(events));
     }

@@ -101,7 +101,7 @@ public final class QueryGateway {
             return Mono.error(ApiException.unavailable("The server is at its limit of requests in flight; retry shortly"));
         } catch (PendingReplies.DuplicateRequestIdException e) {
             return Mono.error(new ApiException(new ErrorInfo(409, "invalid_request_error", "duplicate_request_id",
-                    e.getMessage()), Headers.REQUEST_ID));
+                    e.getMessage()), RequestTracing.REQUEST_ID_HEADER));
         }
         QueryRequest event = new QueryRequest(QueryRequest.SCHEMA_VERSION, query.requestId(), query.tenant(),
                 query.namespace(), query.model(), query.cacheKey(), query.body(), query.directives(), replyRoute.get(),

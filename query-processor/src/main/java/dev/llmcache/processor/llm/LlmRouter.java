@@ -4,7 +4,6 @@ import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.llm.ModelRoute;
-import dev.llmcache.processor.llm.simulator.SimulatedLlm;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;

@@ -13,8 +13,8 @@ final class CacheStore {
     private final ExpiryIndex expiry;
 
     CacheStore(ProcessorContext<?, ?> context) {
-        this.entries = context.getStateStore(Stores.CACHE);
-        this.expiry = new ExpiryIndex(context.getStateStore(Stores.CACHE_EXPIRY));
+        this.entries = context.getStateStore(StoreNames.CACHE);
+        this.expiry = new ExpiryIndex(context.getStateStore(StoreNames.CACHE_EXPIRY));
     }
 
     /** The live entry for {@code key}, or null if there is none or it has expired. */

@@ -25,9 +25,9 @@ final class InflightStore {
     private final ExpiryIndex deadlines;
 
     InflightStore(ProcessorContext<?, ?> context) {
-        this.entries = context.getStateStore(Stores.INFLIGHT);
-        this.waiters = context.getStateStore(Stores.INFLIGHT_WAITERS);
-        this.deadlines = new ExpiryIndex(context.getStateStore(Stores.INFLIGHT_DEADLINES));
+        this.entries = context.getStateStore(StoreNames.INFLIGHT);
+        this.waiters = context.getStateStore(StoreNames.INFLIGHT_WAITERS);
+        this.deadlines = new ExpiryIndex(context.getStateStore(StoreNames.INFLIGHT_DEADLINES));
     }
 
     InflightEntry get(String key) {

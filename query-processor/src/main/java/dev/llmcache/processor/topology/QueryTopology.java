@@ -21,6 +21,7 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.processor.TopicNameExtractor;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The data-plane topology: dedupes queries against the cache, coalesces identical in-flight
@@ -39,7 +40,7 @@ import org.apache.kafka.streams.state.StoreBuilder;
 public final class QueryTopology {
 
     /** The answer cache store, for interactive queries (e.g. its size). */
-    public static final String CACHE_STORE = Stores.CACHE;
+    public static final String CACHE_STORE = StoreNames.CACHE;
 
     static final String QUERIES_SOURCE = "queries-source";
     static final String RESPONSES_SOURCE = "llm-responses-source";
@@ -73,13 +74,13 @@ public final class QueryTopology {
         topology.addProcessor(RESPONSE_PROCESSOR, () -> new ResponseProcessor(settings), RESPONSES_SOURCE);
 
         String[] both = {QUERY_PROCESSOR, RESPONSE_PROCESSOR};
-        topology.addStateStore(store(Stores.CACHE, JsonSerde.of(CachedAnswer.class)), both);
-        topology.addStateStore(store(Stores.CACHE_EXPIRY, Serdes.String()), both);
+        topology.addStateStore(store(StoreNames.CACHE, JsonSerde.of(CachedAnswer.class)), both);
+        topology.addStateStore(store(StoreNames.CACHE_EXPIRY, Serdes.String()), both);
         // A running call's entry is rewritten with every chunk (its text grows): the record cache
         // folds those writes into one RocksDB write and one changelog record per commit interval.
-        topology.addStateStore(store(Stores.INFLIGHT, JsonSerde.of(InflightEntry.class)).withCachingEnabled(), both);
-        topology.addStateStore(store(Stores.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)).withCachingEnabled(), both);
-        topology.addStateStore(store(Stores.INFLIGHT_DEADLINES, Serdes.String()).withCachingEnabled(), both);
+        topology.addStateStore(store(StoreNames.INFLIGHT, JsonSerde.of(InflightEntry.class)).withCachingEnabled(), both);
+        topology.addStateStore(store(StoreNames.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)).withCachingEnabled(), both);
+        topology.addStateStore(store(StoreNames.INFLIGHT_DEADLINES, Serdes.String()).withCachingEnabled(), both);
 
         // Each answer goes to the reply topic and partition of the ingest instance holding its request.
         TopicNameExtractor<String, RoutedAnswer> replyTopic = (key, routed, context) -> routed.route().topic();
@@ -93,8 +94,8 @@ public final class QueryTopology {
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {
-        return org.apache.kafka.streams.state.Stores.keyValueStoreBuilder(
-                org.apache.kafka.streams.state.Stores.persistentKeyValueStore(name), Serdes.String(), values);
+        return Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(name), Serdes.String(), values);
     }
 
     private static Serializer<RoutedAnswer> answerSerializer(Topic<String, Answer> answers) {

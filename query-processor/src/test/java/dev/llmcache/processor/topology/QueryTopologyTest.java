@@ -140,8 +140,8 @@ class QueryTopologyTest {
         InflightEntry legacy = JsonSerde.of(InflightEntry.class).deserializer()
                 .deserialize("changelog", legacyJson.getBytes(StandardCharsets.UTF_8));
         assertThat(legacy.starter()).isNull();
-        driver.getKeyValueStore(Stores.INFLIGHT).put(KEY, legacy);
-        driver.getKeyValueStore(Stores.INFLIGHT_WAITERS).put(KEY + "|old",
+        driver.getKeyValueStore(StoreNames.INFLIGHT).put(KEY, legacy);
+        driver.getKeyValueStore(StoreNames.INFLIGHT_WAITERS).put(KEY + "|old",
                 new Waiter("old", REPLY, CacheOutcome.MISS, 1));
 
         respond(new LlmResponse(LlmResponse.SCHEMA_VERSION, KEY, "old", "c1", 0, LlmResponse.Type.DONE, null,
@@ -226,7 +226,7 @@ class QueryTopologyTest {
         KeyValue<String, CachedAnswer> tombstone = cacheEntries.readKeyValue();
         assertThat(tombstone.key).isEqualTo(KEY);
         assertThat(tombstone.value).isNull();
-        assertThat(driver.getKeyValueStore(Stores.CACHE).get(KEY)).isNull();
+        assertThat(driver.getKeyValueStore(StoreNames.CACHE).get(KEY)).isNull();
         send("r2", CacheDirectives.DEFAULT);
         assertThat(llmRequests.readValuesToList()).hasSize(1);
     }
@@ -276,13 +276,13 @@ class QueryTopologyTest {
 
         assertThat(cacheEntries.readKeyValuesToList()).filteredOn(kv -> kv.value == null)
                 .extracting(kv -> kv.key).containsExactly("key-cap-0");
-        assertThat(driver.getKeyValueStore(Stores.CACHE).get("key-cap-0")).isNull();
-        assertThat(driver.getKeyValueStore(Stores.CACHE).get("key-cap-3")).isNotNull();
+        assertThat(driver.getKeyValueStore(StoreNames.CACHE).get("key-cap-0")).isNull();
+        assertThat(driver.getKeyValueStore(StoreNames.CACHE).get("key-cap-3")).isNotNull();
     }
 
     private List<String> waiterRecords() {
         List<String> keys = new ArrayList<>();
-        try (var all = driver.<String, Waiter>getKeyValueStore(Stores.INFLIGHT_WAITERS).all()) {
+        try (var all = driver.<String, Waiter>getKeyValueStore(StoreNames.INFLIGHT_WAITERS).all()) {
             all.forEachRemaining(kv -> keys.add(kv.key));
         }
         return keys;

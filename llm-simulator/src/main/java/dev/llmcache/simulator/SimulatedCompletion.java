@@ -1,4 +1,4 @@
-package dev.llmcache.processor.llm.simulator;
+package dev.llmcache.simulator;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.llmcache.ingest.api;
 
-/** HTTP headers of the API. */
-public final class Headers {
+import dev.llmcache.common.trace.RequestTracing;
+/** HTTP headers of the API (the request id header is {@code RequestTracing.REQUEST_ID_HEADER}). */
+public final class ApiHeaders {
 
-    public static final String REQUEST_ID = "X-Request-ID";
     /** Response: HIT, MISS, COALESCED or BYPASS. */
     public static final String CACHE = "X-Cache";
     public static final String CACHE_KEY = "X-Cache-Key";
@@ -13,6 +13,6 @@ public final class Headers {
     /** Request: lifetime in seconds of the entry this request creates. */
     public static final String CACHE_TTL = "X-Cache-TTL";
 
-    private Headers() {
+    private ApiHeaders() {
     }
 }

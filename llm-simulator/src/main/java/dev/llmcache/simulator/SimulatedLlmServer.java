@@ -1,13 +1,10 @@
-package dev.llmcache.processor.llm.simulator;
+package dev.llmcache.simulator;
 
 import dev.llmcache.common.serde.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -21,8 +18,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The simulated model as an OpenAI-compatible HTTP server ({@code POST /v1/chat/completions},
- * streaming or not, and {@code GET /v1/models}): an upstream for the pipeline, a baseline for the
- * benchmark, and, with {@link #failWhenPromptContains}, a faulty upstream for tests.
+ * streaming or not, and {@code GET /v1/models}): an upstream for the pipeline and a baseline for
+ * the benchmark. How it answers each request is its {@link Behaviour}: by default as the simulated
+ * model; tests plug in failures (the test-jar's {@code FaultyUpstream}).
  *
  * <p>Run it on its own with {@code java -jar standalone.jar simulator [--port 8081]
  * [--first-token-ms 300] [--tokens-per-second 50] [--host 127.0.0.1]}.
@@ -31,28 +29,23 @@ public final class SimulatedLlmServer implements AutoCloseable {
 
     public static final String FINGERPRINT = "llmcache-simulated";
 
-    /** A failure the server can be told to produce. */
-    public enum Fault {
-        /** Answer HTTP 500 with an OpenAI error body. */
-        HTTP_500,
-        /** Accept the request and never answer. */
-        HANG,
-        /** Stream a few tokens, then close the connection without finishing. */
-        CUT_MID_STREAM,
-        /** Stream at 10 tokens/s: an answer that surely is still running when others join it. */
-        SLOW
+    /** Decides how the server answers one chat-completion request. */
+    @FunctionalInterface
+    public interface Behaviour {
+        Mono<Void> answer(ObjectNode request, Responder responder);
     }
 
-    private static final SimulatedLlm SLOW_PACING = new SimulatedLlm(Duration.ofMillis(100), 10);
+    /** Answers every request as the simulated model. */
+    public static final Behaviour SIMULATED_MODEL = (request, responder) -> responder.answer();
 
-    private final SimulatedLlm pacing;
+    private final SimulatedPacing pacing;
+    private final Behaviour behaviour;
     private final DisposableServer server;
     private final AtomicLong requests = new AtomicLong();
-    private final Queue<String> prompts = new ConcurrentLinkedQueue<>();
-    private final Map<String, Fault> faults = new ConcurrentHashMap<>();
 
-    private SimulatedLlmServer(String host, int port, Duration firstTokenLatency, double tokensPerSecond) {
-        this.pacing = new SimulatedLlm(firstTokenLatency, tokensPerSecond);
+    private SimulatedLlmServer(String host, int port, SimulatedPacing pacing, Behaviour behaviour) {
+        this.pacing = pacing;
+        this.behaviour = behaviour;
         this.server = HttpServer.create()
                 .host(host)
                 .port(port)
@@ -64,7 +57,12 @@ public final class SimulatedLlmServer implements AutoCloseable {
     }
 
     public static SimulatedLlmServer start(int port, Duration firstTokenLatency, double tokensPerSecond) {
-        return new SimulatedLlmServer("127.0.0.1", port, firstTokenLatency, tokensPerSecond);
+        return start(port, new SimulatedPacing(firstTokenLatency, tokensPerSecond), SIMULATED_MODEL);
+    }
+
+    /** On 127.0.0.1; {@code port} 0 for any free port. */
+    public static SimulatedLlmServer start(int port, SimulatedPacing pacing, Behaviour behaviour) {
+        return new SimulatedLlmServer("127.0.0.1", port, pacing, behaviour);
     }
 
     public static void main(String[] args) {
@@ -74,8 +72,9 @@ public final class SimulatedLlmServer implements AutoCloseable {
         }
         SimulatedLlmServer server = new SimulatedLlmServer(options.getOrDefault("host", "127.0.0.1"),
                 Integer.parseInt(options.getOrDefault("port", "8081")),
-                Duration.ofMillis(Long.parseLong(options.getOrDefault("first-token-ms", "300"))),
-                Double.parseDouble(options.getOrDefault("tokens-per-second", "50")));
+                new SimulatedPacing(Duration.ofMillis(Long.parseLong(options.getOrDefault("first-token-ms", "300"))),
+                        Double.parseDouble(options.getOrDefault("tokens-per-second", "50"))),
+                SIMULATED_MODEL);
         System.out.println("Simulated LLM listening on " + server.baseUrl());
         server.server.onDispose().block();
     }
@@ -85,22 +84,9 @@ public final class SimulatedLlmServer implements AutoCloseable {
         return "http://" + server.host() + ":" + server.port() + "/v1";
     }
 
+    /** Chat-completion requests received so far. */
     public long requestCount() {
         return requests.get();
-    }
-
-    /** How many requests had a prompt containing {@code text}. */
-    public long requestsContaining(String text) {
-        return prompts.stream().filter(p -> p.contains(text)).count();
-    }
-
-    /** Requests whose prompt contains {@code marker} fail with {@code fault} until {@link #clearFaults()}. */
-    public void failWhenPromptContains(String marker, Fault fault) {
-        faults.put(marker, fault);
-    }
-
-    public void clearFaults() {
-        faults.clear();
     }
 
     @Override
@@ -118,32 +104,53 @@ public final class SimulatedLlmServer implements AutoCloseable {
                         return error(response, 400, "Request body is not a JSON object");
                     }
                     requests.incrementAndGet();
-                    String prompt = body.path("messages").toString();
-                    prompts.add(prompt);
-                    Fault fault = faults.entrySet().stream().filter(f -> prompt.contains(f.getKey()))
-                            .map(Map.Entry::getValue).findFirst().orElse(null);
-                    if (fault == Fault.HTTP_500) {
-                        return error(response, 500, "Simulated upstream failure");
-                    }
-                    if (fault == Fault.HANG) {
-                        return Mono.never();
-                    }
-                    SimulatedCompletion completion = SimulatedCompletion.of(body);
-                    return body.path("stream").asBoolean(false)
-                            ? stream(response, body, completion, fault)
-                            : whole(response, body, completion);
+                    return behaviour.answer(body, new Responder(body, response));
                 });
     }
 
-    private Mono<Void> stream(HttpServerResponse response, ObjectNode request, SimulatedCompletion completion,
-                              Fault fault) {
-        boolean cut = fault == Fault.CUT_MID_STREAM;
+    /** The ways the server can answer one request. */
+    public final class Responder {
+
+        private final ObjectNode request;
+        private final HttpServerResponse response;
+
+        private Responder(ObjectNode request, HttpServerResponse response) {
+            this.request = request;
+            this.response = response;
+        }
+
+        /** As the simulated model, at the server's pace. */
+        public Mono<Void> answer() {
+            return answer(pacing);
+        }
+
+        /** As the simulated model, at another pace. */
+        public Mono<Void> answer(SimulatedPacing pace) {
+            SimulatedCompletion completion = SimulatedCompletion.of(request);
+            return request.path("stream").asBoolean(false)
+                    ? stream(response, request, completion, pace, Integer.MAX_VALUE)
+                    : whole(response, request, completion, pace);
+        }
+
+        /** Streams the first {@code tokens} tokens, then drops the connection without finishing. */
+        public Mono<Void> cutAfter(int tokens) {
+            return stream(response, request, SimulatedCompletion.of(request), pacing, tokens);
+        }
+
+        /** An HTTP error with an OpenAI error body. */
+        public Mono<Void> error(int status, String message) {
+            return SimulatedLlmServer.error(response, status, message);
+        }
+    }
+
+    private static Mono<Void> stream(HttpServerResponse response, ObjectNode request, SimulatedCompletion completion,
+                                     SimulatedPacing pace, int cutAfter) {
         String id = "chatcmpl-sim-" + UUID.randomUUID();
         String model = request.path("model").asString("simulated");
-        Flux<String> tokens = (fault == Fault.SLOW ? SLOW_PACING : pacing).tokens(completion);
+        Flux<String> tokens = pace.tokens(completion);
         Flux<String> events;
-        if (cut) {
-            events = tokens.take(3).map(t -> sse(chunk(id, model, t, null)))
+        if (cutAfter < completion.tokens().size()) {
+            events = tokens.take(cutAfter).map(t -> sse(chunk(id, model, t, null)))
                     .concatWith(Flux.error(new IllegalStateException("simulated cut")));
         } else {
             ObjectNode last = chunk(id, model, null, completion.finishReason());
@@ -163,8 +170,9 @@ public final class SimulatedLlmServer implements AutoCloseable {
                 .then();
     }
 
-    private Mono<Void> whole(HttpServerResponse response, ObjectNode request, SimulatedCompletion completion) {
-        return pacing.tokens(completion).then(Mono.fromCallable(() -> {
+    private static Mono<Void> whole(HttpServerResponse response, ObjectNode request, SimulatedCompletion completion,
+                                    SimulatedPacing pace) {
+        return pace.tokens(completion).then(Mono.fromCallable(() -> {
             ObjectNode body = Json.MAPPER.createObjectNode();
             body.put("id", "chatcmpl-sim-" + UUID.randomUUID());
             body.put("object", "chat.completion");

@@ -1,7 +1,7 @@
 package dev.llmcache.processor.topology;
 
 /** Names of the topology's state stores (their changelogs are named after them). */
-final class Stores {
+final class StoreNames {
 
     static final String CACHE = "cache";
     static final String CACHE_EXPIRY = "cache-expiry";
@@ -9,6 +9,6 @@ final class Stores {
     static final String INFLIGHT_WAITERS = "inflight-waiters";
     static final String INFLIGHT_DEADLINES = "inflight-deadlines";
 
-    private Stores() {
+    private StoreNames() {
     }
 }

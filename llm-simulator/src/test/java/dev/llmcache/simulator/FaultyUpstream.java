@@ -1,0 +1,83 @@
+package dev.llmcache.simulator;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The simulated LLM server as the tests' upstream: it remembers every prompt (to count upstream
+ * calls) and fails on command for requests whose prompt contains a marker.
+ */
+public final class FaultyUpstream implements AutoCloseable {
+
+    /** A failure the upstream can be told to produce. */
+    public enum Fault {
+        /** Answer HTTP 500 with an OpenAI error body. */
+        HTTP_500,
+        /** Accept the request and never answer. */
+        HANG,
+        /** Stream a few tokens, then close the connection without finishing. */
+        CUT_MID_STREAM,
+        /** Stream at 10 tokens/s: an answer that surely is still running when others join it. */
+        SLOW
+    }
+
+    private static final SimulatedPacing SLOW_PACING = new SimulatedPacing(Duration.ofMillis(100), 10);
+
+    private final Queue<String> prompts = new ConcurrentLinkedQueue<>();
+    private final Map<String, Fault> faults = new ConcurrentHashMap<>();
+    private final SimulatedLlmServer server;
+
+    private FaultyUpstream(Duration firstTokenLatency, double tokensPerSecond) {
+        this.server = SimulatedLlmServer.start(0, new SimulatedPacing(firstTokenLatency, tokensPerSecond),
+                this::answer);
+    }
+
+    /** On a free port of 127.0.0.1. */
+    public static FaultyUpstream start(Duration firstTokenLatency, double tokensPerSecond) {
+        return new FaultyUpstream(firstTokenLatency, tokensPerSecond);
+    }
+
+    public String baseUrl() {
+        return server.baseUrl();
+    }
+
+    /** How many requests had a prompt containing {@code text}. */
+    public long requestsContaining(String text) {
+        return prompts.stream().filter(p -> p.contains(text)).count();
+    }
+
+    /** Requests whose prompt contains {@code marker} fail with {@code fault} until {@link #clearFaults()}. */
+    public void failWhenPromptContains(String marker, Fault fault) {
+        faults.put(marker, fault);
+    }
+
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    private Mono<Void> answer(ObjectNode request, SimulatedLlmServer.Responder responder) {
+        String prompt = request.path("messages").toString();
+        prompts.add(prompt);
+        Fault fault = faults.entrySet().stream().filter(f -> prompt.contains(f.getKey()))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
+        if (fault == null) {
+            return responder.answer();
+        }
+        return switch (fault) {
+            case HTTP_500 -> responder.error(500, "Simulated upstream failure");
+            case HANG -> Mono.never();
+            case CUT_MID_STREAM -> responder.cutAfter(3);
+            case SLOW -> responder.answer(SLOW_PACING);
+        };
+    }
+}
