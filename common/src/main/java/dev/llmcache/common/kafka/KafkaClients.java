@@ -4,7 +4,6 @@ import dev.llmcache.common.topic.Topic;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -41,6 +40,14 @@ import org.springframework.kafka.support.serializer.ErrorHandlingDeserializer;
 public final class KafkaClients {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaClients.class);
+
+    /** As a required value: the setting must not be set at all (e.g. no {@code group.id}). */
+    public static final Object ABSENT = new Object() {
+        @Override
+        public String toString() {
+            return "(not set)";
+        }
+    };
 
     private final KafkaProperties properties;
     private final KafkaConnectionDetails connection;
@@ -88,14 +95,20 @@ public final class KafkaClients {
         Map<String, Object> user = properties.buildStreamsProperties();
         connect(user, connection.getStreams());
         user.putAll(overrides);
-        return layered(Objects.toString(required.get("application.id"), "streams"), defaults, user, required, false);
+        Map<String, Object> config = layered("streams", defaults, user, required, false);
+        // Two applications run in one JVM: a user's client id gets each application's id appended.
+        Object clientId = user.get(CommonClientConfigs.CLIENT_ID_CONFIG);
+        if (clientId != null) {
+            config.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-" + required.get("application.id"));
+        }
+        return config;
     }
 
     /** A producer factory for one client of the product, with its metrics in Micrometer. */
     public <K, V> ProducerFactory<K, V> producerFactory(String client, Serializer<K> keys, Serializer<V> values,
-                                                        Map<String, ?> defaults) {
+                                                        Map<String, ?> defaults, Map<String, ?> required) {
         DefaultKafkaProducerFactory<K, V> factory =
-                new DefaultKafkaProducerFactory<>(producerConfig(client, defaults, Map.of()), keys, values);
+                new DefaultKafkaProducerFactory<>(producerConfig(client, defaults, required), keys, values);
         factory.addListener(new MicrometerProducerListener<>(meters));
         return factory;
     }
@@ -128,7 +141,11 @@ public final class KafkaClients {
                 log.warn("Kafka setting {}={} is ignored for client {}: the product needs {}", key, configured,
                         client, value);
             }
-            config.put(key, value);
+            if (value == ABSENT) {
+                config.remove(key);
+            } else {
+                config.put(key, value);
+            }
         });
         if (setClientId) {
             // One id per client (metrics, quotas, broker logs), under the user's client id if set.

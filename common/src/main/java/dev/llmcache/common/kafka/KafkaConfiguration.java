@@ -34,11 +34,17 @@ public class KafkaConfiguration {
                 .toArray(NewTopic[]::new));
     }
 
+    /**
+     * Checks the topics before any client starts. Also tells Spring Boot's {@code KafkaAdmin}
+     * (which creates the declared topics once every bean exists) to create missing topics only.
+     */
     @Bean
-    TopicCheck topicCheck(KafkaClients clients, KafkaSettings settings, KafkaProperties properties) {
+    TopicCheck topicCheck(KafkaClients clients, KafkaSettings settings, KafkaProperties properties, KafkaAdmin admin) {
         Duration timeout = properties.getAdmin().getOperationTimeout();
+        long timeoutMs = timeout == null ? 30_000 : timeout.toMillis();
+        admin.setCreateOrModifyTopic(new OnlyMissingTopics(clients.adminConfig("topic-setup"), timeoutMs));
         return new TopicCheck(clients.adminConfig("topic-check"), settings.topics().all(), clients.bootstrapServers(),
-                timeout == null ? 30_000 : timeout.toMillis());
+                timeoutMs);
     }
 
     @Bean

@@ -66,8 +66,9 @@ public final class TopicCheck implements SmartLifecycle {
     }
 
     private Map<String, Integer> describe() {
-        Admin admin = Admin.create(adminConfig);
+        Admin admin = null;
         try {
+            admin = Admin.create(adminConfig);
             Set<String> existing = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
             List<String> wanted = topics.stream().map(Topic::name).filter(existing::contains).toList();
             Map<String, TopicDescription> described =
@@ -87,7 +88,9 @@ public final class TopicCheck implements SmartLifecycle {
                     + " (spring.kafka.security.protocol, spring.kafka.properties.sasl.*, spring.kafka.ssl.*)", cause);
         } finally {
             // Do not wait for requests that will never be answered (a closing admin waits up to a minute).
-            admin.close(Duration.ofSeconds(1));
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(1));
+            }
         }
     }
 

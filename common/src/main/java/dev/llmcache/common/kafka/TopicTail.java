@@ -7,15 +7,23 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.HashMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.event.ConsumerStoppedEvent;
+import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
@@ -28,11 +36,13 @@ import org.springframework.util.backoff.FixedBackOff;
  * with a spring-kafka listener container: partitions are assigned, not subscribed, so there is no
  * consumer group, no rebalance and no offset commit; reading starts at the end, because what came
  * before this instance started is not for it. The container is built at start (the partitions of a
- * topic the product creates are known only then) and supervised like every other consumer.
+ * topic the product creates are known only then) and supervised like every other consumer; after a
+ * restart it continues where it stopped.
  */
 public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
 
     private static final Logger log = LoggerFactory.getLogger(TopicTail.class);
+    private static final long TIMEOUT_SECONDS = 30;
 
     private final KafkaClients clients;
     private final Topic<String, V> topic;
@@ -40,6 +50,7 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
     private final String client;
     private final Map<String, ?> defaults;
     private final Consumer<V> onValue;
+    private final Map<Integer, Long> next = new ConcurrentHashMap<>();
     private volatile KafkaMessageListenerContainer<String, V> container;
     private volatile SupervisedContainer supervisor;
 
@@ -59,19 +70,17 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
 
     @Override
     public void start() {
-        List<Integer> assigned = partitions.isEmpty() ? allPartitions() : partitions;
-        ContainerProperties properties = new ContainerProperties(assigned.stream()
-                .map(p -> new TopicPartitionOffset(topic.name(), p, TopicPartitionOffset.SeekPosition.END))
+        // Where reading starts is fixed now, before start() returns: an answer published for a
+        // request taken right after start-up is never skipped, however long the consumer takes to connect.
+        endOffsets().forEach(next::put);
+        ContainerProperties properties = new ContainerProperties(next.entrySet().stream()
+                .map(p -> new TopicPartitionOffset(topic.name(), p.getKey(), p.getValue()))
                 .toArray(TopicPartitionOffset[]::new));
-        properties.setMessageListener((MessageListener<String, V>) record -> {
-            if (record.value() != null) {
-                onValue.accept(record.value());
-            }
-        });
-        properties.setClientId("llmcache-" + client);
+        properties.setMessageListener(new Listener());
         KafkaMessageListenerContainer<String, V> created = new KafkaMessageListenerContainer<>(
                 clients.consumerFactory(client, topic, defaults, Map.of(
                         // No group: partitions are assigned by configuration, offsets never committed.
+                        ConsumerConfig.GROUP_ID_CONFIG, KafkaClients.ABSENT,
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                 properties);
         created.setBeanName(client);
@@ -86,22 +95,60 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
         created.start();
         container = created;
         supervisor = supervised;
-        log.info("Reading {} partitions {} from the end", topic.name(), assigned);
+        log.info("Reading {} partitions {} from offsets {}", topic.name(), next.keySet(), next.values());
     }
 
-    private List<Integer> allPartitions() {
-        Admin admin = Admin.create(clients.adminConfig(client + "-admin"));
+    /**
+     * Hands each value over and remembers where each partition goes on, so that a consumer
+     * restarted after a failure continues there instead of skipping what came meanwhile.
+     */
+    private final class Listener implements MessageListener<String, V>, ConsumerSeekAware {
+
+        @Override
+        public void onMessage(ConsumerRecord<String, V> record) {
+            next.put(record.partition(), record.offset() + 1);
+            if (record.value() != null) {
+                onValue.accept(record.value());
+            }
+        }
+
+        @Override
+        public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
+            assignments.keySet().forEach(partition -> {
+                Long offset = next.get(partition.partition());
+                if (offset != null) {
+                    callback.seek(partition.topic(), partition.partition(), offset);
+                }
+            });
+        }
+    }
+
+    /** The current end of each partition to read. */
+    private Map<Integer, Long> endOffsets() {
+        Admin admin = null;
         try {
-            int count = admin.describeTopics(List.of(topic.name())).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get(topic.name()).partitions().size();
-            return java.util.stream.IntStream.range(0, count).boxed().toList();
+            admin = Admin.create(clients.adminConfig(client + "-admin"));
+            List<Integer> assigned = partitions;
+            if (assigned.isEmpty()) {
+                int count = admin.describeTopics(List.of(topic.name())).allTopicNames()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(topic.name()).partitions().size();
+                assigned = IntStream.range(0, count).boxed().toList();
+            }
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            assigned.forEach(p -> latest.put(new TopicPartition(topic.name(), p), OffsetSpec.latest()));
+            Map<Integer, Long> ends = new TreeMap<>();
+            admin.listOffsets(latest).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .forEach((tp, info) -> ends.put(tp.partition(), info.offset()));
+            return ends;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while reading the partitions of " + topic.name(), e);
+            throw new IllegalStateException("Interrupted while reading the end of " + topic.name(), e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot read the partitions of " + topic.name(), e);
+            throw new IllegalStateException("Cannot read the end of " + topic.name(), e);
         } finally {
-            admin.close(Duration.ofSeconds(1));
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(1));
+            }
         }
     }
 

@@ -74,11 +74,12 @@ public class IngestConfiguration {
         ProducerFactory<byte[], byte[]> producers = clients.producerFactory(client, new ByteArraySerializer(),
                 new ByteArraySerializer(), Map.of(
                         ProducerConfig.LINGER_MS_CONFIG, lingerMs,
-                        ProducerConfig.ACKS_CONFIG, "all",
                         // Fail fast into a 503 instead of holding the client while Kafka is away.
                         ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
                         ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000));
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000),
+                // An accepted query is one Kafka has stored durably.
+                Map.of(ProducerConfig.ACKS_CONFIG, "all"));
         return new KafkaPublisher(new KafkaTemplate<>(producers), queueCapacity);
     }
 

@@ -13,7 +13,6 @@ import java.util.Collection;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,7 +22,9 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.kafka.core.KafkaOperations;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.AcknowledgingMessageListener;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.support.Acknowledgment;
@@ -31,6 +32,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * Answers misses: the listener of the {@code llm-requests} container. Streams each request
@@ -47,6 +49,8 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         ConsumerAwareRebalanceListener {
 
     private static final Logger log = LoggerFactory.getLogger(LlmWorker.class);
+    private static final Duration OUTCOME_RETRY_MIN = Duration.ofMillis(200);
+    private static final Duration OUTCOME_RETRY_MAX = Duration.ofSeconds(30);
 
     /** Tuning: calls at once, chunk batching interval and the call's time limits. */
     public record Settings(int maxInflight, Duration chunkInterval, LlmProperties.Timeouts timeouts) {
@@ -68,7 +72,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     private final OffsetTracker offsets = new OffsetTracker();
     private final Queue<Pending> backlog = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inflight = new AtomicInteger();
-    private final AtomicBoolean paused = new AtomicBoolean();
+    private boolean paused; // guarded by this
     // Kafka sends happen here, never on a Netty event loop: send() may block on metadata or a full buffer.
     private final Scheduler publisher = Schedulers.newSingle("llm-response-publisher");
     private volatile Intake intake = new Intake() {
@@ -115,14 +119,8 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     public void onMessage(ConsumerRecord<String, LlmRequest> record, Acknowledgment ack) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         offsets.started(partition, record.offset(), Objects.requireNonNull(ack, "manual acknowledgment"));
-        try {
-            backlog.add(new Pending(record, partition));
-            startCalls();
-        } catch (RuntimeException e) {
-            // Never hold back the partition's committed offset for a request that cannot run.
-            log.error("Skipping LLM request at {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
-            offsets.finished(partition, record.offset());
-        }
+        backlog.add(new Pending(record, partition));
+        startCalls();
     }
 
     /**
@@ -156,10 +154,15 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         updateIntake();
     }
 
-    /** Pause fetching while requests wait for a slot; resume once none wait. */
-    private void updateIntake() {
+    /**
+     * Pause fetching while requests wait for a slot; resume once none wait. Every change of the
+     * backlog is followed by a call, and the check and the pause or resume happen under one lock,
+     * so the last call always leaves the intake matching the backlog.
+     */
+    private synchronized void updateIntake() {
         boolean shouldPause = !backlog.isEmpty();
-        if (paused.compareAndSet(!shouldPause, shouldPause)) {
+        if (shouldPause != paused) {
+            paused = shouldPause;
             if (shouldPause) {
                 intake.pause();
             } else {
@@ -168,6 +171,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         }
     }
 
+    /** Starts one call; never throws, so a request that cannot start still frees its slot and offset. */
     private void call(Pending pending) {
         ConsumerRecord<String, LlmRequest> record = pending.record();
         LlmRequest request = record.value();
@@ -175,6 +179,16 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
             finish(pending);
             return;
         }
+        try {
+            stream(pending, request);
+        } catch (RuntimeException e) {
+            log.error("LLM request for key {} could not be started", request.cacheKey(), e);
+            finish(pending);
+        }
+    }
+
+    private void stream(Pending pending, LlmRequest request) {
+        ConsumerRecord<String, LlmRequest> record = pending.record();
         LlmCall call = new LlmCall(request);
         LlmProperties.Timeouts timeouts = settings.timeouts();
         // The call continues the trace of the query that caused it; its records carry both onwards.
@@ -185,7 +199,8 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
                 .tag("llm.provider", provider).tag("llm.model", request.model());
         RecordHeaders headers = new RecordHeaders();
         tracing.inject(span, requestId, headers);
-        Flux<String> deltas = router.stream(request.model(), request.body())
+        // Deferred: a provider that fails at once fails this call's stream (an ERROR outcome), not the worker.
+        Flux<String> deltas = Flux.defer(() -> router.stream(request.model(), request.body()))
                 .timeout(Mono.delay(timeouts.firstToken()), event -> Mono.delay(timeouts.idle()))
                 .take(timeouts.total())
                 .doOnNext(call::observe)
@@ -222,21 +237,33 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
                 new ProducerRecord<>(responsesTopic, null, response.cacheKey(), response, headers);
         if (response.type() == LlmResponse.Type.CHUNK) {
             // Chunks are not awaited: order is kept by the producer, and DONE carries the full text anyway.
-            responses.send(out);
+            send(out).exceptionally(error -> {
+                log.warn("A chunk for key {} was not published; its call's DONE carries the full text",
+                        response.cacheKey());
+                return null;
+            });
             return Mono.empty();
         }
-        return Mono.create(sink -> responses.send(out).whenComplete((result, error) -> {
-            if (error == null) {
-                finish(pending);
-            } else {
-                try (var logContext = RequestTracing.logContext(requestId, null)) {
-                    log.error("Could not publish the outcome for key {}; it will be retried after a restart",
-                            response.cacheKey(), error);
-                }
-                release();
-            }
-            sink.success();
-        }));
+        // The outcome must reach Kafka before the request's offset may be committed: retried (the
+        // slot stays taken) until it does, so a Kafka outage delays outcomes instead of losing them.
+        return Mono.defer(() -> Mono.fromFuture(() -> send(out)))
+                .doOnError(error -> {
+                    try (var logContext = RequestTracing.logContext(requestId, null)) {
+                        log.error("Could not publish the outcome for key {}; retrying", response.cacheKey(), error);
+                    }
+                })
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, OUTCOME_RETRY_MIN).maxBackoff(OUTCOME_RETRY_MAX))
+                .doOnSuccess(published -> finish(pending))
+                .then();
+    }
+
+    /** A send whose failure, immediate or later, is always the returned future's. */
+    private java.util.concurrent.CompletableFuture<?> send(ProducerRecord<String, LlmResponse> out) {
+        try {
+            return responses.send(out);
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
     }
 
     private void finish(Pending pending) {
@@ -250,7 +277,11 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     }
 
     /** Stops publishing; calls still running are dropped and re-sent by whoever owns the partition next. */
-    public void close() {
+    public void close() throws Exception {
         publisher.dispose();
+        if (responses instanceof KafkaTemplate<String, LlmResponse> template
+                && template.getProducerFactory() instanceof DisposableBean producers) {
+            producers.destroy(); // flushes and closes the producer
+        }
     }
 }

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -38,10 +39,11 @@ public class LlmWorkerConfiguration {
                                 LlmProperties llm, LlmRouter router, MeterRegistry meters, RequestTracing tracing) {
         Topic<String, LlmResponse> responses = kafka.topics().llmResponses();
         KafkaTemplate<String, LlmResponse> template = new KafkaTemplate<>(clients.producerFactory("llm-responses",
-                responses.keySerde().serializer(), responses.valueSerde().serializer(), Map.of(
-                        // Tokens are latency-critical; batching is done per call (chunkInterval), not by the producer.
-                        ProducerConfig.LINGER_MS_CONFIG, 0,
-                        ProducerConfig.ACKS_CONFIG, "all")));
+                responses.keySerde().serializer(), responses.valueSerde().serializer(),
+                // Tokens are latency-critical; batching is done per call (chunkInterval), not by the producer.
+                Map.of(ProducerConfig.LINGER_MS_CONFIG, 0),
+                // A request's offset is committed once its outcome is acknowledged: it must be durable.
+                Map.of(ProducerConfig.ACKS_CONFIG, "all")));
         ProcessorProperties.Worker settings = properties.worker();
         LlmWorker worker = new LlmWorker(template, responses.name(), router,
                 new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts()), meters, tracing);
@@ -58,7 +60,6 @@ public class LlmWorkerConfiguration {
         ProcessorProperties.Worker settings = properties.worker();
         ContainerProperties container = new ContainerProperties(requests.name());
         container.setGroupId(settings.groupId());
-        container.setClientId("llmcache-llm-worker");
         container.setMessageListener(llmWorkerListener);
         container.setConsumerRebalanceListener(llmWorkerListener);
         // Acknowledged by the worker once an outcome is published, up to the oldest unfinished request.
@@ -70,7 +71,10 @@ public class LlmWorkerConfiguration {
                 Map.of(
                         // A new worker group must not skip requests already waiting.
                         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, settings.maxInflight())),
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, settings.maxInflight()),
+                        // A worker joining or leaving moves only the partitions it must: with an eager
+                        // assignor every member would drop (and re-run) all of its running calls.
+                        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName()),
                 Map.of(
                         // Offsets are committed by the worker, only once a request's outcome is published.
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,

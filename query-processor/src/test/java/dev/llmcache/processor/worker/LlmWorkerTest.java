@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -102,7 +103,7 @@ class LlmWorkerTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         container.stop();
         worker.close();
     }
@@ -159,6 +160,23 @@ class LlmWorkerTest {
 
         assertThat(committed(P0)).as("a revoked partition's late outcome is not committed by this worker")
                 .isEqualTo(1);
+    }
+
+    @Test
+    void anOutcomeKafkaDoesNotTakeIsRetriedAndTheRequestIsCommittedOnlyOnceItIsPublished() {
+        request(P0, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        producer.sendException = new KafkaException("broker unavailable");
+
+        finish(P0, 0);
+        settle();
+        assertThat(committed(P0)).as("no outcome published, nothing committed").isZero();
+        assertThat(worker.inflight()).as("the call keeps its slot while its outcome waits").isEqualTo(1);
+
+        producer.sendException = null;
+        await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 1);
+        awaitOutcomes(1);
+        assertThat(worker.inflight()).isZero();
     }
 
     @Test
