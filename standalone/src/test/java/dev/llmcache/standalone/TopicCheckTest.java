@@ -39,7 +39,7 @@ class TopicCheckTest {
     @Test
     void refusesToStartWhenDataPlaneTopicsHaveDifferentPartitionCounts() throws Exception {
         Topics topics = new Topics("skewed-" + UUID.randomUUID() + ".");
-        create(topics.all().stream().filter(t -> !t.equals(topics.llmResponses())).toList(), 3);
+        create(topics.all().stream().filter(t -> !t.name().equals(topics.llmResponses().name())).toList(), 3);
         create(List.of(topics.llmResponses()), 2);
 
         assertThatThrownBy(() -> check(topics).start())
