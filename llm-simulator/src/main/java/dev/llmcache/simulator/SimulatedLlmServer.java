@@ -128,13 +128,18 @@ public final class SimulatedLlmServer implements AutoCloseable {
         public Mono<Void> answer(SimulatedPacing pace) {
             SimulatedCompletion completion = SimulatedCompletion.of(request);
             return request.path("stream").asBoolean(false)
-                    ? stream(response, request, completion, pace, Integer.MAX_VALUE)
+                    ? stream(response, request, completion, pace, Integer.MAX_VALUE, true)
                     : whole(response, request, completion, pace);
         }
 
         /** Streams the first {@code tokens} tokens, then drops the connection without finishing. */
         public Mono<Void> cutAfter(int tokens) {
-            return stream(response, request, SimulatedCompletion.of(request), pacing, tokens);
+            return stream(response, request, SimulatedCompletion.of(request), pacing, tokens, true);
+        }
+
+        /** Streams every token and {@code [DONE]}, but never says why it ended (no finish reason). */
+        public Mono<Void> endWithoutFinishReason() {
+            return stream(response, request, SimulatedCompletion.of(request), pacing, Integer.MAX_VALUE, false);
         }
 
         /** An HTTP error with an OpenAI error body. */
@@ -144,7 +149,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
     }
 
     private static Mono<Void> stream(HttpServerResponse response, ObjectNode request, SimulatedCompletion completion,
-                                     SimulatedPacing pace, int cutAfter) {
+                                     SimulatedPacing pace, int cutAfter, boolean finish) {
         String id = "chatcmpl-sim-" + UUID.randomUUID();
         String model = request.path("model").asString("simulated");
         Flux<String> tokens = pace.tokens(completion);
@@ -154,7 +159,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
                     .concatWith(Flux.error(new IllegalStateException("simulated cut")));
         } else {
             ObjectNode last = chunk(id, model, null, completion.finishReason());
-            Flux<String> tail = Flux.just(sse(last));
+            Flux<String> tail = finish ? Flux.just(sse(last)) : Flux.empty();
             if (request.path("stream_options").path("include_usage").asBoolean(false)) {
                 ObjectNode usage = chunk(id, model, null, null);
                 usage.set("choices", Json.MAPPER.createArrayNode());

@@ -23,7 +23,9 @@ public final class FaultyUpstream implements AutoCloseable {
         /** Stream a few tokens, then close the connection without finishing. */
         CUT_MID_STREAM,
         /** Stream at 10 tokens/s: an answer that surely is still running when others join it. */
-        SLOW
+        SLOW,
+        /** Stream every token and [DONE], but no finish reason (as a proxy that gave up might). */
+        NO_FINISH_REASON
     }
 
     private static final SimulatedPacing SLOW_PACING = new SimulatedPacing(Duration.ofMillis(100), 10);
@@ -78,6 +80,7 @@ public final class FaultyUpstream implements AutoCloseable {
             case HANG -> Mono.never();
             case CUT_MID_STREAM -> responder.cutAfter(3);
             case SLOW -> responder.answer(SLOW_PACING);
+            case NO_FINISH_REASON -> responder.endWithoutFinishReason();
         };
     }
 }

@@ -27,6 +27,9 @@ class ApiErrorsTest extends PipelineTestBase {
             "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":3} | 400 | n",
             "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stop\":[1]} | 400 | stop",
             "{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | 404 | model",
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"x_unknown\":1e400} | 400 | x_unknown",
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"logit_bias\":{\"50256\":-1e400}} | 400 | logit_bias",
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"maximum\":1e400}}}]} | 400 | tools",
     })
     void invalidBodiesAreRejected(String body, int status, String param) {
         HttpResponse<String> response = post("/v1/chat/completions", body);

@@ -55,6 +55,20 @@ class UpstreamFailureTest extends PipelineTestBase {
         assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(2);
     }
 
+    @Test
+    void aStreamThatEndsWithoutAFinishReasonIsTruncatedAndIsNotCached() {
+        String prompt = uniquePrompt("no finish reason");
+        UPSTREAM.failWhenPromptContains(prompt, Fault.NO_FINISH_REASON);
+
+        HttpResponse<String> truncated = chat(prompt);
+
+        assertThat(truncated.statusCode()).isEqualTo(502);
+        assertOpenAiError(truncated.body(), "upstream_error");
+        UPSTREAM.clearFaults();
+        assertThat(chat(prompt).headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(2);
+    }
+
     static void assertOpenAiError(String body, String type) {
         JsonNode error = Json.MAPPER.readTree(body).path("error");
         assertThat(error.path("message").asString()).isNotBlank();

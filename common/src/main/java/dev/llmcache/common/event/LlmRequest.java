@@ -7,6 +7,9 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * @param generationId identifies this call's in-flight entry; responses for another generation
  *                     of the same key are ignored
+ * @param deadline     epoch millis after which nobody waits for the answer any more (the topology
+ *                     has failed the call's waiters): the worker does not call the LLM for it;
+ *                     {@code 0} for none (records written before deadlines existed)
  */
 public record LlmRequest(
         int schemaVersion,
@@ -14,7 +17,8 @@ public record LlmRequest(
         String generationId,
         String model,
         ObjectNode body,
-        long createdAt) {
+        long createdAt,
+        long deadline) {
 
     public static final int SCHEMA_VERSION = 1;
 }

@@ -19,7 +19,8 @@ public record QueryRequest(
         ObjectNode body,
         CacheDirectives cache,
         ReplyRoute replyTo,
-        long receivedAt) {
+        long receivedAt,
+        String clientRequestId) {
 
     public static final int SCHEMA_VERSION = 1;
 }

@@ -46,7 +46,15 @@ public final class TopicCheck implements SmartLifecycle {
     @Override
     public void start() {
         Map<String, Integer> partitions = describe();
-        List<String> missing = topics.stream().map(Topic::name).filter(name -> !partitions.containsKey(name)).toList();
+        List<String> missing = missing(partitions);
+        // Topics created a moment ago (by KafkaAdmin, or by another instance) may not be in every
+        // broker's metadata yet: look again for a few seconds before calling them missing.
+        long lookAgainUntil = System.nanoTime() + Math.min(timeoutMs, 10_000) * 1_000_000L;
+        while (!missing.isEmpty() && System.nanoTime() < lookAgainUntil) {
+            sleep(250);
+            partitions = describe();
+            missing = missing(partitions);
+        }
         if (!missing.isEmpty()) {
             throw new IllegalStateException("Kafka topics missing on " + bootstrapServers + ": " + missing
                     + ". Create them (README: 'Connecting to your Kafka cluster' lists each topic and its settings),"
@@ -54,7 +62,11 @@ public final class TopicCheck implements SmartLifecycle {
                     + " principal allowed to create topics");
         }
         Map<String, Integer> dataPlane = new TreeMap<>();
-        topics.stream().filter(Topic::coPartitioned).forEach(t -> dataPlane.put(t.name(), partitions.get(t.name())));
+        for (Topic<?, ?> topic : topics) {
+            if (topic.coPartitioned()) {
+                dataPlane.put(topic.name(), partitions.get(topic.name()));
+            }
+        }
         if (Set.copyOf(dataPlane.values()).size() > 1) {
             throw new IllegalStateException("The data-plane topics must have the same number of partitions "
                     + "(they are joined by partition), but have " + dataPlane + ". Add partitions to the smaller "
@@ -63,6 +75,19 @@ public final class TopicCheck implements SmartLifecycle {
         log.info("Kafka topics ready on {}: {} (data plane: {} partitions)", bootstrapServers, topics.size(),
                 dataPlane.values().stream().findFirst().orElse(0));
         running = true;
+    }
+
+    private List<String> missing(Map<String, Integer> partitions) {
+        return topics.stream().map(Topic::name).filter(name -> !partitions.containsKey(name)).toList();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while checking the Kafka topics", e);
+        }
     }
 
     private Map<String, Integer> describe() {

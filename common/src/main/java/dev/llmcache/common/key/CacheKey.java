@@ -31,10 +31,29 @@ public final class CacheKey {
 
     private static final String VERSION = "llmcache-key-v1";
 
+    /** A number in the request that has no exact value (e.g. {@code 1e400}, beyond a double). */
+    public static final class InvalidNumberException extends IllegalArgumentException {
+        private final String field;
+
+        InvalidNumberException(String field) {
+            super("'" + field + "' contains a number out of range (numbers must be finite)");
+            this.field = field;
+        }
+
+        /** The top-level request field that holds the number. */
+        public String field() {
+            return field;
+        }
+    }
+
     private CacheKey() {
     }
 
-    /** The hex-encoded key of {@code request} (an OpenAI chat-completion body) in {@code namespace}. */
+    /**
+     * The hex-encoded key of {@code request} (an OpenAI chat-completion body) in {@code namespace}.
+     *
+     * @throws InvalidNumberException if a number anywhere in the request is out of range
+     */
     public static String derive(String namespace, ObjectNode request) {
         return sha256Hex(VERSION + '\n' + namespace + '\n' + canonicalJson(request));
     }
@@ -45,7 +64,11 @@ public final class CacheKey {
             if (TRANSPORT_FIELDS.contains(name) || value.isNull()) {
                 return;
             }
-            canonical.set(name, canonicalField(name, value));
+            try {
+                canonical.set(name, canonicalField(name, value));
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new InvalidNumberException(name);
+            }
         });
         return Json.MAPPER.writeValueAsString(canonical);
     }
@@ -87,6 +110,9 @@ public final class CacheKey {
             return array;
         }
         if (value.isNumber()) {
+            if ((value.isDouble() || value.isFloat()) && !Double.isFinite(value.doubleValue())) {
+                throw new NumberFormatException("not finite");
+            }
             BigDecimal number = value.decimalValue().stripTrailingZeros();
             // Tagged so that the number 1 and the string "1" stay different keys.
             return JsonNodeFactory.instance.stringNode("n:" + number.toPlainString());

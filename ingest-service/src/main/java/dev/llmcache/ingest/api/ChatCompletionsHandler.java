@@ -48,13 +48,13 @@ public final class ChatCompletionsHandler {
                 OpenAiStreamFormat format = new OpenAiStreamFormat(query);
                 Flux<ServerSentEvent<String>> events = content
                         .concatMapIterable(format::render)
-                        .doOnCancel(() -> gateway.release(query.requestId()));
+                        .doOnCancel(submitted.cancel());
                 return ok.contentType(MediaType.TEXT_EVENT_STREAM).body(BodyInserters.fromServerSentEvents(events));
             }
             return content.filter(Answer::isTerminal).next().flatMap(last -> last.type() == Answer.Type.ERROR
                     ? ErrorResponses.of(last.error(), null, outcome)
                     : ok.contentType(MediaType.APPLICATION_JSON)
                             .bodyValue(Json.MAPPER.writeValueAsString(OpenAiJson.completion(query, last))));
-        }).doOnCancel(() -> gateway.release(query.requestId()));
+        }).doOnCancel(submitted.cancel());
     }
 }

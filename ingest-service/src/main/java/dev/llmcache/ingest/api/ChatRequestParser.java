@@ -55,9 +55,15 @@ public final class ChatRequestParser {
         ObjectNode upstream = body.deepCopy();
         upstream.remove("stream");
         upstream.remove("stream_options");
+        String cacheKey;
+        try {
+            cacheKey = CacheKey.derive(namespace, upstream);
+        } catch (CacheKey.InvalidNumberException e) {
+            throw ApiException.invalid(e.field(), e.getMessage());
+        }
         return new ParsedQuery(
                 requestId != null ? requestId : UUID.randomUUID().toString(),
-                tenant, namespace, model, CacheKey.derive(namespace, upstream), upstream, stream, includeUsage,
+                tenant, namespace, model, cacheKey, upstream, stream, includeUsage,
                 CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(ApiHeaders.CACHE_TTL)));
     }
 

@@ -40,7 +40,7 @@ public final class NativeQueryHandler {
         Timeline timeline = new Timeline(submitted.startNanos());
         Flux<ServerSentEvent<String>> events = Flux.just(event("accepted", accepted))
                 .concatWith(submitted.answers().concatMapIterable(timeline::render))
-                .doOnCancel(() -> gateway.release(query.requestId()));
+                .doOnCancel(submitted.cancel());
         return ServerResponse.ok()
                 .header(RequestTracing.REQUEST_ID_HEADER, query.requestId())
                 .header(ApiHeaders.CACHE_KEY, query.cacheKey())

@@ -12,7 +12,9 @@ import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import dev.llmcache.ingest.telemetry.RequestRecord;
 import io.micrometer.tracing.Span;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -27,6 +29,7 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.netty.Connection;
 
 /**
@@ -36,7 +39,13 @@ import reactor.netty.Connection;
 public final class QueryGateway {
 
     /** A published query and its answers: cached, so that the head and the body can both read them. */
-    public record Submitted(ParsedQuery query, Flux<Answer> answers, long startNanos) {
+    /**
+     * A request accepted into the pipeline.
+     *
+     * @param cancel call when the client goes away: stops waiting at once (the request's timer,
+     *               answers and slot are freed) and records it as {@code client_cancelled}
+     */
+    public record Submitted(ParsedQuery query, Flux<Answer> answers, long startNanos, Runnable cancel) {
     }
 
     private final ChatRequestParser parser;
@@ -78,11 +87,6 @@ public final class QueryGateway {
                 .flatMap(query -> publish(query, start, request.headers().asHttpHeaders(), eventLoopOf(request)));
     }
 
-    /** Stops waiting for the request's answers (the client went away). */
-    public void release(String requestId) {
-        pending.release(requestId);
-    }
-
     /** The Netty event loop of the request's connection (inline delivery on other servers and in mocks). */
     private static Executor eventLoopOf(ServerRequest request) {
         try {
@@ -94,19 +98,21 @@ public final class QueryGateway {
     }
 
     private Mono<Submitted> publish(ParsedQuery query, long start, HttpHeaders httpHeaders, Executor deliverOn) {
+        // Answers are addressed to an id generated here, never to the client's X-Request-ID.
+        String replyId = UUID.randomUUID().toString();
         Flux<Answer> answers;
         try {
-            answers = pending.register(query.requestId(), deliverOn);
+            answers = pending.register(replyId, query.requestId(), query.cacheKey(), deliverOn);
         } catch (PendingReplies.OverloadedException e) {
             return Mono.error(ApiException.unavailable("The server is at its limit of requests in flight; retry shortly"));
         } catch (PendingReplies.DuplicateRequestIdException e) {
             return Mono.error(new ApiException(new ErrorInfo(409, "invalid_request_error", "duplicate_request_id",
                     e.getMessage()), RequestTracing.REQUEST_ID_HEADER));
         }
-        QueryRequest event = new QueryRequest(QueryRequest.SCHEMA_VERSION, query.requestId(), query.tenant(),
+        QueryRequest event = new QueryRequest(QueryRequest.SCHEMA_VERSION, replyId, query.tenant(),
                 query.namespace(), query.model(), query.cacheKey(), query.body(), query.directives(), replyRoute.get(),
-                System.currentTimeMillis());
-        Answer timeout = Answer.error(query.requestId(), query.cacheKey(), null, query.model(),
+                System.currentTimeMillis(), query.requestId());
+        Answer timeout = Answer.error(replyId, query.cacheKey(), null, query.model(),
                 ErrorInfo.upstreamTimeout("No answer within " + requestTimeout.toSeconds() + " s"));
         // One span per query, continuing the client's trace (traceparent) if it sent one.
         Span span = tracing.startSpan("llmcache.query", httpHeaders, httpHeaders::getFirst)
@@ -114,23 +120,41 @@ public final class QueryGateway {
         RecordHeaders kafkaHeaders = new RecordHeaders();
         tracing.inject(span, query.requestId(), kafkaHeaders);
         RequestRecord record = telemetry.start(query, start, span);
+        // Ends the request once, however it ends: answered, timed out, or its client gone.
+        AtomicBoolean ended = new AtomicBoolean();
+        Runnable end = () -> {
+            if (ended.compareAndSet(false, true)) {
+                pending.release(replyId);
+                telemetry.finish(record);
+            }
+        };
+        Sinks.Empty<Void> cancelled = Sinks.empty();
         Flux<Answer> bounded = answers
                 .mergeWith(Mono.delay(requestTimeout).map(tick -> timeout))
                 .takeUntil(Answer::isTerminal)
+                // A client that leaves ends the request now: its timer and answers go with it.
+                .takeUntilOther(cancelled.asMono())
                 .doOnNext(record::observe)
-                .doFinally(signal -> {
-                    pending.release(query.requestId());
-                    telemetry.finish(record);
-                })
+                .doFinally(signal -> end.run())
                 .cache();
+        Runnable cancel = () -> {
+            cancelled.tryEmitEmpty();
+            end.run();
+        };
         return publisher.publish(queriesTopic, query.cacheKey(), event, kafkaHeaders)
+                .onErrorMap(KafkaPublisher.TooLargeException.class, e -> new ApiException(new ErrorInfo(413,
+                        "invalid_request_error", "request_too_large", e.getMessage()), null))
                 .onErrorMap(KafkaPublisher.UnavailableException.class,
                         e -> ApiException.unavailable("Kafka is unavailable: " + e.getMessage()))
                 .doOnError(e -> {
-                    pending.release(query.requestId());
+                    // Not accepted: no telemetry, just the slot back.
+                    ended.set(true);
+                    pending.release(replyId);
                     span.error(e).end();
                 })
-                .thenReturn(new Submitted(query, bounded, start));
+                // The client left while the query was being published: it may still be answered, to nobody.
+                .doOnCancel(cancel)
+                .thenReturn(new Submitted(query, bounded, start, cancel));
     }
 
     private Mono<byte[]> readBody(ServerRequest request) {

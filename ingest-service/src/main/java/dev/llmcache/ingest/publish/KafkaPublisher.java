@@ -6,6 +6,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Headers;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -22,6 +23,13 @@ public final class KafkaPublisher implements AutoCloseable {
     /** Kafka could not take the record: unreachable, too slow, or the send queue is full. */
     public static final class UnavailableException extends RuntimeException {
         UnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The record is larger than Kafka takes ({@code max.request.size}): the request, not Kafka, is at fault. */
+    public static final class TooLargeException extends RuntimeException {
+        TooLargeException(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -47,17 +55,26 @@ public final class KafkaPublisher implements AutoCloseable {
                             if (error == null) {
                                 sink.success();
                             } else {
-                                sink.error(new UnavailableException("Kafka did not accept the record", error));
+                                sink.error(failure(error));
                             }
                         });
                     } catch (RuntimeException e) {
-                        sink.error(new UnavailableException("Kafka did not accept the record", e));
+                        sink.error(failure(e));
                     }
                 });
             } catch (RejectedExecutionException e) {
                 sink.error(new UnavailableException("Too many records waiting to be published", e));
             }
         });
+    }
+
+    private static RuntimeException failure(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RecordTooLargeException) {
+                return new TooLargeException("The request is too large to be queued: " + cause.getMessage(), error);
+            }
+        }
+        return new UnavailableException("Kafka did not accept the record", error);
     }
 
     @Override

@@ -28,7 +28,7 @@ class PendingRepliesTest {
     @Test
     void answersArriveInOrderOnTheRequestsOwnThreadAndEndWithTheTerminalOne() throws Exception {
         AtomicReference<String> emittedOn = new AtomicReference<>();
-        CompletableFuture<List<Answer>> answers = pending.register("r1", eventLoop)
+        CompletableFuture<List<Answer>> answers = register("r1", eventLoop)
                 .doOnNext(a -> emittedOn.set(Thread.currentThread().getName())).collectList().toFuture();
 
         pending.deliver(chunk("r1", "Hel"));
@@ -45,8 +45,8 @@ class PendingRepliesTest {
 
     @Test
     void aSharedChunkReachesEveryRecipientAndAnswersForNobodyAreDropped() {
-        Flux<Answer> first = pending.register("a", eventLoop);
-        Flux<Answer> second = pending.register("b", Runnable::run);
+        Flux<Answer> first = register("a", eventLoop);
+        Flux<Answer> second = register("b", Runnable::run);
 
         pending.deliver(Answer.sharedChunk(List.of("a", "b", "gone"), "key", "m", "x"));
         pending.deliver(done("a"));
@@ -58,7 +58,7 @@ class PendingRepliesTest {
 
     @Test
     void aReleasedRequestStopsReceivingAndFreesItsSlot() {
-        Flux<Answer> answers = pending.register("r1", eventLoop);
+        Flux<Answer> answers = register("r1", eventLoop);
         pending.release("r1");
         pending.deliver(chunk("r1", "late"));
 
@@ -67,13 +67,39 @@ class PendingRepliesTest {
     }
 
     @Test
-    void refusesDuplicateIdsAndRequestsBeyondCapacity() {
-        pending.register("r1", eventLoop);
-        assertThatThrownBy(() -> pending.register("r1", eventLoop))
+    void refusesAClientRequestIdAlreadyInFlightHereAndRequestsBeyondCapacity() {
+        register("r1", eventLoop);
+        assertThatThrownBy(() -> pending.register("another-reply-id", "client-r1", "key", eventLoop))
                 .isInstanceOf(PendingReplies.DuplicateRequestIdException.class);
-        pending.register("r2", eventLoop);
-        assertThatThrownBy(() -> pending.register("r3", eventLoop))
+        register("r2", eventLoop);
+        assertThatThrownBy(() -> register("r3", eventLoop))
                 .isInstanceOf(PendingReplies.OverloadedException.class);
+    }
+
+    @Test
+    void aClientRequestIdIsFreeAgainOnceItsRequestEnded() {
+        register("r1", eventLoop);
+        pending.deliver(done("r1"));
+
+        assertThat(pending.register("r1-again", "client-r1", "key", eventLoop)).isNotNull();
+    }
+
+    @Test
+    void answersGoByReplyIdAndOnlyForTheCacheKeyTheRequestAskedFor() {
+        Flux<Answer> mine = pending.register("reply-1", "same-client-id", "key", eventLoop);
+
+        pending.deliver(Answer.chunk("reply-1", "another-key", CacheOutcome.MISS, "m", "not mine"));
+        pending.deliver(Answer.chunk("same-client-id", "key", CacheOutcome.MISS, "m", "not mine either"));
+        pending.deliver(chunk("reply-1", "mine"));
+        pending.deliver(done("reply-1"));
+
+        assertThat(mine.collectList().block(Duration.ofSeconds(5))).extracting(Answer::delta)
+                .containsExactly("mine", null);
+    }
+
+    /** A request whose reply id is {@code replyId}, client request id {@code client-<replyId>}, key {@code key}. */
+    private Flux<Answer> register(String replyId, java.util.concurrent.Executor deliverOn) {
+        return pending.register(replyId, "client-" + replyId, "key", deliverOn);
     }
 
     private static Answer chunk(String requestId, String delta) {

@@ -113,11 +113,9 @@ public final class OpenAiCompatibleClient implements LlmClient {
     private static final class StreamState {
         private String finishReason;
         private Usage usage;
-        private boolean done;
 
         java.util.List<LlmStreamEvent> accept(String data) {
             if ("[DONE]".equals(data)) {
-                done = true;
                 return java.util.List.of();
             }
             JsonNode chunk;
@@ -145,10 +143,12 @@ public final class OpenAiCompatibleClient implements LlmClient {
                     : java.util.List.of();
         }
 
-        /** The completion marker, only if the upstream said the answer is finished. */
+        /**
+         * The completion marker, only if the upstream said why the answer ended: a stream that
+         * just stops, even with {@code [DONE]} (e.g. a proxy that gave up), is a truncated answer.
+         */
         LlmStreamEvent.Completed completion() {
-            return finishReason != null || done ? new LlmStreamEvent.Completed(
-                    finishReason == null ? "stop" : finishReason, usage) : null;
+            return finishReason != null ? new LlmStreamEvent.Completed(finishReason, usage) : null;
         }
     }
 }

@@ -47,7 +47,8 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
             if (cached != null && youngEnough(cached, directives, now)) {
                 replies.send(query.replyTo(), Answer.done(query.requestId(), key, CacheOutcome.HIT, query.model(),
                         cached.content(), cached.finishReason(), cached.usage(), cached.createdAt(),
-                        new Answer.Timings(queueMillis, null, null, cached.llmDurationMillis())), headers);
+                        new Answer.Timings(queueMillis, null, null, cached.llmDurationMillis())), headers,
+                        query.clientRequestId());
                 return;
             }
         }
@@ -67,9 +68,11 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
 
     private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now,
                       long queueMillis, Headers headers) {
-        Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now);
+        Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now,
+                query.clientRequestId());
         inflight.join(key, running, waiter, !directives.noStore());
-        replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis), headers);
+        replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis), headers,
+                query.clientRequestId());
         if (!running.text().isEmpty()) {
             replies.sendChunk(List.of(waiter), key, query.model(), running.text(), headers);
         }
@@ -78,7 +81,7 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
     private void startCall(String key, QueryRequest query, CacheDirectives directives, long now, long queueMillis,
                            Headers headers) {
         CacheOutcome outcome = directives.noCache() ? CacheOutcome.BYPASS : CacheOutcome.MISS;
-        Waiter waiter = new Waiter(query.requestId(), query.replyTo(), outcome, now);
+        Waiter waiter = new Waiter(query.requestId(), query.replyTo(), outcome, now, query.clientRequestId());
         long ttlMillis = directives.ttlSeconds() != null
                 ? directives.ttlSeconds() * 1000
                 : settings.defaultTtl().toMillis();
@@ -86,9 +89,9 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
                 now + settings.inflightTimeout().toMillis(), !directives.noStore(), ttlMillis, null, 0, "", waiter, false);
         inflight.start(key, entry);
         LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
-                query.model(), query.body(), now);
+                query.model(), query.body(), now, entry.deadline());
         // The query's trace headers travel on to the worker, so the LLM call joins the query's trace.
         context.forward(new Record<>(key, request, now, headers), QueryTopology.LLM_REQUESTS_SINK);
-        replies.send(query.replyTo(), Answer.started(query, outcome, queueMillis), headers);
+        replies.send(query.replyTo(), Answer.started(query, outcome, queueMillis), headers, query.clientRequestId());
     }
 }

@@ -16,7 +16,8 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * Sends answers to waiting requests through the answers sink. Each answer carries the trace
  * headers of the record that caused it (the query, or the LLM response of the shared call) and
- * the {@code X-Request-ID} of the request it is for.
+ * the client's {@code X-Request-ID} of the request it is for (correlation only: answers are
+ * addressed by the reply id in the record).
  */
 final class Replies {
 
@@ -26,16 +27,17 @@ final class Replies {
         this.context = context;
     }
 
-    /** @param cause headers of the input record this answer responds to; null in a punctuation */
-    void send(ReplyRoute route, Answer answer, Headers cause) {
+    /**
+     * @param cause           headers of the input record this answer responds to; null in a punctuation
+     * @param clientRequestId the client's id of the one request the answer is for; null if shared
+     */
+    void send(ReplyRoute route, Answer answer, Headers cause, String clientRequestId) {
         Headers headers = cause == null ? new RecordHeaders() : new RecordHeaders(cause.toArray());
-        String key = answer.requestId();
-        if (key != null) {
-            RequestTracing.setRequestId(headers, key);
-        } else {
-            headers.remove(RequestTracing.REQUEST_ID_HEADER);
-            key = answer.cacheKey();
+        headers.remove(RequestTracing.REQUEST_ID_HEADER);
+        if (clientRequestId != null) {
+            RequestTracing.setRequestId(headers, clientRequestId);
         }
+        String key = answer.requestId() != null ? answer.requestId() : answer.cacheKey();
         context.forward(new Record<>(key, new RoutedAnswer(route, answer), context.currentSystemTimeMs(), headers),
                 QueryTopology.ANSWERS_SINK);
     }
@@ -44,12 +46,20 @@ final class Replies {
     void sendChunk(List<Waiter> waiters, String cacheKey, String model, String delta, Headers cause) {
         Map<ReplyRoute, List<Waiter>> byRoute = new LinkedHashMap<>();
         waiters.forEach(w -> byRoute.computeIfAbsent(w.replyTo(), route -> new ArrayList<>()).add(w));
-        byRoute.forEach((route, group) -> send(route, group.size() == 1
-                ? Answer.chunk(group.get(0).requestId(), cacheKey, group.get(0).outcome(), model, delta)
-                : Answer.sharedChunk(group.stream().map(Waiter::requestId).toList(), cacheKey, model, delta), cause));
+        byRoute.forEach((route, group) -> {
+            if (group.size() == 1) {
+                Waiter waiter = group.get(0);
+                send(route, Answer.chunk(waiter.requestId(), cacheKey, waiter.outcome(), model, delta), cause,
+                        waiter.clientRequestId());
+            } else {
+                send(route, Answer.sharedChunk(group.stream().map(Waiter::requestId).toList(), cacheKey, model, delta),
+                        cause, null);
+            }
+        });
     }
 
     void sendError(Waiter waiter, String cacheKey, String model, ErrorInfo error, Headers cause) {
-        send(waiter.replyTo(), Answer.error(waiter.requestId(), cacheKey, waiter.outcome(), model, error), cause);
+        send(waiter.replyTo(), Answer.error(waiter.requestId(), cacheKey, waiter.outcome(), model, error), cause,
+                waiter.clientRequestId());
     }
 }

@@ -64,6 +64,13 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         List<Waiter> waiters = inflight.finish(key, entry);
         String content = done.content() == null ? entry.text() : done.content();
         long now = context.currentSystemTimeMs();
+        // Waiters have seen entry.text(); a retried call (another callId) must extend it, not rewrite
+        // it. An answer that does not is an error for them, and is not cached either.
+        if (!content.startsWith(entry.text())) {
+            ErrorInfo error = ErrorInfo.upstream("The upstream answer changed while it was being retried");
+            waiters.forEach(w -> replies.sendError(w, key, entry.model(), error, headers));
+            return;
+        }
         if (entry.store() && CACHEABLE_FINISH.contains(done.finishReason())) {
             CachedAnswer answer = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, entry.namespace(), entry.model(),
                     content, done.finishReason(), done.usage(), now, now + entry.ttlMillis(), done.durationMillis());
@@ -73,12 +80,6 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
                 context.forward(new Record<>(evicted, null, now), QueryTopology.CACHE_ENTRIES_SINK);
             }
         }
-        // Waiters have seen entry.text(); a retried call (another callId) must extend it, not rewrite it.
-        if (!content.startsWith(entry.text())) {
-            ErrorInfo error = ErrorInfo.upstream("The upstream answer changed while it was being retried");
-            waiters.forEach(w -> replies.sendError(w, key, entry.model(), error, headers));
-            return;
-        }
         String rest = content.substring(entry.text().length());
         Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
         if (!rest.isEmpty()) {
@@ -86,7 +87,7 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         }
         for (Waiter waiter : waiters) {
             replies.send(waiter.replyTo(), Answer.done(waiter.requestId(), key, waiter.outcome(), entry.model(),
-                    content, done.finishReason(), done.usage(), now, timings), headers);
+                    content, done.finishReason(), done.usage(), now, timings), headers, waiter.clientRequestId());
         }
     }
 

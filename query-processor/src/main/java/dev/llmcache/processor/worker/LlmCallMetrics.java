@@ -15,6 +15,14 @@ final class LlmCallMetrics {
         this.meters = meters;
     }
 
+    /** A request dropped without a call: its deadline had passed, nobody waits for its answer. */
+    void expired(String provider, String model) {
+        Counter.builder("llmcache.llm.requests.expired")
+                .description("LLM requests not sent to the LLM because their deadline had passed")
+                .tag("provider", provider).tag("model", model)
+                .register(meters).increment();
+    }
+
     void record(String provider, String model, LlmResponse outcome) {
         boolean ok = outcome.type() == LlmResponse.Type.DONE;
         String result = ok ? "success" : outcome.error() == null ? "error" : outcome.error().code();

@@ -179,6 +179,14 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
             finish(pending);
             return;
         }
+        long now = System.currentTimeMillis();
+        if (request.deadline() > 0 && now >= request.deadline()) {
+            // Its waiters were failed at the deadline (overload, or a backlog replayed after an
+            // outage or by a new worker group): calling the LLM now would only cost money.
+            metrics.expired(router.providerOf(request.model()), request.model());
+            finish(pending);
+            return;
+        }
         try {
             stream(pending, request);
         } catch (RuntimeException e) {
@@ -200,9 +208,12 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         RecordHeaders headers = new RecordHeaders();
         tracing.inject(span, requestId, headers);
         // Deferred: a provider that fails at once fails this call's stream (an ERROR outcome), not the worker.
+        Duration total = request.deadline() > 0
+                ? Duration.ofMillis(Math.min(timeouts.total().toMillis(), request.deadline() - System.currentTimeMillis()))
+                : timeouts.total();
         Flux<String> deltas = Flux.defer(() -> router.stream(request.model(), request.body()))
                 .timeout(Mono.delay(timeouts.firstToken()), event -> Mono.delay(timeouts.idle()))
-                .take(timeouts.total())
+                .take(total)
                 .doOnNext(call::observe)
                 .ofType(LlmStreamEvent.Delta.class)
                 .map(LlmStreamEvent.Delta::text);

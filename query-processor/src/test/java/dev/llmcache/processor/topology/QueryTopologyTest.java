@@ -107,6 +107,19 @@ class QueryTopologyTest {
     }
 
     @Test
+    void aRetriedCallWhoseAnswerContradictsTheTokensSentIsAnErrorAndIsNotCached() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
+        // The worker died; another attempt of the same call answered differently.
+        respond(LlmResponse.done(call, "c2", 0, "Goodbye", "stop", Usage.of(1, 1), 1, 1));
+
+        assertThat(answers.readValuesToList()).last()
+                .satisfies(a -> assertThat(a.type()).isEqualTo(Answer.Type.ERROR));
+        assertThat(cacheEntries.isEmpty()).as("nothing cached").isTrue();
+    }
+
+    @Test
     void aCallNobodyJoinedStreamsToItsStarterWithoutWaiterRecords() {
         send("r1", CacheDirectives.DEFAULT);
         LlmRequest call = llmRequests.readValue();
@@ -142,7 +155,7 @@ class QueryTopologyTest {
         assertThat(legacy.starter()).isNull();
         driver.getKeyValueStore(StoreNames.INFLIGHT).put(KEY, legacy);
         driver.getKeyValueStore(StoreNames.INFLIGHT_WAITERS).put(KEY + "|old",
-                new Waiter("old", REPLY, CacheOutcome.MISS, 1));
+                new Waiter("old", REPLY, CacheOutcome.MISS, 1, null));
 
         respond(new LlmResponse(LlmResponse.SCHEMA_VERSION, KEY, "old", "c1", 0, LlmResponse.Type.DONE, null,
                 "Hi", "stop", Usage.of(1, 1), null, 1L, 1L));
@@ -303,7 +316,7 @@ class QueryTopologyTest {
     private static QueryRequest query(String requestId, String key, CacheDirectives directives) {
         ObjectNode body = Json.MAPPER.createObjectNode().put("model", "m");
         return new QueryRequest(QueryRequest.SCHEMA_VERSION, requestId, "tenant", "tenant", "m", key,
-                body, directives, REPLY, 0);
+                body, directives, REPLY, 0, "client-" + requestId);
     }
 
     private void respond(LlmResponse response) {

@@ -180,6 +180,17 @@ class LlmWorkerTest {
     }
 
     @Test
+    void aRequestNobodyWaitsForAnyMoreIsNotSentToTheLlm() {
+        request(P0, 0, System.currentTimeMillis() - 1); // its waiters were failed at the deadline
+        request(P0, 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        finish(P0, 1);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 2);
+        assertThat(calls).containsOnlyKeys(key(P0, 1));
+    }
+
+    @Test
     void anUnreadableRequestIsSkippedWithoutHoldingBackTheCommittedOffset() {
         consumer.addRecord(new ConsumerRecord<>(REQUESTS.name(), 0, 0, "key-0", null));
         request(P0, 1);
@@ -196,10 +207,14 @@ class LlmWorkerTest {
     }
 
     private void request(TopicPartition partition, long offset) {
+        request(partition, offset, System.currentTimeMillis() + 60_000);
+    }
+
+    private void request(TopicPartition partition, long offset, long deadline) {
         String key = key(partition, offset);
         ObjectNode body = Json.MAPPER.createObjectNode().put("model", "m").put("key", key);
         consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), offset, key,
-                new LlmRequest(LlmRequest.SCHEMA_VERSION, key, "gen-" + key, "m", body, 0)));
+                new LlmRequest(LlmRequest.SCHEMA_VERSION, key, "gen-" + key, "m", body, 0, deadline)));
     }
 
     private void finish(TopicPartition partition, long offset) {
