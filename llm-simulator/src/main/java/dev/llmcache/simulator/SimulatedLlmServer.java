@@ -137,6 +137,31 @@ public final class SimulatedLlmServer implements AutoCloseable {
             return stream(response, request, SimulatedCompletion.of(request), pacing, tokens, true);
         }
 
+        /**
+         * Streams one function tool call instead of text, as OpenAI does: the call's id and name
+         * first, then its arguments in pieces, then {@code finish_reason: tool_calls}.
+         */
+        public Mono<Void> toolCall(String name, String arguments) {
+            String id = "chatcmpl-sim-" + UUID.randomUUID();
+            String model = request.path("model").asString("simulated");
+            ObjectNode head = chunk(id, model, null, null);
+            ObjectNode headDelta = (ObjectNode) head.path("choices").path(0).path("delta");
+            headDelta.put("role", "assistant");
+            ObjectNode first = headDelta.putArray("tool_calls").addObject().put("index", 0)
+                    .put("id", "call_" + UUID.randomUUID().toString().replace("-", "")).put("type", "function");
+            first.putObject("function").put("name", name).put("arguments", "");
+            Flux<String> pieces = Flux.fromArray(arguments.split("(?<=\\G.{4})")).map(piece -> {
+                ObjectNode chunk = chunk(id, model, null, null);
+                ((ObjectNode) chunk.path("choices").path(0).path("delta")).putArray("tool_calls").addObject()
+                        .put("index", 0).putObject("function").put("arguments", piece);
+                return sse(chunk);
+            });
+            Flux<String> events = Flux.just(sse(head)).concatWith(pieces)
+                    .concatWithValues(sse(chunk(id, model, null, "tool_calls")), "data: [DONE]\n\n");
+            return response.header("Content-Type", "text/event-stream").sendString(events, StandardCharsets.UTF_8)
+                    .then();
+        }
+
         /** Streams every token and {@code [DONE]}, but never says why it ended (no finish reason). */
         public Mono<Void> endWithoutFinishReason() {
             return stream(response, request, SimulatedCompletion.of(request), pacing, Integer.MAX_VALUE, false);

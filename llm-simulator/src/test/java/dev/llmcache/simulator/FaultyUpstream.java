@@ -25,8 +25,13 @@ public final class FaultyUpstream implements AutoCloseable {
         /** Stream at 10 tokens/s: an answer that surely is still running when others join it. */
         SLOW,
         /** Stream every token and [DONE], but no finish reason (as a proxy that gave up might). */
-        NO_FINISH_REASON
+        NO_FINISH_REASON,
+        /** Answer with a call of the tool {@code get_weather} instead of text. */
+        TOOL_CALL
     }
+
+    /** The arguments of the tool call that {@link Fault#TOOL_CALL} answers with. */
+    public static final String TOOL_CALL_ARGUMENTS = "{\"city\":\"Paris\",\"unit\":\"celsius\"}";
 
     private static final SimulatedPacing SLOW_PACING = new SimulatedPacing(Duration.ofMillis(100), 10);
 
@@ -81,6 +86,7 @@ public final class FaultyUpstream implements AutoCloseable {
             case CUT_MID_STREAM -> responder.cutAfter(3);
             case SLOW -> responder.answer(SLOW_PACING);
             case NO_FINISH_REASON -> responder.endWithoutFinishReason();
+            case TOOL_CALL -> responder.toolCall("get_weather", TOOL_CALL_ARGUMENTS);
         };
     }
 }

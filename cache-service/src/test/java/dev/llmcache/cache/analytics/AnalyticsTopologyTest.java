@@ -7,7 +7,6 @@ import dev.llmcache.common.event.CacheEvent;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LatencyMetric;
 import dev.llmcache.common.event.MetricsAggregate;
-import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.topic.Topics;
 import java.time.Duration;
@@ -16,7 +15,6 @@ import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -184,6 +182,6 @@ class AnalyticsTopologyTest {
     }
 
     private static CachedAnswer answer(String key, String content) {
-        return new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, "ns", "m", content, "stop", null, 0, 1, 1);
+        return new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, "ns", "m", content, "stop", null, 0, 1, 1, null);
     }
 }

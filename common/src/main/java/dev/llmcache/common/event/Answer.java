@@ -15,6 +15,7 @@ import java.util.List;
  * @param requestIds for a token chunk shared by several waiters of one reply route: all of them
  *                   ({@code requestId} and {@code outcome} are then null); one record instead of
  *                   one per waiter keeps a storm's fan-out small
+ * @param extras     on {@code DONE}: the answer's tool calls or refusal, if any
  */
 public record Answer(
         int schemaVersion,
@@ -30,7 +31,8 @@ public record Answer(
         ErrorInfo error,
         long createdAt,
         Timings timings,
-        List<String> requestIds) {
+        List<String> requestIds,
+        MessageExtras extras) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -51,29 +53,35 @@ public record Answer(
 
     public static Answer started(QueryRequest q, CacheOutcome outcome, long queueMillis) {
         return new Answer(SCHEMA_VERSION, q.requestId(), q.cacheKey(), Type.STARTED, outcome, q.model(),
-                null, null, null, null, null, 0, Timings.queued(queueMillis), null);
+                null, null, null, null, null, 0, Timings.queued(queueMillis), null, null);
     }
 
     public static Answer chunk(String requestId, String cacheKey, CacheOutcome outcome, String model, String delta) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
-                delta, null, null, null, null, 0, null, null);
+                delta, null, null, null, null, 0, null, null, null);
     }
 
     /** One chunk for several waiters of the same reply route. */
     public static Answer sharedChunk(List<String> requestIds, String cacheKey, String model, String delta) {
         return new Answer(SCHEMA_VERSION, null, cacheKey, Type.CHUNK, null, model,
-                delta, null, null, null, null, 0, null, List.copyOf(requestIds));
+                delta, null, null, null, null, 0, null, List.copyOf(requestIds), null);
     }
 
     public static Answer done(String requestId, String cacheKey, CacheOutcome outcome, String model, String content,
                               String finishReason, Usage usage, long createdAt, Timings timings) {
+        return done(requestId, cacheKey, outcome, model, content, finishReason, usage, createdAt, timings, null);
+    }
+
+    public static Answer done(String requestId, String cacheKey, CacheOutcome outcome, String model, String content,
+                              String finishReason, Usage usage, long createdAt, Timings timings,
+                              MessageExtras extras) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.DONE, outcome, model,
-                null, content, finishReason, usage, null, createdAt, timings, null);
+                null, content, finishReason, usage, null, createdAt, timings, null, extras);
     }
 
     public static Answer error(String requestId, String cacheKey, CacheOutcome outcome, String model, ErrorInfo error) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.ERROR, outcome, model,
-                null, null, null, null, error, 0, null, null);
+                null, null, null, null, error, 0, null, null, null);
     }
 
     /** The requests this record is for. */

@@ -15,7 +15,8 @@ public record CachedAnswer(
         Usage usage,
         long createdAt,
         long expiresAt,
-        long llmDurationMillis) {
+        long llmDurationMillis,
+        MessageExtras extras) {
 
     public static final int SCHEMA_VERSION = 1;
 

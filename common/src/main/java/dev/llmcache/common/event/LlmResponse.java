@@ -22,7 +22,8 @@ public record LlmResponse(
         Usage usage,
         ErrorInfo error,
         long firstTokenMillis,
-        long durationMillis) {
+        long durationMillis,
+        MessageExtras extras) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -30,17 +31,24 @@ public record LlmResponse(
 
     public static LlmResponse chunk(LlmRequest request, String callId, int seq, String delta) {
         return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
-                Type.CHUNK, delta, null, null, null, null, 0, 0);
+                Type.CHUNK, delta, null, null, null, null, 0, 0, null);
     }
 
     public static LlmResponse done(LlmRequest request, String callId, int seq, String content,
                                    String finishReason, Usage usage, long firstTokenMillis, long durationMillis) {
+        return done(request, callId, seq, content, finishReason, usage, firstTokenMillis, durationMillis, null);
+    }
+
+    /** @param extras the answer's tool calls or refusal; null if none */
+    public static LlmResponse done(LlmRequest request, String callId, int seq, String content,
+                                   String finishReason, Usage usage, long firstTokenMillis, long durationMillis,
+                                   MessageExtras extras) {
         return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
-                Type.DONE, null, content, finishReason, usage, null, firstTokenMillis, durationMillis);
+                Type.DONE, null, content, finishReason, usage, null, firstTokenMillis, durationMillis, extras);
     }
 
     public static LlmResponse error(LlmRequest request, String callId, int seq, ErrorInfo error, long durationMillis) {
         return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
-                Type.ERROR, null, null, null, null, error, 0, durationMillis);
+                Type.ERROR, null, null, null, null, error, 0, durationMillis, null);
     }
 }

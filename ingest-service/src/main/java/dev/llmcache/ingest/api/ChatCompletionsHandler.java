@@ -1,8 +1,8 @@
 package dev.llmcache.ingest.api;
 
-import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.serde.Json;
+import dev.llmcache.common.trace.RequestTracing;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.BodyInserters;

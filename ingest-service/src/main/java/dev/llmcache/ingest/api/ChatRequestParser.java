@@ -1,10 +1,10 @@
 package dev.llmcache.ingest.api;
 
-import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.key.CacheKey;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.serde.Json;
+import dev.llmcache.common.trace.RequestTracing;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;

@@ -1,8 +1,8 @@
 package dev.llmcache.ingest.api;
 
-import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.serde.Json;
+import dev.llmcache.common.trace.RequestTracing;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.MediaType;
@@ -92,6 +92,12 @@ public final class NativeQueryHandler {
         private ObjectNode done(Answer answer) {
             ObjectNode done = Json.MAPPER.createObjectNode();
             done.put("content", answer.content());
+            if (answer.extras() != null && answer.extras().toolCalls() != null) {
+                done.set("toolCalls", answer.extras().toolCalls());
+            }
+            if (answer.extras() != null && answer.extras().refusal() != null) {
+                done.put("refusal", answer.extras().refusal());
+            }
             done.put("finishReason", answer.finishReason());
             done.put("outcome", answer.outcome() == null ? null : answer.outcome().name());
             if (answer.usage() != null) {

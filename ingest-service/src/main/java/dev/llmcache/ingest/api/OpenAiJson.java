@@ -1,6 +1,7 @@
 package dev.llmcache.ingest.api;
 
 import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.MessageExtras;
 import dev.llmcache.common.event.Usage;
 import dev.llmcache.common.serde.Json;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,7 +31,21 @@ final class OpenAiJson {
                 System.currentTimeMillis() / 1000, query.model());
         ObjectNode choice = completion.putArray("choices").addObject();
         choice.put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", done.content());
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        MessageExtras extras = done.extras();
+        boolean toolCalls = extras != null && extras.toolCalls() != null;
+        // An answer that is only tool calls has no content (null, as OpenAI sends it).
+        if (toolCalls && (done.content() == null || done.content().isEmpty())) {
+            message.putNull("content");
+        } else {
+            message.put("content", done.content());
+        }
+        if (toolCalls) {
+            message.set("tool_calls", extras.toolCalls());
+        }
+        if (extras != null && extras.refusal() != null) {
+            message.put("refusal", extras.refusal());
+        }
         choice.put("finish_reason", done.finishReason() == null ? "stop" : done.finishReason());
         completion.set("usage", usage(done.usage() == null ? Usage.of(0, 0) : done.usage()));
         return completion;

@@ -1,10 +1,12 @@
 package dev.llmcache.ingest.api;
 
 import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.MessageExtras;
 import dev.llmcache.common.serde.Json;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.codec.ServerSentEvent;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -36,6 +38,9 @@ final class OpenAiStreamFormat {
                 if (!contentSent && answer.content() != null && !answer.content().isEmpty()) {
                     events.add(content(answer.content()));
                 }
+                if (answer.extras() != null) {
+                    events.add(data(extras(answer.extras())));
+                }
                 events.add(data(chunk(null, answer.finishReason() == null ? "stop" : answer.finishReason())));
                 if (includeUsage && answer.usage() != null) {
                     ObjectNode usage = chunk(null, null);
@@ -54,6 +59,30 @@ final class OpenAiStreamFormat {
     private ServerSentEvent<String> content(String text) {
         contentSent = true;
         return data(chunk(text, null));
+    }
+
+    /**
+     * The answer's tool calls and refusal in one chunk, each tool call whole (OpenAI streams them
+     * in pieces; a client assembles pieces by index, so one complete piece per call is the same).
+     */
+    private ObjectNode extras(MessageExtras extras) {
+        ObjectNode chunk = chunk(null, null);
+        ObjectNode delta = (ObjectNode) chunk.path("choices").path(0).path("delta");
+        if (!roleSent) {
+            delta.put("role", "assistant");
+            roleSent = true;
+        }
+        if (extras.toolCalls() != null) {
+            ArrayNode calls = delta.putArray("tool_calls");
+            for (int i = 0; i < extras.toolCalls().size(); i++) {
+                ObjectNode call = calls.addObject().put("index", i);
+                extras.toolCalls().get(i).properties().forEach(e -> call.set(e.getKey(), e.getValue()));
+            }
+        }
+        if (extras.refusal() != null) {
+            delta.put("refusal", extras.refusal());
+        }
+        return chunk;
     }
 
     private ObjectNode chunk(String text, String finishReason) {

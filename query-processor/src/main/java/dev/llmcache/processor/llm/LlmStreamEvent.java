@@ -1,5 +1,6 @@
 package dev.llmcache.processor.llm;
 
+import dev.llmcache.common.event.MessageExtras;
 import dev.llmcache.common.event.Usage;
 
 /** What an LLM stream emits: text deltas, then one completion marker. A stream without it was cut short. */
@@ -8,6 +9,11 @@ public sealed interface LlmStreamEvent {
     record Delta(String text) implements LlmStreamEvent {
     }
 
-    record Completed(String finishReason, Usage usage) implements LlmStreamEvent {
+    /** The answer is complete; {@code extras} holds its tool calls or refusal, if any. */
+    record Completed(String finishReason, Usage usage, MessageExtras extras) implements LlmStreamEvent {
+
+        public Completed(String finishReason, Usage usage) {
+            this(finishReason, usage, null);
+        }
     }
 }

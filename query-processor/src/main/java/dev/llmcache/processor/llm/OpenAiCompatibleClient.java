@@ -1,6 +1,7 @@
 package dev.llmcache.processor.llm;
 
 import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.event.MessageExtras;
 import dev.llmcache.common.event.Usage;
 import dev.llmcache.common.serde.Json;
 import io.netty.channel.ChannelOption;
@@ -18,6 +19,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -109,10 +111,13 @@ public final class OpenAiCompatibleClient implements LlmClient {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
-    /** Collects finish reason and usage while the stream's chunks go by. */
+    /** Collects finish reason, usage, tool calls and refusal while the stream's chunks go by. */
     private static final class StreamState {
         private String finishReason;
         private Usage usage;
+        /** Tool calls by index, assembled from their streamed pieces (id, name, argument fragments). */
+        private final java.util.TreeMap<Integer, ObjectNode> toolCalls = new java.util.TreeMap<>();
+        private final StringBuilder refusal = new StringBuilder();
 
         java.util.List<LlmStreamEvent> accept(String data) {
             if ("[DONE]".equals(data)) {
@@ -137,7 +142,12 @@ public final class OpenAiCompatibleClient implements LlmClient {
             if (choice.path("finish_reason").isString()) {
                 finishReason = choice.path("finish_reason").stringValue();
             }
-            JsonNode content = choice.path("delta").path("content");
+            JsonNode delta = choice.path("delta");
+            delta.path("tool_calls").forEach(this::addToolCallPiece);
+            if (delta.path("refusal").isString()) {
+                refusal.append(delta.path("refusal").stringValue());
+            }
+            JsonNode content = delta.path("content");
             return content.isString() && !content.stringValue().isEmpty()
                     ? java.util.List.of(new LlmStreamEvent.Delta(content.stringValue()))
                     : java.util.List.of();
@@ -148,7 +158,38 @@ public final class OpenAiCompatibleClient implements LlmClient {
          * just stops, even with {@code [DONE]} (e.g. a proxy that gave up), is a truncated answer.
          */
         LlmStreamEvent.Completed completion() {
-            return finishReason != null ? new LlmStreamEvent.Completed(finishReason, usage) : null;
+            if (finishReason == null) {
+                return null;
+            }
+            ArrayNode calls = Json.MAPPER.createArrayNode();
+            toolCalls.values().forEach(calls::add);
+            return new LlmStreamEvent.Completed(finishReason, usage, MessageExtras.of(calls, refusal.toString()));
+        }
+
+        /** One streamed piece of a tool call: the first has its id, type and name; later ones add arguments. */
+        private void addToolCallPiece(JsonNode piece) {
+            ObjectNode call = toolCalls.computeIfAbsent(piece.path("index").asInt(toolCalls.size()), index -> {
+                ObjectNode created = Json.MAPPER.createObjectNode();
+                created.put("id", "");
+                created.put("type", "function");
+                created.putObject("function").put("name", "").put("arguments", "");
+                return created;
+            });
+            if (piece.path("id").isString()) {
+                call.put("id", piece.path("id").stringValue());
+            }
+            if (piece.path("type").isString()) {
+                call.put("type", piece.path("type").stringValue());
+            }
+            ObjectNode function = (ObjectNode) call.get("function");
+            JsonNode fragment = piece.path("function");
+            if (fragment.path("name").isString()) {
+                function.put("name", function.path("name").stringValue() + fragment.path("name").stringValue());
+            }
+            if (fragment.path("arguments").isString()) {
+                function.put("arguments",
+                        function.path("arguments").stringValue() + fragment.path("arguments").stringValue());
+            }
         }
     }
 }

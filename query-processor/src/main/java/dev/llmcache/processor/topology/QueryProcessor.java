@@ -47,7 +47,8 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
             if (cached != null && youngEnough(cached, directives, now)) {
                 replies.send(query.replyTo(), Answer.done(query.requestId(), key, CacheOutcome.HIT, query.model(),
                         cached.content(), cached.finishReason(), cached.usage(), cached.createdAt(),
-                        new Answer.Timings(queueMillis, null, null, cached.llmDurationMillis())), headers,
+                        new Answer.Timings(queueMillis, null, null, cached.llmDurationMillis()), cached.extras()),
+                        headers,
                         query.clientRequestId());
                 return;
             }

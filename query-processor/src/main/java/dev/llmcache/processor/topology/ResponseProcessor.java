@@ -73,7 +73,8 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         }
         if (entry.store() && CACHEABLE_FINISH.contains(done.finishReason())) {
             CachedAnswer answer = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, entry.namespace(), entry.model(),
-                    content, done.finishReason(), done.usage(), now, now + entry.ttlMillis(), done.durationMillis());
+                    content, done.finishReason(), done.usage(), now, now + entry.ttlMillis(), done.durationMillis(),
+                    done.extras());
             cache.put(answer);
             context.forward(new Record<>(key, answer, now), QueryTopology.CACHE_ENTRIES_SINK);
             for (String evicted : cache.evictBeyond(settings.maxEntriesPerTask())) {
@@ -87,7 +88,8 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         }
         for (Waiter waiter : waiters) {
             replies.send(waiter.replyTo(), Answer.done(waiter.requestId(), key, waiter.outcome(), entry.model(),
-                    content, done.finishReason(), done.usage(), now, timings), headers, waiter.clientRequestId());
+                    content, done.finishReason(), done.usage(), now, timings, done.extras()), headers,
+                    waiter.clientRequestId());
         }
     }
 

@@ -1,11 +1,11 @@
 package dev.llmcache.processor.worker;
 
 import dev.llmcache.common.event.ErrorInfo;
-import dev.llmcache.processor.llm.LlmCallException;
-import dev.llmcache.processor.llm.LlmStreamEvent;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.event.Usage;
+import dev.llmcache.processor.llm.LlmCallException;
+import dev.llmcache.processor.llm.LlmStreamEvent;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 
@@ -51,7 +51,7 @@ final class LlmCall {
         Usage usage = completed.usage() != null ? completed.usage() : estimatedUsage();
         long ttft = firstTokenNanos < 0 ? elapsedMillis() : (firstTokenNanos - startNanos) / 1_000_000;
         return LlmResponse.done(request, callId, seq++, content.toString(), completed.finishReason(), usage,
-                ttft, elapsedMillis());
+                ttft, elapsedMillis(), completed.extras());
     }
 
     LlmResponse failure(Throwable error) {

@@ -21,8 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -158,7 +156,7 @@ class QueryTopologyTest {
                 new Waiter("old", REPLY, CacheOutcome.MISS, 1, null));
 
         respond(new LlmResponse(LlmResponse.SCHEMA_VERSION, KEY, "old", "c1", 0, LlmResponse.Type.DONE, null,
-                "Hi", "stop", Usage.of(1, 1), null, 1L, 1L));
+                "Hi", "stop", Usage.of(1, 1), null, 1L, 1L, null));
 
         assertThat(textFor("old", answers.readKeyValuesToList())).isEqualTo("Hi");
         assertThat(waiterRecords()).isEmpty();

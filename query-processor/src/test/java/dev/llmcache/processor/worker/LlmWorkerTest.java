@@ -35,7 +35,6 @@ import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.kafka.mock.MockConsumerFactory;
 import org.springframework.kafka.mock.MockProducerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 import tools.jackson.databind.node.ObjectNode;
 
