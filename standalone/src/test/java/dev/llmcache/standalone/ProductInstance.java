@@ -1,0 +1,106 @@
+package dev.llmcache.standalone;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One more instance of the product in a JVM of its own, as a user runs several: the standalone
+ * application on the test's classpath, connected to the shared (secured) test broker through
+ * {@code spring.kafka.*} arguments, with its own port and state directories. Instances started with
+ * the same {@code deployment} share topics, Streams application and worker group.
+ */
+final class ProductInstance implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private ProductInstance(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** Starts an instance; {@link #awaitReady} waits until it serves. */
+    static ProductInstance start(String deployment, String upstreamBaseUrl) throws IOException {
+        int port = freePort();
+        Path dir = Files.createTempDirectory("llmcache-instance-");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+                "-cp", System.getProperty("java.class.path"), StandaloneApplication.class.getName(),
+                "--server.port=" + port,
+                "--llmcache.standalone.data-dir=" + dir,
+                "--llmcache.processor.state-dir=" + dir.resolve("streams"),
+                "--llmcache.analytics.enabled=false",
+                "--llmcache.kafka.topic-prefix=" + deployment + ".",
+                "--llmcache.kafka.partitions=3",
+                "--llmcache.processor.application-id=" + deployment + "-processor",
+                "--llmcache.processor.worker.group-id=" + deployment + "-worker",
+                "--llmcache.llm.provider=openai",
+                "--llmcache.llm.base-url=" + upstreamBaseUrl,
+                "--management.tracing.enabled=false"));
+        for (Map.Entry<String, String> setting : KafkaFixture.springProperties(KafkaFixture.PASSWORD).entrySet()) {
+            command.add("--" + setting.getKey() + "=" + setting.getValue());
+        }
+        Path log = dir.resolve("instance.log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProductInstance(process, port, log);
+    }
+
+    /** Waits until the instance's readiness probe says UP. */
+    ProductInstance awaitReady(Duration within) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("The instance exited; its log:\n" + Files.readString(log));
+            }
+            try {
+                HttpResponse<Void> ready = HTTP.send(HttpRequest.newBuilder(uri("/actuator/health/readiness"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (ready.statusCode() == 200) {
+                    return this;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("The instance was not ready within " + within + "; its log:\n"
+                + Files.readString(log));
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
