@@ -81,8 +81,22 @@ final class ProductInstance implements AutoCloseable {
                 + Files.readString(log));
     }
 
+    /** A chat completion for {@code prompt} sent to this instance. */
+    HttpRequest chat(String prompt, boolean stream, Duration timeout) {
+        return HttpRequest.newBuilder(uri("/v1/chat/completions"))
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(PipelineTestBase.chatBody(prompt, stream)))
+                .build();
+    }
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** SIGKILL: the instance dies at once, without leaving its groups or closing anything. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Override

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.simulator.FaultyUpstream.Fault;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -49,7 +48,7 @@ class TwoInstancesTest extends PipelineTestBase {
         UPSTREAM.failWhenPromptContains(prompt, Fault.SLOW);
 
         List<CompletableFuture<SseStream>> clients = IntStream.range(0, 20)
-                .mapToObj(i -> HTTP.sendAsync(stream(i % 2 == 0 ? first : second, prompt),
+                .mapToObj(i -> HTTP.sendAsync((i % 2 == 0 ? first : second).chat(prompt, true, Duration.ofSeconds(60)),
                                 HttpResponse.BodyHandlers.ofString())
                         .thenApply(r -> SseStream.parse(r.headers().firstValue("X-Cache").orElse("?"), r.body())))
                 .toList();
@@ -65,8 +64,8 @@ class TwoInstancesTest extends PipelineTestBase {
     void aMissThroughOneInstanceIsAHitThroughTheOther() throws Exception {
         String prompt = uniquePrompt("miss here, hit there");
 
-        HttpResponse<String> miss = HTTP.send(request(first, prompt), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> hit = HTTP.send(request(second, prompt), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> miss = HTTP.send(first.chat(prompt, false, Duration.ofSeconds(30)), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> hit = HTTP.send(second.chat(prompt, false, Duration.ofSeconds(30)), HttpResponse.BodyHandlers.ofString());
 
         assertThat(miss.headers().firstValue("X-Cache")).hasValue("MISS");
         assertThat(hit.headers().firstValue("X-Cache")).hasValue("HIT");
@@ -77,21 +76,5 @@ class TwoInstancesTest extends PipelineTestBase {
     private static String content(HttpResponse<String> response) {
         return Json.MAPPER.readTree(response.body()).path("choices").path(0).path("message").path("content")
                 .asString();
-    }
-
-    private static HttpRequest request(ProductInstance instance, String prompt) {
-        return HttpRequest.newBuilder(instance.uri("/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(chatBody(prompt, false)))
-                .build();
-    }
-
-    private static HttpRequest stream(ProductInstance instance, String prompt) {
-        return HttpRequest.newBuilder(instance.uri("/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(chatBody(prompt, true)))
-                .build();
     }
 }

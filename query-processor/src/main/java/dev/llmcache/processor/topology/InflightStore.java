@@ -40,6 +40,12 @@ final class InflightStore {
         deadlines.add(entry.deadline(), key);
     }
 
+    /** Whether the request already waits for the call (its query is being processed again after a crash). */
+    boolean isWaiting(String key, InflightEntry entry, String requestId) {
+        return (entry.starter() != null && entry.starter().requestId().equals(requestId))
+                || waiters.get(key + SEPARATOR + requestId) != null;
+    }
+
     /** Adds a waiter to a running call; the answer may be cached once any waiter allows it. */
     void join(String key, InflightEntry running, Waiter joiner, boolean joinerAllowsStore) {
         waiters.put(key + SEPARATOR + joiner.requestId(), joiner);

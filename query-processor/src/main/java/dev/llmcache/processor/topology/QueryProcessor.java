@@ -69,6 +69,11 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
 
     private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now,
                       long queueMillis, Headers headers) {
+        if (inflight.isWaiting(key, running, query.requestId())) {
+            // The same query again (re-processed after a crash, its reply id is unique): it already
+            // waits, and a second waiter record would send it every token twice.
+            return;
+        }
         Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now,
                 query.clientRequestId());
         inflight.join(key, running, waiter, !directives.noStore());

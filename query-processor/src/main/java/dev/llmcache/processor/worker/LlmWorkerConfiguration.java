@@ -74,7 +74,10 @@ public class LlmWorkerConfiguration {
                         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, settings.maxInflight()),
                         // A worker joining or leaving moves only the partitions it must: with an eager
                         // assignor every member would drop (and re-run) all of its running calls.
-                        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName()),
+                        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
+                        // A worker that dies without leaving the group releases its requests after 10 s, not 45 s.
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
+                        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000),
                 Map.of(
                         // Offsets are committed by the worker, only once a request's outcome is published.
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,

@@ -118,6 +118,24 @@ class QueryTopologyTest {
     }
 
     @Test
+    void aQueryProcessedAgainAfterACrashDoesNotWaitTwice() {
+        send("r1", CacheDirectives.DEFAULT);
+        send("r2", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        answers.readValuesToList();
+        // At-least-once: both queries are delivered again.
+        send("r1", CacheDirectives.DEFAULT);
+        send("r2", CacheDirectives.DEFAULT);
+
+        respond(LlmResponse.chunk(call, "c1", 0, "Hi"));
+
+        List<KeyValue<String, Answer>> all = answers.readKeyValuesToList();
+        assertThat(all).singleElement().satisfies(kv -> assertThat(kv.value.recipients())
+                .containsExactlyInAnyOrder("r1", "r2"));
+        assertThat(llmRequests.isEmpty()).as("no second call").isTrue();
+    }
+
+    @Test
     void aCallNobodyJoinedStreamsToItsStarterWithoutWaiterRecords() {
         send("r1", CacheDirectives.DEFAULT);
         LlmRequest call = llmRequests.readValue();
