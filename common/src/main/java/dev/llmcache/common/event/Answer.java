@@ -16,6 +16,10 @@ import java.util.List;
  *                   ({@code requestId} and {@code outcome} are then null); one record instead of
  *                   one per waiter keeps a storm's fan-out small
  * @param extras     on {@code DONE}: the answer's tool calls or refusal, if any
+ * @param at         on {@code CHUNK}: where {@code delta} starts in the answer's text (in chars),
+ *                   the same for every waiter of a call; lets ingest drop text it already delivered
+ *                   (re-sent after a crash) and see text that never arrived; null in records
+ *                   written before it existed
  */
 public record Answer(
         int schemaVersion,
@@ -32,7 +36,8 @@ public record Answer(
         long createdAt,
         Timings timings,
         List<String> requestIds,
-        MessageExtras extras) {
+        MessageExtras extras,
+        Integer at) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -53,18 +58,25 @@ public record Answer(
 
     public static Answer started(QueryRequest q, CacheOutcome outcome, long queueMillis) {
         return new Answer(SCHEMA_VERSION, q.requestId(), q.cacheKey(), Type.STARTED, outcome, q.model(),
-                null, null, null, null, null, 0, Timings.queued(queueMillis), null, null);
+                null, null, null, null, null, 0, Timings.queued(queueMillis), null, null, null);
     }
 
-    public static Answer chunk(String requestId, String cacheKey, CacheOutcome outcome, String model, String delta) {
+    public static Answer chunk(String requestId, String cacheKey, CacheOutcome outcome, String model, String delta,
+                               int at) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
-                delta, null, null, null, null, 0, null, null, null);
+                delta, null, null, null, null, 0, null, null, null, at);
     }
 
     /** One chunk for several waiters of the same reply route. */
-    public static Answer sharedChunk(List<String> requestIds, String cacheKey, String model, String delta) {
+    public static Answer sharedChunk(List<String> requestIds, String cacheKey, String model, String delta, int at) {
         return new Answer(SCHEMA_VERSION, null, cacheKey, Type.CHUNK, null, model,
-                delta, null, null, null, null, 0, null, List.copyOf(requestIds), null);
+                delta, null, null, null, null, 0, null, List.copyOf(requestIds), null, at);
+    }
+
+    /** The same chunk with another text at another position (what is left of it after a dedupe). */
+    public Answer withDelta(String text, int position) {
+        return new Answer(schemaVersion, requestId, cacheKey, type, outcome, model, text, content, finishReason,
+                usage, error, createdAt, timings, requestIds, extras, position);
     }
 
     public static Answer done(String requestId, String cacheKey, CacheOutcome outcome, String model, String content,
@@ -76,12 +88,12 @@ public record Answer(
                               String finishReason, Usage usage, long createdAt, Timings timings,
                               MessageExtras extras) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.DONE, outcome, model,
-                null, content, finishReason, usage, null, createdAt, timings, null, extras);
+                null, content, finishReason, usage, null, createdAt, timings, null, extras, null);
     }
 
     public static Answer error(String requestId, String cacheKey, CacheOutcome outcome, String model, ErrorInfo error) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.ERROR, outcome, model,
-                null, null, null, null, error, 0, null, null, null);
+                null, null, null, null, error, 0, null, null, null, null);
     }
 
     /** The requests this record is for. */

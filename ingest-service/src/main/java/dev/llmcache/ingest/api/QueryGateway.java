@@ -8,6 +8,7 @@ import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import dev.llmcache.ingest.reply.PendingReplies;
+import dev.llmcache.ingest.reply.TextDelivery;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import dev.llmcache.ingest.telemetry.RequestRecord;
 import io.micrometer.tracing.Span;
@@ -129,7 +130,10 @@ public final class QueryGateway {
             }
         };
         Sinks.Empty<Void> cancelled = Sinks.empty();
+        TextDelivery delivery = new TextDelivery();
         Flux<Answer> bounded = answers
+                // Every piece of text once and in order, also when the pipeline sends some again.
+                .concatMapIterable(delivery::accept)
                 .mergeWith(Mono.delay(requestTimeout).map(tick -> timeout))
                 .takeUntil(Answer::isTerminal)
                 // A client that leaves ends the request now: its timer and answers go with it.

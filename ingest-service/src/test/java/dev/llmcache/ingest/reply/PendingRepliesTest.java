@@ -31,8 +31,8 @@ class PendingRepliesTest {
         CompletableFuture<List<Answer>> answers = register("r1", eventLoop)
                 .doOnNext(a -> emittedOn.set(Thread.currentThread().getName())).collectList().toFuture();
 
-        pending.deliver(chunk("r1", "Hel"));
-        pending.deliver(chunk("r1", "lo"));
+        pending.deliver(chunk("r1", "Hel", 0));
+        pending.deliver(chunk("r1", "lo", 3));
         pending.deliver(done("r1"));
 
         List<Answer> received = answers.get(5, TimeUnit.SECONDS);
@@ -48,7 +48,7 @@ class PendingRepliesTest {
         Flux<Answer> first = register("a", eventLoop);
         Flux<Answer> second = register("b", Runnable::run);
 
-        pending.deliver(Answer.sharedChunk(List.of("a", "b", "gone"), "key", "m", "x"));
+        pending.deliver(Answer.sharedChunk(List.of("a", "b", "gone"), "key", "m", "x", 0));
         pending.deliver(done("a"));
         pending.deliver(done("b"));
 
@@ -60,7 +60,7 @@ class PendingRepliesTest {
     void aReleasedRequestStopsReceivingAndFreesItsSlot() {
         Flux<Answer> answers = register("r1", eventLoop);
         pending.release("r1");
-        pending.deliver(chunk("r1", "late"));
+        pending.deliver(chunk("r1", "late", 0));
 
         assertThat(answers.collectList().block(Duration.ofSeconds(5))).isEmpty();
         assertThat(pending.size()).isZero();
@@ -88,9 +88,9 @@ class PendingRepliesTest {
     void answersGoByReplyIdAndOnlyForTheCacheKeyTheRequestAskedFor() {
         Flux<Answer> mine = pending.register("reply-1", "same-client-id", "key", eventLoop);
 
-        pending.deliver(Answer.chunk("reply-1", "another-key", CacheOutcome.MISS, "m", "not mine"));
-        pending.deliver(Answer.chunk("same-client-id", "key", CacheOutcome.MISS, "m", "not mine either"));
-        pending.deliver(chunk("reply-1", "mine"));
+        pending.deliver(Answer.chunk("reply-1", "another-key", CacheOutcome.MISS, "m", "not mine", 0));
+        pending.deliver(Answer.chunk("same-client-id", "key", CacheOutcome.MISS, "m", "not mine either", 0));
+        pending.deliver(chunk("reply-1", "mine", 0));
         pending.deliver(done("reply-1"));
 
         assertThat(mine.collectList().block(Duration.ofSeconds(5))).extracting(Answer::delta)
@@ -102,8 +102,8 @@ class PendingRepliesTest {
         return pending.register(replyId, "client-" + replyId, "key", deliverOn);
     }
 
-    private static Answer chunk(String requestId, String delta) {
-        return Answer.chunk(requestId, "key", CacheOutcome.MISS, "m", delta);
+    private static Answer chunk(String requestId, String delta, int at) {
+        return Answer.chunk(requestId, "key", CacheOutcome.MISS, "m", delta, at);
     }
 
     private static Answer done(String requestId) {

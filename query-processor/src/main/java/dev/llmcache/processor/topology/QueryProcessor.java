@@ -80,7 +80,7 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis), headers,
                 query.clientRequestId());
         if (!running.text().isEmpty()) {
-            replies.sendChunk(List.of(waiter), key, query.model(), running.text(), headers);
+            replies.sendChunk(List.of(waiter), key, query.model(), running.text(), 0, headers);
         }
     }
 

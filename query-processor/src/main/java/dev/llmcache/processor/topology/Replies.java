@@ -43,16 +43,17 @@ final class Replies {
     }
 
     /** The same tokens for every waiter: one record per reply route, not one per waiter. */
-    void sendChunk(List<Waiter> waiters, String cacheKey, String model, String delta, Headers cause) {
+    /** @param at where {@code delta} starts in the answer's text */
+    void sendChunk(List<Waiter> waiters, String cacheKey, String model, String delta, int at, Headers cause) {
         Map<ReplyRoute, List<Waiter>> byRoute = new LinkedHashMap<>();
         waiters.forEach(w -> byRoute.computeIfAbsent(w.replyTo(), route -> new ArrayList<>()).add(w));
         byRoute.forEach((route, group) -> {
             if (group.size() == 1) {
                 Waiter waiter = group.get(0);
-                send(route, Answer.chunk(waiter.requestId(), cacheKey, waiter.outcome(), model, delta), cause,
+                send(route, Answer.chunk(waiter.requestId(), cacheKey, waiter.outcome(), model, delta, at), cause,
                         waiter.clientRequestId());
             } else {
-                send(route, Answer.sharedChunk(group.stream().map(Waiter::requestId).toList(), cacheKey, model, delta),
+                send(route, Answer.sharedChunk(group.stream().map(Waiter::requestId).toList(), cacheKey, model, delta, at),
                         cause, null);
             }
         });

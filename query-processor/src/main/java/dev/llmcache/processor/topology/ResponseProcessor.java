@@ -57,7 +57,8 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             return;
         }
         inflight.update(key, entry.withChunk(chunk.callId(), chunk.seq(), chunk.delta()));
-        replies.sendChunk(inflight.waiters(key, entry), key, entry.model(), chunk.delta(), headers);
+        replies.sendChunk(inflight.waiters(key, entry), key, entry.model(), chunk.delta(), entry.text().length(),
+                headers);
     }
 
     private void onDone(String key, InflightEntry entry, LlmResponse done, Headers headers) {
@@ -84,7 +85,7 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         String rest = content.substring(entry.text().length());
         Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
         if (!rest.isEmpty()) {
-            replies.sendChunk(waiters, key, entry.model(), rest, headers);
+            replies.sendChunk(waiters, key, entry.model(), rest, entry.text().length(), headers);
         }
         for (Waiter waiter : waiters) {
             replies.send(waiter.replyTo(), Answer.done(waiter.requestId(), key, waiter.outcome(), entry.model(),

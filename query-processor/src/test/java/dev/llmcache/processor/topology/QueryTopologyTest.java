@@ -1,6 +1,7 @@
 package dev.llmcache.processor.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheDirectives;
 import dev.llmcache.common.event.CacheOutcome;
@@ -133,6 +134,19 @@ class QueryTopologyTest {
         assertThat(all).singleElement().satisfies(kv -> assertThat(kv.value.recipients())
                 .containsExactlyInAnyOrder("r1", "r2"));
         assertThat(llmRequests.isEmpty()).as("no second call").isTrue();
+    }
+
+    @Test
+    void everyChunkSaysWhereItsTextStartsInTheAnswerTheSameForEveryWaiter() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
+        send("r2", CacheDirectives.DEFAULT);
+        respond(LlmResponse.chunk(call, "c1", 1, " world"));
+
+        List<Answer> chunks = answers.readValuesToList().stream().filter(a -> a.type() == Answer.Type.CHUNK).toList();
+        assertThat(chunks).extracting(Answer::delta, Answer::at)
+                .containsExactly(tuple("Hello", 0), tuple("Hello", 0), tuple(" world", 5));
     }
 
     @Test

@@ -1,0 +1,65 @@
+package dev.llmcache.ingest.reply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheOutcome;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TextDeliveryTest {
+
+    private final TextDelivery delivery = new TextDelivery();
+    private final List<Answer> seen = new ArrayList<>();
+
+    @Test
+    void textSentAgainAfterACrashIsDeliveredOnce() {
+        receive(chunk("Hello", 0), chunk(" wor", 5), chunk("Hello", 0), chunk(" wor", 5), chunk("ld", 9));
+
+        assertThat(text()).isEqualTo("Hello world");
+    }
+
+    @Test
+    void aChunkThatOverlapsWhatWasDeliveredAddsOnlyItsNewPart() {
+        receive(chunk("Hello", 0), chunk("lo world", 3));
+
+        assertThat(text()).isEqualTo("Hello world");
+        assertThat(seen.get(1).at()).isEqualTo(5);
+    }
+
+    @Test
+    void textAfterAGapIsHeldBackAndTheFinalAnswerDeliversWhatWasMissing() {
+        receive(chunk("Hello", 0), chunk("ld", 9), done("Hello world"));
+
+        assertThat(text()).isEqualTo("Hello world");
+        assertThat(seen.get(seen.size() - 1).type()).isEqualTo(Answer.Type.DONE);
+    }
+
+    @Test
+    void anAnswerWithoutStreamedTextIsLeftAsItIs() {
+        receive(done("Hello world"));
+
+        assertThat(seen).singleElement().satisfies(a -> assertThat(a.type()).isEqualTo(Answer.Type.DONE));
+    }
+
+    private void receive(Answer... answers) {
+        for (Answer answer : answers) {
+            seen.addAll(delivery.accept(answer));
+        }
+    }
+
+    private String text() {
+        StringBuilder text = new StringBuilder();
+        seen.stream().filter(a -> a.type() == Answer.Type.CHUNK).forEach(a -> text.append(a.delta()));
+        return text.toString();
+    }
+
+    private static Answer chunk(String delta, int at) {
+        return Answer.chunk("r1", "key", CacheOutcome.MISS, "m", delta, at);
+    }
+
+    private static Answer done(String content) {
+        return Answer.done("r1", "key", CacheOutcome.MISS, "m", content, "stop", null, 0, null);
+    }
+}
