@@ -36,7 +36,7 @@ public final class QueryProcessorStreams extends SupervisedStreams {
 
     static TopologySettings topologySettings(KafkaSettings kafka, ProcessorProperties properties) {
         return new TopologySettings(properties.cacheTtl(), properties.inflightTimeout(), properties.sweepInterval(),
-                1000, Math.max(1, properties.maxEntries() / kafka.partitions()));
+                1000, Math.max(1, properties.maxEntries() / kafka.partitions()), properties.attemptTakeover());
     }
 
     /**

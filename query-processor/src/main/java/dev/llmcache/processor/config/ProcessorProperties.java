@@ -18,6 +18,8 @@ import org.springframework.util.unit.DataSize;
  * @param rocksdbMemory   off-heap memory shared by all RocksDB stores (block cache and write buffers)
  * @param maxEntries      cache entries kept across all partitions; beyond it the entries closest
  *                        to expiry are evicted
+ * @param attemptTakeover how long a call's stream may stall before another attempt of the call (re-run
+ *                        after the worker that ran it died) takes it over
  * @param streams         further Kafka Streams settings (its own names), applied last
  */
 @ConfigurationProperties("llmcache.processor")
@@ -30,6 +32,7 @@ public record ProcessorProperties(
         @DefaultValue("1s") Duration sweepInterval,
         @DefaultValue("64MB") DataSize rocksdbMemory,
         @DefaultValue("1000000") long maxEntries,
+        @DefaultValue("5s") Duration attemptTakeover,
         @DefaultValue Worker worker,
         Map<String, String> streams) {
 

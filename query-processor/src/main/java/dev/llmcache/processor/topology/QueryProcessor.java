@@ -91,8 +91,8 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         long ttlMillis = directives.ttlSeconds() != null
                 ? directives.ttlSeconds() * 1000
                 : settings.defaultTtl().toMillis();
-        InflightEntry entry = new InflightEntry(query.requestId(), query.namespace(), query.model(), now,
-                now + settings.inflightTimeout().toMillis(), !directives.noStore(), ttlMillis, null, 0, "", waiter, false);
+        InflightEntry entry = InflightEntry.start(query.requestId(), query.namespace(), query.model(), now,
+                now + settings.inflightTimeout().toMillis(), !directives.noStore(), ttlMillis, waiter);
         inflight.start(key, entry);
         LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
                 query.model(), query.body(), now, entry.deadline());

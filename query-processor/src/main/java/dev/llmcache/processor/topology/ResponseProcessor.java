@@ -53,12 +53,36 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
     }
 
     private void onChunk(String key, InflightEntry entry, LlmResponse chunk, Headers headers) {
-        if (!entry.acceptsCall(chunk.callId()) || chunk.seq() < entry.nextSeq() || chunk.delta() == null) {
+        long now = context.currentSystemTimeMs();
+        if (!entry.acceptsCall(chunk.callId())) {
+            // Another attempt of the same call: its worker re-ran the request after the one running
+            // the pinned attempt died. It takes over from its first chunk once the pinned one stalled.
+            if (chunk.seq() != 0 || !entry.stalledAt(now, settings.attemptTakeover().toMillis())) {
+                return;
+            }
+            entry = entry.takenOverBy(chunk.callId(), now);
+        }
+        if (chunk.seq() < entry.nextSeq() || chunk.delta() == null) {
             return;
         }
-        inflight.update(key, entry.withChunk(chunk.callId(), chunk.seq(), chunk.delta()));
-        replies.sendChunk(inflight.waiters(key, entry), key, entry.model(), chunk.delta(), entry.text().length(),
-                headers);
+        // A taken-over attempt starts again from the beginning: the part the waiters have must be
+        // the same text, and only what goes beyond it is new.
+        String delivered = entry.text();
+        String delta = chunk.delta();
+        int from = entry.attemptChars();
+        int overlap = Math.max(0, Math.min(delta.length(), delivered.length() - from));
+        if (!delivered.regionMatches(from, delta, 0, overlap)) {
+            ErrorInfo error = ErrorInfo.upstream("The upstream answer changed while it was being retried");
+            InflightEntry ended = entry;
+            inflight.finish(key, entry).forEach(w -> replies.sendError(w, key, ended.model(), error, headers));
+            return;
+        }
+        String fresh = delta.substring(overlap);
+        InflightEntry updated = entry.withChunk(chunk.callId(), chunk.seq(), fresh, from + delta.length(), now);
+        inflight.update(key, updated);
+        if (!fresh.isEmpty()) {
+            replies.sendChunk(inflight.waiters(key, updated), key, entry.model(), fresh, delivered.length(), headers);
+        }
     }
 
     private void onDone(String key, InflightEntry entry, LlmResponse done, Headers headers) {
@@ -95,7 +119,9 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
     }
 
     private void onError(String key, InflightEntry entry, LlmResponse failed, Headers headers) {
-        if (!entry.acceptsCall(failed.callId())) {
+        // An attempt that failed after the pinned one stalled (its worker died) speaks for the call.
+        if (!entry.acceptsCall(failed.callId())
+                && !entry.stalledAt(context.currentSystemTimeMs(), settings.attemptTakeover().toMillis())) {
             return;
         }
         inflight.finish(key, entry)

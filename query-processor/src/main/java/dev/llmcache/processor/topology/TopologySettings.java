@@ -11,7 +11,9 @@ import java.time.Duration;
  * @param sweepBatch       most entries removed per sweep, to keep each punctuation short
  * @param maxEntriesPerTask cache entries one task keeps; beyond it the entries closest to expiry
  *                          are evicted (RocksDB's key estimate makes this a soft bound)
+ * @param attemptTakeover  how long the attempt a call's stream comes from may be silent before
+ *                          another attempt of the same call (re-run after a worker died) takes over
  */
 public record TopologySettings(Duration defaultTtl, Duration inflightTimeout, Duration sweepInterval, int sweepBatch,
-                               long maxEntriesPerTask) {
+                               long maxEntriesPerTask, Duration attemptTakeover) {
 }

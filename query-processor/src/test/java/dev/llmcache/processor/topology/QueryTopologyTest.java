@@ -38,7 +38,7 @@ class QueryTopologyTest {
     private static final ReplyRoute REPLY = new ReplyRoute(TOPICS.answers().name(), ReplyRoute.ANY_PARTITION);
     private static final String KEY = "key-1";
     private static final TopologySettings SETTINGS =
-            new TopologySettings(Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(1), 100, 3);
+            new TopologySettings(Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(1), 100, 3, Duration.ofSeconds(5));
 
     private TopologyTestDriver driver;
     private TestInputTopic<String, QueryRequest> queries;
@@ -147,6 +147,50 @@ class QueryTopologyTest {
         List<Answer> chunks = answers.readValuesToList().stream().filter(a -> a.type() == Answer.Type.CHUNK).toList();
         assertThat(chunks).extracting(Answer::delta, Answer::at)
                 .containsExactly(tuple("Hello", 0), tuple("Hello", 0), tuple(" world", 5));
+    }
+
+    @Test
+    void anotherAttemptTakesOverAStalledStreamAndSendsOnlyTheTextBeyondWhatWasSent() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
+        respond(LlmResponse.chunk(call, "c1", 1, " wor"));
+        // The worker running c1 died; after the stall, a re-run (c2) streams from the beginning.
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        respond(LlmResponse.chunk(call, "c2", 0, "Hello"));
+        respond(LlmResponse.chunk(call, "c2", 1, " world"));
+        respond(LlmResponse.done(call, "c2", 2, "Hello world", "stop", Usage.of(1, 2), 1, 1));
+
+        List<Answer> all = answers.readValuesToList();
+        assertThat(all).filteredOn(a -> a.type() == Answer.Type.CHUNK).extracting(Answer::delta, Answer::at)
+                .containsExactly(tuple("Hello", 0), tuple(" wor", 5), tuple("ld", 9));
+        assertThat(all).last().satisfies(a -> assertThat(a.type()).isEqualTo(Answer.Type.DONE));
+        assertThat(cacheEntries.readValue().content()).isEqualTo("Hello world");
+    }
+
+    @Test
+    void anotherAttemptIsIgnoredWhileThePinnedOneStillStreams() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
+        respond(LlmResponse.chunk(call, "c2", 0, "Howdy"));
+
+        assertThat(answers.readValuesToList()).filteredOn(a -> a.type() != Answer.Type.STARTED)
+                .extracting(Answer::delta).containsExactly("Hello");
+    }
+
+    @Test
+    void aTakingOverAttemptThatContradictsTheSentTextEndsTheCallWithAnError() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        respond(LlmResponse.chunk(call, "c2", 0, "Howdy"));
+
+        assertThat(answers.readValuesToList()).last()
+                .satisfies(a -> assertThat(a.type()).isEqualTo(Answer.Type.ERROR));
+        respond(LlmResponse.done(call, "c2", 1, "Howdy partner", "stop", Usage.of(1, 2), 1, 1));
+        assertThat(cacheEntries.isEmpty()).as("the call ended: its late answer is not cached").isTrue();
     }
 
     @Test
