@@ -37,6 +37,22 @@ class TextDeliveryTest {
     }
 
     @Test
+    void anAnswerThatContradictsTheDeliveredTextEndsWithAnErrorInsteadOfASplice() {
+        receive(chunk("Hello", 0), chunk("Howdy", 0), chunk(" world", 5), done("Howdy world"));
+
+        assertThat(text()).isEqualTo("Hello");
+        assertThat(seen).last().satisfies(a -> assertThat(a.type()).isEqualTo(Answer.Type.ERROR));
+        assertThat(seen).filteredOn(a -> a.type() == Answer.Type.ERROR).hasSize(1);
+    }
+
+    @Test
+    void aFinalAnswerThatDoesNotExtendTheDeliveredTextIsAnError() {
+        receive(chunk("Hello", 0), done("Goodbye"));
+
+        assertThat(seen).last().satisfies(a -> assertThat(a.type()).isEqualTo(Answer.Type.ERROR));
+    }
+
+    @Test
     void anAnswerWithoutStreamedTextIsLeftAsItIs() {
         receive(done("Hello world"));
 

@@ -19,7 +19,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxEntries      cache entries kept across all partitions; beyond it the entries closest
  *                        to expiry are evicted
  * @param attemptTakeover how long a call's stream may stall before another attempt of the call (re-run
- *                        after the worker that ran it died) takes it over
+ *                        after the worker that ran it died) takes it over; above the worker's session
+ *                        timeout (10 s), so that a re-run only appears once the first worker is gone
  * @param streams         further Kafka Streams settings (its own names), applied last
  */
 @ConfigurationProperties("llmcache.processor")
@@ -32,7 +33,7 @@ public record ProcessorProperties(
         @DefaultValue("1s") Duration sweepInterval,
         @DefaultValue("64MB") DataSize rocksdbMemory,
         @DefaultValue("1000000") long maxEntries,
-        @DefaultValue("5s") Duration attemptTakeover,
+        @DefaultValue("15s") Duration attemptTakeover,
         @DefaultValue Worker worker,
         Map<String, String> streams) {
 

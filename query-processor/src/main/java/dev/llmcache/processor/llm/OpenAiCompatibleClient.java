@@ -168,23 +168,26 @@ public final class OpenAiCompatibleClient implements LlmClient {
 
         /** One streamed piece of a tool call: the first has its id, type and name; later ones add arguments. */
         private void addToolCallPiece(JsonNode piece) {
-            ObjectNode call = toolCalls.computeIfAbsent(piece.path("index").asInt(toolCalls.size()), index -> {
+            // A piece without an index continues the last call.
+            int index = piece.path("index").asInt(toolCalls.isEmpty() ? 0 : toolCalls.lastKey());
+            ObjectNode call = toolCalls.computeIfAbsent(index, i -> {
                 ObjectNode created = Json.MAPPER.createObjectNode();
                 created.put("id", "");
                 created.put("type", "function");
                 created.putObject("function").put("name", "").put("arguments", "");
                 return created;
             });
-            if (piece.path("id").isString()) {
-                call.put("id", piece.path("id").stringValue());
+            if (!piece.path("id").asString("").isEmpty()) {
+                call.put("id", piece.path("id").asString());
             }
-            if (piece.path("type").isString()) {
-                call.put("type", piece.path("type").stringValue());
+            if (!piece.path("type").asString("").isEmpty()) {
+                call.put("type", piece.path("type").asString());
             }
             ObjectNode function = (ObjectNode) call.get("function");
             JsonNode fragment = piece.path("function");
-            if (fragment.path("name").isString()) {
-                function.put("name", function.path("name").stringValue() + fragment.path("name").stringValue());
+            // The name comes whole (some providers repeat it in every piece); arguments come in fragments.
+            if (function.path("name").asString("").isEmpty() && !fragment.path("name").asString("").isEmpty()) {
+                function.put("name", fragment.path("name").asString());
             }
             if (fragment.path("arguments").isString()) {
                 function.put("arguments",

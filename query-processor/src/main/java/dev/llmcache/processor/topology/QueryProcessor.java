@@ -70,8 +70,17 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
     private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now,
                       long queueMillis, Headers headers) {
         if (inflight.isWaiting(key, running, query.requestId())) {
-            // The same query again (re-processed after a crash, its reply id is unique): it already
-            // waits, and a second waiter record would send it every token twice.
+            // The same query again (re-processed after a crash; its reply id is unique): it already
+            // waits, and a second waiter would get every token twice. What the first processing
+            // sent may have been lost in the crash, so it is sent again: ingest drops what arrived.
+            boolean starter = running.starter() != null && running.starter().requestId().equals(query.requestId());
+            Waiter again = starter ? running.starter() : new Waiter(query.requestId(), query.replyTo(),
+                    CacheOutcome.COALESCED, now, query.clientRequestId());
+            replies.send(query.replyTo(), Answer.started(query, again.outcome(), queueMillis), headers,
+                    query.clientRequestId());
+            if (!running.text().isEmpty()) {
+                replies.sendChunk(List.of(again), key, query.model(), running.text(), 0, headers);
+            }
             return;
         }
         Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now,

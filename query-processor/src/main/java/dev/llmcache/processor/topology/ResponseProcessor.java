@@ -44,25 +44,29 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             return;
         }
         try (var logContext = RequestTracing.logContext(entry.generationId(), null)) {
+            // When the worker produced the response: stalls are judged by it, not by when this task
+            // gets to it (after a failover it re-processes older records at once).
+            long producedAt = record.timestamp();
             switch (response.type()) {
-                case CHUNK -> onChunk(record.key(), entry, response, record.headers());
-                case DONE -> onDone(record.key(), entry, response, record.headers());
-                case ERROR -> onError(record.key(), entry, response, record.headers());
+                case CHUNK -> onChunk(record.key(), entry, response, producedAt, record.headers());
+                case DONE -> onDone(record.key(), entry, response, producedAt, record.headers());
+                case ERROR -> onError(record.key(), entry, response, producedAt, record.headers());
             }
         }
     }
 
-    private void onChunk(String key, InflightEntry entry, LlmResponse chunk, Headers headers) {
-        long now = context.currentSystemTimeMs();
+    private void onChunk(String key, InflightEntry entry, LlmResponse chunk, long producedAt, Headers headers) {
         if (!entry.acceptsCall(chunk.callId())) {
             // Another attempt of the same call: its worker re-ran the request after the one running
             // the pinned attempt died. It takes over from its first chunk once the pinned one stalled.
-            if (chunk.seq() != 0 || !entry.stalledAt(now, settings.attemptTakeover().toMillis())) {
+            if (chunk.seq() != 0 || !stalled(entry, producedAt)) {
                 return;
             }
-            entry = entry.takenOverBy(chunk.callId(), now);
+            entry = entry.takenOverBy(chunk.callId(), producedAt);
         }
-        if (chunk.seq() < entry.nextSeq() || chunk.delta() == null) {
+        // Only the next chunk in sequence: a duplicate is skipped, and after a lost chunk the stream
+        // pauses (the final answer brings the rest) rather than deliver text with a hole in it.
+        if (chunk.seq() != entry.nextSeq() || chunk.delta() == null) {
             return;
         }
         // A taken-over attempt starts again from the beginning: the part the waiters have must be
@@ -78,16 +82,22 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             return;
         }
         String fresh = delta.substring(overlap);
-        InflightEntry updated = entry.withChunk(chunk.callId(), chunk.seq(), fresh, from + delta.length(), now);
+        InflightEntry updated = entry.withChunk(chunk.callId(), chunk.seq(), fresh, from + delta.length(),
+                producedAt);
         inflight.update(key, updated);
         if (!fresh.isEmpty()) {
             replies.sendChunk(inflight.waiters(key, updated), key, entry.model(), fresh, delivered.length(), headers);
         }
     }
 
-    private void onDone(String key, InflightEntry entry, LlmResponse done, Headers headers) {
-        List<Waiter> waiters = inflight.finish(key, entry);
+    private void onDone(String key, InflightEntry entry, LlmResponse done, long producedAt, Headers headers) {
         String content = done.content() == null ? entry.text() : done.content();
+        if (!entry.acceptsCall(done.callId()) && !stalled(entry, producedAt) && !content.startsWith(entry.text())) {
+            // A duplicate attempt (left running on a worker that lost the partition) that answered
+            // otherwise, while the pinned attempt still streams: the pinned one decides.
+            return;
+        }
+        List<Waiter> waiters = inflight.finish(key, entry);
         long now = context.currentSystemTimeMs();
         // Waiters have seen entry.text(); a retried call (another callId) must extend it, not rewrite
         // it. An answer that does not is an error for them, and is not cached either.
@@ -118,14 +128,17 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         }
     }
 
-    private void onError(String key, InflightEntry entry, LlmResponse failed, Headers headers) {
+    private void onError(String key, InflightEntry entry, LlmResponse failed, long producedAt, Headers headers) {
         // An attempt that failed after the pinned one stalled (its worker died) speaks for the call.
-        if (!entry.acceptsCall(failed.callId())
-                && !entry.stalledAt(context.currentSystemTimeMs(), settings.attemptTakeover().toMillis())) {
+        if (!entry.acceptsCall(failed.callId()) && !stalled(entry, producedAt)) {
             return;
         }
         inflight.finish(key, entry)
                 .forEach(w -> replies.sendError(w, key, entry.model(), failed.error(), headers));
+    }
+
+    private boolean stalled(InflightEntry entry, long producedAt) {
+        return entry.stalledAt(producedAt, settings.attemptTakeover().toMillis());
     }
 
     private void sweep(long now) {

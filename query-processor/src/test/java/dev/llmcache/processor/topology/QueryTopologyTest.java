@@ -110,7 +110,8 @@ class QueryTopologyTest {
         send("r1", CacheDirectives.DEFAULT);
         LlmRequest call = llmRequests.readValue();
         respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
-        // The worker died; another attempt of the same call answered differently.
+        // The worker died; after the stall, another attempt of the same call answered differently.
+        responses.advanceTime(Duration.ofSeconds(6));
         respond(LlmResponse.done(call, "c2", 0, "Goodbye", "stop", Usage.of(1, 1), 1, 1));
 
         assertThat(answers.readValuesToList()).last()
@@ -127,6 +128,9 @@ class QueryTopologyTest {
         // At-least-once: both queries are delivered again.
         send("r1", CacheDirectives.DEFAULT);
         send("r2", CacheDirectives.DEFAULT);
+
+        assertThat(answers.readValuesToList()).as("only their STARTED again (ingest drops what arrived)")
+                .extracting(Answer::type).containsOnly(Answer.Type.STARTED);
 
         respond(LlmResponse.chunk(call, "c1", 0, "Hi"));
 
@@ -156,7 +160,7 @@ class QueryTopologyTest {
         respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
         respond(LlmResponse.chunk(call, "c1", 1, " wor"));
         // The worker running c1 died; after the stall, a re-run (c2) streams from the beginning.
-        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        responses.advanceTime(Duration.ofSeconds(6));
         respond(LlmResponse.chunk(call, "c2", 0, "Hello"));
         respond(LlmResponse.chunk(call, "c2", 1, " world"));
         respond(LlmResponse.done(call, "c2", 2, "Hello world", "stop", Usage.of(1, 2), 1, 1));
@@ -165,6 +169,18 @@ class QueryTopologyTest {
         assertThat(all).filteredOn(a -> a.type() == Answer.Type.CHUNK).extracting(Answer::delta, Answer::at)
                 .containsExactly(tuple("Hello", 0), tuple(" wor", 5), tuple("ld", 9));
         assertThat(all).last().satisfies(a -> assertThat(a.type()).isEqualTo(Answer.Type.DONE));
+        assertThat(cacheEntries.readValue().content()).isEqualTo("Hello world");
+    }
+
+    @Test
+    void aDuplicateAttemptThatAnswersOtherwiseIsIgnoredWhileThePinnedOneStillStreams() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
+        respond(LlmResponse.done(call, "c2", 0, "Goodbye", "stop", Usage.of(1, 1), 1, 1));
+        respond(LlmResponse.done(call, "c1", 1, "Hello world", "stop", Usage.of(1, 2), 1, 1));
+
+        assertThat(textFor("r1", answers.readKeyValuesToList())).isEqualTo("Hello world");
         assertThat(cacheEntries.readValue().content()).isEqualTo("Hello world");
     }
 
@@ -184,7 +200,7 @@ class QueryTopologyTest {
         send("r1", CacheDirectives.DEFAULT);
         LlmRequest call = llmRequests.readValue();
         respond(LlmResponse.chunk(call, "c1", 0, "Hello"));
-        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        responses.advanceTime(Duration.ofSeconds(6));
         respond(LlmResponse.chunk(call, "c2", 0, "Howdy"));
 
         assertThat(answers.readValuesToList()).last()
