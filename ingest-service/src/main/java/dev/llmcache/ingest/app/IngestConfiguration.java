@@ -20,6 +20,7 @@ import dev.llmcache.ingest.reply.ReplyChannel;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -61,16 +62,18 @@ public class IngestConfiguration {
     /** Every query is latency-critical: sent at once. */
     @Bean(destroyMethod = "close")
     KafkaPublisher queryPublisher(KafkaClients clients, IngestProperties properties) {
-        return publisher(clients, "queries", 0, properties.maxInflightRequests());
+        return publisher(clients, "queries", 0, properties.maxInflightRequests(), properties.publishTimeout());
     }
 
     /** Telemetry is not latency-critical: batched for 20 ms, fewer requests for the broker. */
     @Bean(destroyMethod = "close")
     KafkaPublisher telemetryPublisher(KafkaClients clients, IngestProperties properties) {
-        return publisher(clients, "telemetry", 20, 2 * properties.maxInflightRequests());
+        return publisher(clients, "telemetry", 20, 2 * properties.maxInflightRequests(),
+                properties.publishTimeout());
     }
 
-    private static KafkaPublisher publisher(KafkaClients clients, String client, int lingerMs, int queueCapacity) {
+    private static KafkaPublisher publisher(KafkaClients clients, String client, int lingerMs, int queueCapacity,
+                                            Duration deadline) {
         ProducerFactory<byte[], byte[]> producers = clients.producerFactory(client, new ByteArraySerializer(),
                 new ByteArraySerializer(), Map.of(
                         ProducerConfig.LINGER_MS_CONFIG, lingerMs,
@@ -80,7 +83,7 @@ public class IngestConfiguration {
                         ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000),
                 // An accepted query is one Kafka has stored durably.
                 Map.of(ProducerConfig.ACKS_CONFIG, "all"));
-        return new KafkaPublisher(new KafkaTemplate<>(producers), queueCapacity);
+        return new KafkaPublisher(new KafkaTemplate<>(producers), queueCapacity, deadline);
     }
 
     @Bean

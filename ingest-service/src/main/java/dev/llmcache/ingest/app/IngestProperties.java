@@ -12,6 +12,7 @@ import org.springframework.util.unit.DataSize;
  * @param maxBodySize         largest accepted request body; larger ones get 413
  * @param maxInflightRequests requests waiting for an answer at once; more get 503
  * @param requestTimeout      longest a client waits for a complete answer
+ * @param publishTimeout      longest a query waits for Kafka to take it; then 503 (Kafka unavailable)
  * @param replyPartitions     partitions of the answers topic this instance owns; empty means "read
  *                            all partitions" (fine for a few instances)
  * @param defaultTenant       tenant of requests without an {@code X-Tenant-ID} header
@@ -22,6 +23,7 @@ public record IngestProperties(
         @DefaultValue("1MB") DataSize maxBodySize,
         @DefaultValue("10000") int maxInflightRequests,
         @DefaultValue("360s") Duration requestTimeout,
+        @DefaultValue("3s") Duration publishTimeout,
         @DefaultValue List<Integer> replyPartitions,
         @DefaultValue("default") String defaultTenant,
         String sharedNamespace) {

@@ -1,10 +1,12 @@
 package dev.llmcache.ingest.publish;
 
 import dev.llmcache.common.topic.Topic;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Headers;
@@ -36,18 +38,30 @@ public final class KafkaPublisher implements AutoCloseable {
 
     private final KafkaTemplate<byte[], byte[]> kafka;
     private final ThreadPoolExecutor sender;
+    private final Duration deadline;
 
-    public KafkaPublisher(KafkaTemplate<byte[], byte[]> kafka, int queueCapacity) {
+    /**
+     * @param deadline longest a caller waits for Kafka's acknowledgment: while Kafka is away each
+     *                 send can block for the producer's {@code max.block.ms} and sends queue up
+     *                 behind it, so without a deadline a client would wait for all of them
+     */
+    public KafkaPublisher(KafkaTemplate<byte[], byte[]> kafka, int queueCapacity, Duration deadline) {
         this.kafka = kafka;
+        this.deadline = deadline;
         this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), r -> new Thread(r, "kafka-publisher"));
     }
 
     /** The returned Mono completes when Kafka acknowledged the record. */
     public <K, V> Mono<Void> publish(Topic<K, V> topic, K key, V value, Headers headers) {
-        return Mono.create(sink -> {
+        Mono<Void> published = Mono.create(sink -> {
+            AtomicBoolean abandoned = new AtomicBoolean();
+            sink.onCancel(() -> abandoned.set(true));
             try {
                 sender.execute(() -> {
+                    if (abandoned.get()) {
+                        return; // its caller already got an error: do not send it late
+                    }
                     try {
                         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic.name(), null,
                                 topic.keyBytes(key), topic.valueBytes(value), headers);
@@ -66,6 +80,8 @@ public final class KafkaPublisher implements AutoCloseable {
                 sink.error(new UnavailableException("Too many records waiting to be published", e));
             }
         });
+        return published.timeout(deadline, Mono.error(() -> new UnavailableException(
+                "Kafka did not acknowledge the record within " + deadline.toMillis() + " ms", null)));
     }
 
     private static RuntimeException failure(Throwable error) {

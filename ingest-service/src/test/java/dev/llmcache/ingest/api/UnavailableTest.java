@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.mock.MockProducerFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 
@@ -64,6 +66,26 @@ class UnavailableTest {
         assertThat(pending.size()).isZero();
     }
 
+    @Test
+    void aKafkaThatDoesNotAcknowledgeAnswers503WithinThePublishDeadline() {
+        PendingReplies pending = new PendingReplies(10);
+        // Sends that Kafka never acknowledges, as while its brokers are away.
+        MockProducer<byte[], byte[]> stuck = new MockProducer<>(false, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        WebTestClient client = client(pending, new KafkaPublisher(
+                new KafkaTemplate<>(new MockProducerFactory<>(() -> stuck)), 100, Duration.ofMillis(500)));
+        long start = System.nanoTime();
+
+        client.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue(BODY)
+                .exchange()
+                .expectStatus().isEqualTo(503)
+                .expectHeader().exists("Retry-After")
+                .expectBody().jsonPath("$.error.message").value(m -> assertThat(m.toString()).contains("Kafka"));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(pending.size()).isZero();
+    }
+
     private WebTestClient client(PendingReplies pending, KafkaPublisher kafka) {
         publisher = kafka;
         LlmProperties llm = new LlmProperties("simulated", null, null, List.of("gpt-4o-mini"), null, null,
@@ -89,6 +111,6 @@ class UnavailableTest {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
         return new KafkaPublisher(new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(config,
-                new ByteArraySerializer(), new ByteArraySerializer())), 100);
+                new ByteArraySerializer(), new ByteArraySerializer())), 100, Duration.ofSeconds(3));
     }
 }
