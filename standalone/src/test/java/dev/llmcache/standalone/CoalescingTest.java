@@ -25,16 +25,9 @@ class CoalescingTest extends PipelineTestBase {
     void twoHundredConcurrentIdenticalQueriesCallTheUpstreamOnce() {
         String prompt = uniquePrompt("storm");
 
-        List<CompletableFuture<SseStream>> clients = IntStream.range(0, 200)
-                .mapToObj(i -> HTTP.sendAsync(streamRequest(prompt), HttpResponse.BodyHandlers.ofString())
-                        .thenApply(r -> SseStream.parse(r.headers().firstValue("X-Cache").orElse("?"), r.body())))
-                .toList();
-        List<SseStream> streams = clients.stream().map(CompletableFuture::join).toList();
+        List<SseStream> streams = streams(IntStream.range(0, 200).mapToObj(i -> streamRequest(prompt)).toList());
 
-        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(1);
-        assertThat(streams).allSatisfy(s -> assertThat(s.done()).isTrue());
-        assertThat(streams.stream().map(SseStream::text).distinct()).singleElement()
-                .satisfies(text -> assertThat(text).startsWith("Simulated answer"));
+        assertOneCallSharedByAll(prompt, streams);
         Map<String, Long> outcomes = streams.stream()
                 .collect(Collectors.groupingBy(SseStream::cacheHeader, Collectors.counting()));
         assertThat(outcomes.get("MISS")).isEqualTo(1);

@@ -1,5 +1,7 @@
 package dev.llmcache.standalone;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.llmcache.simulator.FaultyUpstream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,7 +11,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -89,6 +93,22 @@ abstract class PipelineTestBase {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Sends the streaming requests all at once and reads each client's answer stream. */
+    static List<SseStream> streams(List<HttpRequest> requests) {
+        return requests.stream()
+                .map(request -> HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                        .thenApply(r -> SseStream.parse(r.headers().firstValue("X-Cache").orElse("?"), r.body())))
+                .toList().stream().map(CompletableFuture::join).toList();
+    }
+
+    /** One upstream call for {@code prompt}, and every client received the same complete answer. */
+    static void assertOneCallSharedByAll(String prompt, List<SseStream> streams) {
+        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(1);
+        assertThat(streams).allSatisfy(s -> assertThat(s.done()).isTrue());
+        assertThat(streams.stream().map(SseStream::text).distinct()).singleElement()
+                .satisfies(text -> assertThat(text).startsWith("Simulated answer"));
     }
 
     HttpResponse<String> chat(String prompt, String... headers) {

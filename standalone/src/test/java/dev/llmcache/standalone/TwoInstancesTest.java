@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.simulator.FaultyUpstream.Fault;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,17 +47,33 @@ class TwoInstancesTest extends PipelineTestBase {
         String prompt = uniquePrompt("two instances, one call");
         UPSTREAM.failWhenPromptContains(prompt, Fault.SLOW);
 
-        List<CompletableFuture<SseStream>> clients = IntStream.range(0, 20)
-                .mapToObj(i -> HTTP.sendAsync((i % 2 == 0 ? first : second).chat(prompt, true, Duration.ofSeconds(60)),
-                                HttpResponse.BodyHandlers.ofString())
-                        .thenApply(r -> SseStream.parse(r.headers().firstValue("X-Cache").orElse("?"), r.body())))
-                .toList();
-        List<SseStream> streams = clients.stream().map(CompletableFuture::join).toList();
+        List<SseStream> streams = streams(IntStream.range(0, 20)
+                .mapToObj(i -> (i % 2 == 0 ? first : second).chat(prompt, true, Duration.ofSeconds(60))).toList());
 
-        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(1);
+        assertOneCallSharedByAll(prompt, streams);
+    }
+
+    @Test
+    void twoClientsThatChooseTheSameRequestIdOnTwoInstancesEachGetTheirOwnAnswer() {
+        String requestId = "same-id-" + UUID.randomUUID();
+        String firstPrompt = uniquePrompt("first client");
+        String secondPrompt = uniquePrompt("second client");
+        UPSTREAM.failWhenPromptContains(firstPrompt, Fault.SLOW);
+        UPSTREAM.failWhenPromptContains(secondPrompt, Fault.SLOW);
+
+        List<SseStream> streams = streams(List.of(
+                withRequestId(first.chat(firstPrompt, true, Duration.ofSeconds(60)), requestId),
+                withRequestId(second.chat(secondPrompt, true, Duration.ofSeconds(60)), requestId)));
+
         assertThat(streams).allSatisfy(s -> assertThat(s.done()).isTrue());
-        assertThat(streams.stream().map(SseStream::text).distinct()).singleElement()
-                .satisfies(text -> assertThat(text).startsWith("Simulated answer"));
+        assertThat(streams.get(0).text()).contains(firstPrompt.substring(firstPrompt.lastIndexOf(' ') + 1))
+                .doesNotContain(secondPrompt.substring(secondPrompt.lastIndexOf(' ') + 1));
+        assertThat(streams.get(1).text()).contains(secondPrompt.substring(secondPrompt.lastIndexOf(' ') + 1))
+                .doesNotContain(firstPrompt.substring(firstPrompt.lastIndexOf(' ') + 1));
+    }
+
+    private static HttpRequest withRequestId(HttpRequest request, String requestId) {
+        return HttpRequest.newBuilder(request, (name, value) -> true).header("X-Request-ID", requestId).build();
     }
 
     @Test

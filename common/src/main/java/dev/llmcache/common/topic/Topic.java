@@ -34,14 +34,6 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, b
         return new NewTopic(name, Optional.of(partitions), replicationFactor).configs(configs);
     }
 
-    public K key(byte[] bytes) {
-        return keySerde.deserializer().deserialize(name, bytes);
-    }
-
-    public V value(byte[] bytes) {
-        return valueSerde.deserializer().deserialize(name, bytes);
-    }
-
     public byte[] keyBytes(K key) {
         return keySerde.serializer().serialize(name, key);
     }

@@ -27,6 +27,7 @@ import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.AcknowledgingMessageListener;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.kafka.support.Acknowledgment;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -56,13 +57,6 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     public record Settings(int maxInflight, Duration chunkInterval, LlmProperties.Timeouts timeouts) {
     }
 
-    /** Where the worker's requests come from: paused while the backlog is not empty. */
-    public interface Intake {
-        void pause();
-
-        void resume();
-    }
-
     private final KafkaOperations<String, LlmResponse> responses;
     private final String responsesTopic;
     private final LlmRouter router;
@@ -75,15 +69,8 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     private boolean paused; // guarded by this
     // Kafka sends happen here, never on a Netty event loop: send() may block on metadata or a full buffer.
     private final Scheduler publisher = Schedulers.newSingle("llm-response-publisher");
-    private volatile Intake intake = new Intake() {
-        @Override
-        public void pause() {
-        }
-
-        @Override
-        public void resume() {
-        }
-    };
+    /** Where the requests come from (the listener container): paused while the backlog is not empty. */
+    private volatile MessageListenerContainer intake;
 
     private record Pending(ConsumerRecord<String, LlmRequest> record, TopicPartition partition) {
     }
@@ -98,8 +85,8 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         this.tracing = tracing;
     }
 
-    /** Connects the worker to what feeds it (the listener container). */
-    public void attach(Intake intake) {
+    /** Connects the worker to the container that feeds it. */
+    public void attach(MessageListenerContainer intake) {
         this.intake = intake;
     }
 
@@ -161,7 +148,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
      */
     private synchronized void updateIntake() {
         boolean shouldPause = !backlog.isEmpty();
-        if (shouldPause != paused) {
+        if (shouldPause != paused && intake != null) {
             paused = shouldPause;
             if (shouldPause) {
                 intake.pause();
@@ -257,7 +244,9 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         }
         // The outcome must reach Kafka before the request's offset may be committed: retried (the
         // slot stays taken) until it does, so a Kafka outage delays outcomes instead of losing them.
+        // Every attempt sends from the publisher thread: a retry must not block a Reactor timer thread.
         return Mono.defer(() -> Mono.fromFuture(() -> send(out)))
+                .subscribeOn(publisher)
                 .doOnError(error -> {
                     try (var logContext = RequestTracing.logContext(requestId, null)) {
                         log.error("Could not publish the outcome for key {}; retrying", response.cacheKey(), error);

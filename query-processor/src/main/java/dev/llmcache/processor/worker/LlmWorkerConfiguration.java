@@ -41,7 +41,10 @@ public class LlmWorkerConfiguration {
         KafkaTemplate<String, LlmResponse> template = new KafkaTemplate<>(clients.producerFactory("llm-responses",
                 responses.keySerde().serializer(), responses.valueSerde().serializer(),
                 // Tokens are latency-critical; batching is done per call (chunkInterval), not by the producer.
-                Map.of(ProducerConfig.LINGER_MS_CONFIG, 0),
+                Map.of(ProducerConfig.LINGER_MS_CONFIG, 0,
+                        // While Kafka is away a send waits at most this long on the one publisher
+                        // thread (then the outcome is retried), not Kafka's 60 s.
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000),
                 // A request's offset is committed once its outcome is acknowledged: it must be durable.
                 Map.of(ProducerConfig.ACKS_CONFIG, "all")));
         ProcessorProperties.Worker settings = properties.worker();
@@ -87,17 +90,7 @@ public class LlmWorkerConfiguration {
         created.setBeanName("llm-worker");
         // Start before the web server and stop after it has drained.
         created.setPhase(0);
-        llmWorkerListener.attach(new LlmWorker.Intake() {
-            @Override
-            public void pause() {
-                created.pause();
-            }
-
-            @Override
-            public void resume() {
-                created.resume();
-            }
-        });
+        llmWorkerListener.attach(created);
         return created;
     }
 

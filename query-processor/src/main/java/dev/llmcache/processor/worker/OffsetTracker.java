@@ -58,12 +58,6 @@ final class OffsetTracker {
         }
     }
 
-    /** Requests started and not yet acknowledged, for a partition. */
-    synchronized int unacknowledged(TopicPartition partition) {
-        TreeMap<Long, Tracked> records = partitions.get(partition);
-        return records == null ? 0 : records.size();
-    }
-
     /** The partitions are revoked: their requests will not be acknowledged by this worker. */
     synchronized void forget(Collection<TopicPartition> revoked) {
         revoked.forEach(partitions::remove);

@@ -85,17 +85,7 @@ class LlmWorkerTest {
         properties.setAckMode(ContainerProperties.AckMode.MANUAL);
         properties.setPollTimeout(50);
         container = new KafkaMessageListenerContainer<>(new MockConsumerFactory<>(() -> consumer), properties);
-        worker.attach(new LlmWorker.Intake() {
-            @Override
-            public void pause() {
-                container.pause();
-            }
-
-            @Override
-            public void resume() {
-                container.resume();
-            }
-        });
+        worker.attach(container);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
         container.start();
         assign(P0, P1);
