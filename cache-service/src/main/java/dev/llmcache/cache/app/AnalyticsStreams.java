@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 
 /** The {@link AnalyticsTopology} as it runs in this JVM; its stores back the stats and aggregates API. */
@@ -26,7 +25,7 @@ public final class AnalyticsStreams extends SupervisedStreams {
         // Aggregates are emitted at most once a second per window: live enough for a dashboard,
         // and the record cache folds the updates of busy windows into one.
         defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1_000);
-        defaults.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        defaults.putAll(SupervisedStreams.errorHandling());
         // Analytics are not latency-critical: fetch in bigger, fewer requests, sparing the broker
         // for the data plane (a fetch waits up to 200 ms for 64 KB).
         defaults.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), 65_536);

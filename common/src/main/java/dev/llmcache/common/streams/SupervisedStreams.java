@@ -8,7 +8,9 @@ import java.util.Deque;
 import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.QueryableStoreType;
 import org.slf4j.Logger;
@@ -64,6 +66,17 @@ public class SupervisedStreams implements HealthIndicator {
         factory.setLeaveGroupOnClose(true);
         factory.setCloseTimeout(30);
         return factory;
+    }
+
+    /**
+     * How the product's Streams apps handle bad records, in their config: a record that cannot be
+     * read is logged and skipped, one Kafka will not take is logged and dropped
+     * ({@link DropRefusedRecords}); either would otherwise stop every key of its partition.
+     */
+    public static Map<String, Object> errorHandling() {
+        return Map.of(
+                StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class,
+                StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DropRefusedRecords.class);
     }
 
     StreamThreadExceptionResponse onThreadFailure(Throwable error) {

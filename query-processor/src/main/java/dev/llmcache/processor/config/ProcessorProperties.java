@@ -46,11 +46,22 @@ public record ProcessorProperties(
      * @param groupId       consumer group of the workers
      * @param maxInflight   LLM calls at once per instance
      * @param chunkInterval tokens after the first are batched into one record per interval
+     * @param maxAnswerSize  largest answer passed on and cached (as JSON text); beyond it the answer
+     *                       ends with finish reason {@code length}. Each answer travels whole in one
+     *                       Kafka record, so keep it well under the topics' {@code max.message.bytes} (1 MB)
      */
     public record Worker(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("llmcache-llm-worker") String groupId,
             @DefaultValue("256") int maxInflight,
-            @DefaultValue("25ms") Duration chunkInterval) {
+            @DefaultValue("25ms") Duration chunkInterval,
+            @DefaultValue("256KB") DataSize maxAnswerSize) {
+
+        public Worker {
+            if (maxAnswerSize.toBytes() > 768 * 1024) {
+                throw new IllegalArgumentException("llmcache.processor.worker.max-answer-size must be at most 768KB: "
+                        + "an answer travels whole in one Kafka record of at most 1 MB");
+            }
+        }
     }
 }

@@ -21,6 +21,9 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class Replies {
 
+    /** Request ids in one shared chunk: 36 bytes each, about 10 KB per record besides the text. */
+    static final int MAX_RECIPIENTS = 256;
+
     private final ProcessorContext<String, Object> context;
 
     Replies(ProcessorContext<String, Object> context) {
@@ -42,8 +45,12 @@ final class Replies {
                 QueryTopology.ANSWERS_SINK);
     }
 
-    /** The same tokens for every waiter: one record per reply route, not one per waiter. */
-    /** @param at where {@code delta} starts in the answer's text */
+    /**
+     * The same tokens for every waiter: one record per reply route (or per {@link #MAX_RECIPIENTS}
+     * waiters of a route), not one per waiter.
+     *
+     * @param at where {@code delta} starts in the answer's text
+     */
     void sendChunk(List<Waiter> waiters, String cacheKey, String model, String delta, int at, Headers cause) {
         Map<ReplyRoute, List<Waiter>> byRoute = new LinkedHashMap<>();
         waiters.forEach(w -> byRoute.computeIfAbsent(w.replyTo(), route -> new ArrayList<>()).add(w));
@@ -53,8 +60,13 @@ final class Replies {
                 send(route, Answer.chunk(waiter.requestId(), cacheKey, waiter.outcome(), model, delta, at), cause,
                         waiter.clientRequestId());
             } else {
-                send(route, Answer.sharedChunk(group.stream().map(Waiter::requestId).toList(), cacheKey, model, delta, at),
-                        cause, null);
+                List<String> ids = group.stream().map(Waiter::requestId).toList();
+                // A record lists at most MAX_RECIPIENTS waiters: a storm of any size stays under
+                // Kafka's record size limit.
+                for (int from = 0; from < ids.size(); from += MAX_RECIPIENTS) {
+                    List<String> part = ids.subList(from, Math.min(ids.size(), from + MAX_RECIPIENTS));
+                    send(route, Answer.sharedChunk(part, cacheKey, model, delta, at), cause, null);
+                }
             }
         });
     }

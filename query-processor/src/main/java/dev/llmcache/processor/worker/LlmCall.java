@@ -3,7 +3,9 @@ package dev.llmcache.processor.worker;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
+import dev.llmcache.common.event.MessageExtras;
 import dev.llmcache.common.event.Usage;
+import dev.llmcache.common.serde.JsonSize;
 import dev.llmcache.processor.llm.LlmCallException;
 import dev.llmcache.processor.llm.LlmStreamEvent;
 import java.util.UUID;
@@ -12,30 +14,56 @@ import java.util.concurrent.TimeoutException;
 /**
  * The bookkeeping of one LLM call: turns the provider's stream into the numbered
  * {@link LlmResponse} records of one worker attempt. Used from one reactive chain at a time.
+ *
+ * <p>An answer is at most {@code maxAnswerBytes} (as JSON text): it travels whole in the DONE
+ * record, the cache entry and the in-flight changelog, and Kafka refuses records over its size
+ * limit. Text beyond it is cut off and the answer ends like one that reached {@code max_tokens}
+ * (finish reason {@code length}); tool calls or a refusal beyond it make the call fail.
  */
 final class LlmCall {
 
     private final LlmRequest request;
+    private final long maxAnswerBytes;
     private final String callId = UUID.randomUUID().toString();
     private final long startNanos = System.nanoTime();
     private final StringBuilder content = new StringBuilder();
     private long firstTokenNanos = -1;
     private LlmStreamEvent.Completed completed;
+    private long answerBytes;
+    private boolean cutOff;
     private int seq;
 
-    LlmCall(LlmRequest request) {
+    LlmCall(LlmRequest request, long maxAnswerBytes) {
         this.request = request;
+        this.maxAnswerBytes = maxAnswerBytes;
     }
 
-    void observe(LlmStreamEvent event) {
+    /** Records an event of the stream and returns it, or what fits of it within the size limit. */
+    LlmStreamEvent observe(LlmStreamEvent event) {
         if (event instanceof LlmStreamEvent.Delta delta) {
             if (firstTokenNanos < 0) {
                 firstTokenNanos = System.nanoTime();
             }
-            content.append(delta.text());
-        } else if (event instanceof LlmStreamEvent.Completed done) {
+            String text = delta.text();
+            long size = JsonSize.of(text);
+            if (answerBytes + size > maxAnswerBytes) {
+                text = JsonSize.prefixWithin(text, maxAnswerBytes - answerBytes);
+                size = JsonSize.of(text);
+                cutOff = true;
+            }
+            answerBytes += size;
+            content.append(text);
+            return text.equals(delta.text()) ? event : new LlmStreamEvent.Delta(text);
+        }
+        if (event instanceof LlmStreamEvent.Completed done) {
             completed = done;
         }
+        return event;
+    }
+
+    /** Whether the answer reached the size limit: the stream must end here. */
+    boolean isCutOff() {
+        return cutOff;
     }
 
     LlmResponse chunk(String batchedText) {
@@ -44,14 +72,30 @@ final class LlmCall {
 
     /** DONE if the provider said the answer is complete; an ERROR if the stream just stopped. */
     LlmResponse outcome() {
+        if (cutOff) {
+            return LlmResponse.done(request, callId, seq++, content.toString(), "length", estimatedUsage(),
+                    firstTokenMillis(), elapsedMillis(), null);
+        }
         if (completed == null) {
             return LlmResponse.error(request, callId, seq++,
                     ErrorInfo.upstream("The upstream stream ended before the answer was complete"), elapsedMillis());
         }
+        if (completed.extras() != null && answerBytes + extrasBytes(completed.extras()) > maxAnswerBytes) {
+            return LlmResponse.error(request, callId, seq++, ErrorInfo.upstream("The answer's tool calls are larger "
+                    + "than this gateway passes on (" + maxAnswerBytes + " bytes)"), elapsedMillis());
+        }
         Usage usage = completed.usage() != null ? completed.usage() : estimatedUsage();
-        long ttft = firstTokenNanos < 0 ? elapsedMillis() : (firstTokenNanos - startNanos) / 1_000_000;
         return LlmResponse.done(request, callId, seq++, content.toString(), completed.finishReason(), usage,
-                ttft, elapsedMillis(), completed.extras());
+                firstTokenMillis(), elapsedMillis(), completed.extras());
+    }
+
+    private static long extrasBytes(MessageExtras extras) {
+        return (extras.toolCalls() == null ? 0 : extras.toolCalls().toString().length())
+                + (extras.refusal() == null ? 0 : JsonSize.of(extras.refusal()));
+    }
+
+    private long firstTokenMillis() {
+        return firstTokenNanos < 0 ? elapsedMillis() : (firstTokenNanos - startNanos) / 1_000_000;
     }
 
     LlmResponse failure(Throwable error) {

@@ -1,9 +1,11 @@
 package dev.llmcache.processor.worker;
 
+import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.trace.RequestTracing;
+import dev.llmcache.processor.llm.LlmCallException;
 import dev.llmcache.processor.llm.LlmRouter;
 import dev.llmcache.processor.llm.LlmStreamEvent;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,7 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -53,8 +58,9 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     private static final Duration OUTCOME_RETRY_MIN = Duration.ofMillis(200);
     private static final Duration OUTCOME_RETRY_MAX = Duration.ofSeconds(30);
 
-    /** Tuning: calls at once, chunk batching interval and the call's time limits. */
-    public record Settings(int maxInflight, Duration chunkInterval, LlmProperties.Timeouts timeouts) {
+    /** Tuning: calls at once, chunk batching interval, the call's time limits and the answer's size limit. */
+    public record Settings(int maxInflight, Duration chunkInterval, LlmProperties.Timeouts timeouts,
+                           long maxAnswerBytes) {
     }
 
     private final KafkaOperations<String, LlmResponse> responses;
@@ -184,7 +190,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
 
     private void stream(Pending pending, LlmRequest request) {
         ConsumerRecord<String, LlmRequest> record = pending.record();
-        LlmCall call = new LlmCall(request);
+        LlmCall call = new LlmCall(request, settings.maxAnswerBytes());
         LlmProperties.Timeouts timeouts = settings.timeouts();
         // The call continues the trace of the query that caused it; its records carry both onwards.
         String requestId = Objects.requireNonNullElse(
@@ -201,7 +207,9 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         Flux<String> deltas = Flux.defer(() -> router.stream(request.model(), request.body()))
                 .timeout(Mono.delay(timeouts.firstToken()), event -> Mono.delay(timeouts.idle()))
                 .take(total)
-                .doOnNext(call::observe)
+                .map(call::observe)
+                // Cancels the upstream call once the answer reached its size limit.
+                .takeUntil(event -> call.isCutOff())
                 .ofType(LlmStreamEvent.Delta.class)
                 .map(LlmStreamEvent.Delta::text);
         batched(deltas)
@@ -215,7 +223,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
                         span.tag("llm.result", response.type().name()).end();
                     }
                 })
-                .concatMap(response -> publish(response, headers, requestId, pending))
+                .concatMap(response -> publish(response, headers, requestId, pending, call))
                 .subscribe(null, error -> {
                     try (var logContext = RequestTracing.logContext(requestId, span)) {
                         log.error("LLM call for key {} failed to publish", request.cacheKey(), error);
@@ -230,7 +238,8 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
                 shared.skip(1).bufferTimeout(1024, settings.chunkInterval()).map(parts -> String.join("", parts))));
     }
 
-    private Mono<Void> publish(LlmResponse response, Headers headers, String requestId, Pending pending) {
+    private Mono<Void> publish(LlmResponse response, Headers headers, String requestId, Pending pending,
+                               LlmCall call) {
         ProducerRecord<String, LlmResponse> out =
                 new ProducerRecord<>(responsesTopic, null, response.cacheKey(), response, headers);
         if (response.type() == LlmResponse.Type.CHUNK) {
@@ -249,12 +258,39 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
                 .subscribeOn(publisher)
                 .doOnError(error -> {
                     try (var logContext = RequestTracing.logContext(requestId, null)) {
-                        log.error("Could not publish the outcome for key {}; retrying", response.cacheKey(), error);
+                        log.error(isRefused(error) ? "Kafka refused the outcome for key {}"
+                                : "Could not publish the outcome for key {}; retrying", response.cacheKey(), error);
                     }
                 })
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, OUTCOME_RETRY_MIN).maxBackoff(OUTCOME_RETRY_MAX))
-                .doOnSuccess(published -> finish(pending))
-                .then();
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, OUTCOME_RETRY_MIN).maxBackoff(OUTCOME_RETRY_MAX)
+                        .filter(error -> !isRefused(error)))
+                .then(Mono.<Void>fromRunnable(() -> finish(pending)))
+                // Kafka will never take this record: its waiters get an error instead of waiting for
+                // their timeout, and the request is not re-run by every restart.
+                .onErrorResume(LlmWorker::isRefused, error -> response.type() == LlmResponse.Type.DONE
+                        ? publish(call.failure(new LlmCallException(ErrorInfo.upstream(
+                                "The answer could not be passed on: " + rootMessage(error)))),
+                                headers, requestId, pending, call)
+                        : Mono.<Void>fromRunnable(() -> finish(pending)));
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName();
+    }
+
+    /** A record Kafka refuses for what it is (too large, unserialisable), not for a passing fault. */
+    static boolean isRefused(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RecordTooLargeException || cause instanceof SerializationException
+                    || cause instanceof InvalidRecordException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A send whose failure, immediate or later, is always the returned future's. */

@@ -49,7 +49,8 @@ public class LlmWorkerConfiguration {
                 Map.of(ProducerConfig.ACKS_CONFIG, "all")));
         ProcessorProperties.Worker settings = properties.worker();
         LlmWorker worker = new LlmWorker(template, responses.name(), router,
-                new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts()), meters, tracing);
+                new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts(),
+                        settings.maxAnswerSize().toBytes()), meters, tracing);
         Gauge.builder("llmcache.llm.inflight", worker, LlmWorker::inflight)
                 .description("LLM calls running in this worker").register(meters);
         return worker;

@@ -141,6 +141,24 @@ class QueryTopologyTest {
     }
 
     @Test
+    void aStormOfJoinersGetsEachSharedChunkInRecordsOfBoundedSize() {
+        int waiters = Replies.MAX_RECIPIENTS * 2 + 10;
+        for (int i = 0; i < waiters; i++) {
+            send("r" + i, CacheDirectives.DEFAULT);
+        }
+        LlmRequest call = llmRequests.readValue();
+        answers.readValuesToList();
+
+        respond(LlmResponse.chunk(call, "c1", 0, "Hi"));
+
+        List<Answer> chunks = answers.readValuesToList();
+        assertThat(chunks).hasSize(3).allSatisfy(chunk -> assertThat(chunk.recipients())
+                .hasSizeLessThanOrEqualTo(Replies.MAX_RECIPIENTS));
+        assertThat(chunks.stream().flatMap(chunk -> chunk.recipients().stream()).distinct().count())
+                .as("every waiter gets the chunk once").isEqualTo(waiters);
+    }
+
+    @Test
     void everyChunkSaysWhereItsTextStartsInTheAnswerTheSameForEveryWaiter() {
         send("r1", CacheDirectives.DEFAULT);
         LlmRequest call = llmRequests.readValue();

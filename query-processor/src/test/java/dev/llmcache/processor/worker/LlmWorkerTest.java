@@ -20,13 +20,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,13 +56,25 @@ class LlmWorkerTest {
     private static final TopicPartition P0 = new TopicPartition(REQUESTS.name(), 0);
     private static final TopicPartition P1 = new TopicPartition(REQUESTS.name(), 1);
     private static final int MAX_INFLIGHT = 2;
+    private static final int MAX_ANSWER_BYTES = 1000;
 
     /** The LLM: one call per request, each answering when {@link #finish} is called for its key. */
     private final Map<String, Sinks.Many<LlmStreamEvent>> calls = new ConcurrentHashMap<>();
     private final MockConsumer<String, LlmRequest> consumer = new MockConsumer<>("earliest");
+    /** Outcomes the broker refuses as too large. */
+    private volatile Predicate<LlmResponse> tooLarge = response -> false;
     /** One producer for the whole test: KafkaTemplate closes its producer after each send. */
     private final MockProducer<String, LlmResponse> producer = new MockProducer<>(true, null,
             TOPICS.llmResponses().keySerde().serializer(), TOPICS.llmResponses().valueSerde().serializer()) {
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<String, LlmResponse> record, Callback callback) {
+            if (tooLarge.test(record.value())) {
+                callback.onCompletion(null, new RecordTooLargeException("too large"));
+                return CompletableFuture.failedFuture(new RecordTooLargeException("too large"));
+            }
+            return super.send(record, callback);
+        }
+
         @Override
         public void close(Duration timeout) {
         }
@@ -76,7 +95,7 @@ class LlmWorkerTest {
         LlmRouter router = new LlmRouter(new ModelCatalog(llm), Map.of(LlmProperties.DEFAULT_PROVIDER, llmClient));
         worker = new LlmWorker(new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)),
                 TOPICS.llmResponses().name(), router,
-                new LlmWorker.Settings(MAX_INFLIGHT, Duration.ofMillis(5), llm.timeouts()),
+                new LlmWorker.Settings(MAX_INFLIGHT, Duration.ofMillis(5), llm.timeouts(), MAX_ANSWER_BYTES),
                 new SimpleMeterRegistry(), RequestTracing.requestIdOnly());
         ContainerProperties properties = new ContainerProperties(REQUESTS.name());
         properties.setGroupId("workers");
@@ -189,6 +208,38 @@ class LlmWorkerTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 2);
     }
 
+    @Test
+    void anAnswerReachingTheSizeLimitEndsThereAsIfItHitMaxTokensAndItsUpstreamCallIsCancelled() {
+        request(P0, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        Sinks.Many<LlmStreamEvent> call = calls.get(key(P0, 0));
+        call.tryEmitNext(new LlmStreamEvent.Delta("a".repeat(600)));
+        call.tryEmitNext(new LlmStreamEvent.Delta("\u00e9".repeat(600))); // 2 bytes each in UTF-8
+
+        awaitOutcomes(1);
+        LlmResponse done = outcomes().get(0);
+        assertThat(done.type()).isEqualTo(LlmResponse.Type.DONE);
+        assertThat(done.finishReason()).isEqualTo("length");
+        assertThat(done.content()).isEqualTo("a".repeat(600) + "\u00e9".repeat(200));
+        assertThat(call.currentSubscriberCount()).as("the upstream call is cancelled").isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 1);
+    }
+
+    @Test
+    void anOutcomeKafkaRefusesAsTooLargeBecomesAnErrorForItsWaitersInsteadOfBeingRetriedForever() {
+        tooLarge = response -> response.type() == LlmResponse.Type.DONE;
+        request(P0, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+
+        finish(P0, 0);
+
+        awaitOutcomes(1);
+        assertThat(outcomes().get(0).type()).isEqualTo(LlmResponse.Type.ERROR);
+        assertThat(outcomes().get(0).error().message()).contains("RecordTooLargeException");
+        await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 1);
+        assertThat(worker.inflight()).isZero();
+    }
+
     /** A rebalance, run by the consumer thread as a real one would be. */
     private void assign(TopicPartition... partitions) {
         consumer.schedulePollTask(() -> consumer.rebalance(List.of(partitions)));
@@ -214,8 +265,12 @@ class LlmWorkerTest {
     }
 
     private void awaitOutcomes(int count) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().stream()
-                .filter(r -> r.value().type() != LlmResponse.Type.CHUNK).count() == count);
+        await().atMost(Duration.ofSeconds(5)).until(() -> outcomes().size() == count);
+    }
+
+    private List<LlmResponse> outcomes() {
+        return producer.history().stream().map(ProducerRecord::value)
+                .filter(response -> response.type() != LlmResponse.Type.CHUNK).toList();
     }
 
     /** Lets the consumer thread run a few poll loops (acknowledgments are committed there). */
