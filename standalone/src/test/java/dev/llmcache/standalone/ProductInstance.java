@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * One more instance of the product in a JVM of its own, as a user runs several: the standalone
- * application on the test's classpath, connected to the shared (secured) test broker through
- * {@code spring.kafka.*} arguments, with its own port and state directories. Instances started with
+ * application on the test's classpath, connected to the shared (secured) test broker, or another,
+ * through {@code spring.kafka.*} arguments, with its own port and state directories. Instances started with
  * the same {@code deployment} share topics, Streams application and worker group.
  */
 final class ProductInstance implements AutoCloseable {
@@ -33,8 +33,14 @@ final class ProductInstance implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts an instance; {@link #awaitReady} waits until it serves. */
+    /** Starts an instance on the shared test broker; {@link #awaitReady} waits until it serves. */
     static ProductInstance start(String deployment, String upstreamBaseUrl) throws IOException {
+        return start(deployment, upstreamBaseUrl, KafkaFixture.springProperties(KafkaFixture.PASSWORD));
+    }
+
+    /** Starts an instance connected to Kafka by {@code kafkaProperties} ({@code spring.kafka.*}). */
+    static ProductInstance start(String deployment, String upstreamBaseUrl, Map<String, String> kafkaProperties)
+            throws IOException {
         int port = freePort();
         Path dir = Files.createTempDirectory("llmcache-instance-");
         List<String> command = new ArrayList<>(List.of(
@@ -51,7 +57,7 @@ final class ProductInstance implements AutoCloseable {
                 "--llmcache.llm.provider=openai",
                 "--llmcache.llm.base-url=" + upstreamBaseUrl,
                 "--management.tracing.enabled=false"));
-        for (Map.Entry<String, String> setting : KafkaFixture.springProperties(KafkaFixture.PASSWORD).entrySet()) {
+        for (Map.Entry<String, String> setting : kafkaProperties.entrySet()) {
             command.add("--" + setting.getKey() + "=" + setting.getValue());
         }
         Path log = dir.resolve("instance.log");

@@ -2,6 +2,7 @@ package dev.llmcache.common.kafka;
 
 import dev.llmcache.common.topic.KafkaSettings;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -47,9 +48,16 @@ public class KafkaConfiguration {
                 timeoutMs);
     }
 
+    /** Probes the cluster every second; a probe waits at most 2 s for its answer. */
     @Bean
-    KafkaHealthIndicator kafka(KafkaClients clients) {
-        return new KafkaHealthIndicator(clients.adminConfig("health"), clients.bootstrapServers());
+    KafkaReachability kafkaReachability(KafkaClients clients) {
+        return new KafkaReachability(clients.adminConfig("reachability"), Duration.ofSeconds(1), Duration.ofSeconds(2),
+                Clock.systemUTC());
+    }
+
+    @Bean
+    KafkaHealthIndicator kafka(KafkaReachability kafkaReachability, KafkaClients clients) {
+        return new KafkaHealthIndicator(kafkaReachability, clients.bootstrapServers(), Clock.systemUTC());
     }
 
 }

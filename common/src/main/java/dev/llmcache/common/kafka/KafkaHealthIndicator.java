@@ -1,53 +1,37 @@
 package dev.llmcache.common.kafka;
 
-import java.util.Collection;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.common.Node;
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import java.time.Clock;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * Health component {@code kafka}: UP when the cluster answers a describe-cluster request within
- * 3 s. Spring Boot runs blocking indicators off the event loop.
+ * Health component {@code kafka}: UP when the last probe of {@link KafkaReachability} (at most a
+ * second or two old) reached the cluster. Reading it costs nothing, however often health is polled.
  */
-public final class KafkaHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
+public final class KafkaHealthIndicator implements HealthIndicator {
 
-    private final Map<String, Object> adminConfig;
+    private final KafkaReachability reachability;
     private final String bootstrapServers;
-    private volatile Admin admin;
+    private final Clock clock;
 
-    public KafkaHealthIndicator(Map<String, Object> adminConfig, String bootstrapServers) {
-        super("Kafka is unreachable");
-        this.adminConfig = adminConfig;
+    public KafkaHealthIndicator(KafkaReachability reachability, String bootstrapServers, Clock clock) {
+        this.reachability = reachability;
         this.bootstrapServers = bootstrapServers;
+        this.clock = clock;
     }
 
     @Override
-    protected void doHealthCheck(Health.Builder builder) throws Exception {
-        Collection<Node> nodes = admin().describeCluster(new DescribeClusterOptions().timeoutMs(3_000))
-                .nodes().get(3, TimeUnit.SECONDS);
-        builder.up().withDetail("bootstrapServers", bootstrapServers).withDetail("brokers", nodes.size());
-    }
-
-    private Admin admin() {
-        if (admin == null) {
-            synchronized (this) {
-                if (admin == null) {
-                    admin = Admin.create(adminConfig);
-                }
-            }
+    public Health health() {
+        KafkaReachability.State state = reachability.state();
+        if (!state.checked()) {
+            return Health.unknown().withDetail("bootstrapServers", bootstrapServers).build();
         }
-        return admin;
-    }
-
-    @Override
-    public void destroy() {
-        if (admin != null) {
-            admin.close();
+        if (state.reachable()) {
+            return Health.up().withDetail("bootstrapServers", bootstrapServers)
+                    .withDetail("brokers", state.brokers()).build();
         }
+        return Health.down().withDetail("bootstrapServers", bootstrapServers)
+                .withDetail("error", "Kafka is unreachable")
+                .withDetail("unreachableSeconds", state.unreachableFor(clock.millis()).toSeconds()).build();
     }
 }

@@ -7,6 +7,7 @@ import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.publish.KafkaPublisher;
+import dev.llmcache.ingest.reply.KafkaOutage;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.ingest.reply.TextDelivery;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
@@ -58,10 +59,11 @@ public final class QueryGateway {
     private final RequestTracing tracing;
     private final long maxBodyBytes;
     private final Duration requestTimeout;
+    private final KafkaOutage outage;
 
     public QueryGateway(ChatRequestParser parser, PendingReplies pending, Supplier<ReplyRoute> replyRoute,
                         KafkaPublisher publisher, Topic<String, QueryRequest> queriesTopic, QueryTelemetry telemetry,
-                        RequestTracing tracing, long maxBodyBytes, Duration requestTimeout) {
+                        RequestTracing tracing, long maxBodyBytes, Duration requestTimeout, KafkaOutage outage) {
         this.parser = parser;
         this.pending = pending;
         this.replyRoute = replyRoute;
@@ -71,6 +73,7 @@ public final class QueryGateway {
         this.tracing = tracing;
         this.maxBodyBytes = maxBodyBytes;
         this.requestTimeout = requestTimeout;
+        this.outage = outage;
     }
 
     /**
@@ -100,6 +103,10 @@ public final class QueryGateway {
 
     private Mono<Submitted> publish(ParsedQuery query, long start, HttpHeaders httpHeaders, Executor deliverOn) {
         // Answers are addressed to an id generated here, never to the client's X-Request-ID.
+        if (outage.ongoing()) {
+            // No wait for a publish that cannot succeed.
+            return Mono.error(new ApiException(outage.error(), null));
+        }
         String replyId = UUID.randomUUID().toString();
         Flux<Answer> answers;
         try {

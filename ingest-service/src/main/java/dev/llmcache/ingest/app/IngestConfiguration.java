@@ -2,6 +2,7 @@ package dev.llmcache.ingest.app;
 
 import dev.llmcache.common.kafka.KafkaClients;
 import dev.llmcache.common.kafka.KafkaConfiguration;
+import dev.llmcache.common.kafka.KafkaReachability;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.llm.PriceTable;
@@ -15,11 +16,13 @@ import dev.llmcache.ingest.api.ModelsHandler;
 import dev.llmcache.ingest.api.NativeQueryHandler;
 import dev.llmcache.ingest.api.QueryGateway;
 import dev.llmcache.ingest.publish.KafkaPublisher;
+import dev.llmcache.ingest.reply.KafkaOutage;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.ingest.reply.ReplyChannel;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -93,12 +96,19 @@ public class IngestConfiguration {
     }
 
     @Bean
+    KafkaOutage kafkaOutage(PendingReplies pending, IngestProperties properties, KafkaReachability reachability) {
+        KafkaOutage outage = new KafkaOutage(pending, properties.kafkaOutageGrace(), Clock.systemUTC());
+        reachability.addListener(outage);
+        return outage;
+    }
+
+    @Bean
     QueryGateway queryGateway(ModelCatalog catalog, IngestProperties properties, PendingReplies pending,
                               ReplyChannel replies, KafkaPublisher queryPublisher, KafkaSettings kafka,
-                              QueryTelemetry telemetry, RequestTracing tracing) {
+                              QueryTelemetry telemetry, RequestTracing tracing, KafkaOutage kafkaOutage) {
         ChatRequestParser parser = new ChatRequestParser(catalog, properties.defaultTenant(), properties.sharedNamespace());
         return new QueryGateway(parser, pending, replies, queryPublisher, kafka.topics().queries(), telemetry, tracing,
-                properties.maxBodySize().toBytes(), properties.requestTimeout());
+                properties.maxBodySize().toBytes(), properties.requestTimeout(), kafkaOutage);
     }
 
     @Bean

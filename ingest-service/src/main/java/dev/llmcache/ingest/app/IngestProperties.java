@@ -13,6 +13,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxInflightRequests requests waiting for an answer at once; more get 503
  * @param requestTimeout      longest a client waits for a complete answer
  * @param publishTimeout      longest a query waits for Kafka to take it; then 503 (Kafka unavailable)
+ * @param kafkaOutageGrace    how long Kafka may be unreachable before waiting requests end with 503
+ *                            and new ones are refused at once (until it is reachable again)
  * @param replyPartitions     partitions of the answers topic this instance owns; empty means "read
  *                            all partitions" (fine for a few instances)
  * @param defaultTenant       tenant of requests without an {@code X-Tenant-ID} header
@@ -24,6 +26,7 @@ public record IngestProperties(
         @DefaultValue("10000") int maxInflightRequests,
         @DefaultValue("360s") Duration requestTimeout,
         @DefaultValue("3s") Duration publishTimeout,
+        @DefaultValue("5s") Duration kafkaOutageGrace,
         @DefaultValue List<Integer> replyPartitions,
         @DefaultValue("default") String defaultTenant,
         String sharedNamespace) {

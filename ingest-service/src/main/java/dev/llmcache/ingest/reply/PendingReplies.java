@@ -1,6 +1,7 @@
 package dev.llmcache.ingest.reply;
 
 import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.ErrorInfo;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,12 +86,7 @@ public final class PendingReplies {
             if (answer.isTerminal()) {
                 forget(replyId, waiter);
             }
-            Runnable emit = () -> emit(waiter.sink(), answer);
-            try {
-                waiter.executor().execute(emit);
-            } catch (RejectedExecutionException e) {
-                emit.run(); // the event loop is shutting down
-            }
+            handOver(waiter, () -> emit(waiter.sink(), answer));
         }
     }
 
@@ -100,6 +96,32 @@ public final class PendingReplies {
             if (answer.isTerminal()) {
                 sink.tryEmitComplete();
             }
+        }
+    }
+
+    /**
+     * Ends every waiting request with {@code error} (Kafka is away: no answer can arrive).
+     *
+     * @return how many requests were ended
+     */
+    public int failAll(ErrorInfo error) {
+        int failed = 0;
+        for (Map.Entry<String, Waiter> entry : waiting.entrySet()) {
+            Waiter waiter = entry.getValue();
+            if (forget(entry.getKey(), waiter)) {
+                Answer answer = Answer.error(entry.getKey(), waiter.cacheKey(), null, null, error);
+                handOver(waiter, () -> emit(waiter.sink(), answer));
+                failed++;
+            }
+        }
+        return failed;
+    }
+
+    private static void handOver(Waiter waiter, Runnable emit) {
+        try {
+            waiter.executor().execute(emit);
+        } catch (RejectedExecutionException e) {
+            emit.run(); // the event loop is shutting down
         }
     }
 

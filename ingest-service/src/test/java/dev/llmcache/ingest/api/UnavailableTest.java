@@ -1,6 +1,7 @@
 package dev.llmcache.ingest.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
@@ -8,12 +9,16 @@ import dev.llmcache.common.llm.PriceTable;
 import dev.llmcache.common.topic.Topics;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.publish.KafkaPublisher;
+import dev.llmcache.common.kafka.KafkaReachability;
+import dev.llmcache.ingest.reply.KafkaOutage;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -33,8 +38,10 @@ class UnavailableTest {
 
     private static final String BODY = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     private static final ReplyRoute ROUTE = new ReplyRoute("answers", ReplyRoute.ANY_PARTITION);
+    private static final Duration GRACE = Duration.ofSeconds(5);
 
     private KafkaPublisher publisher;
+    private KafkaOutage outage;
 
     @AfterEach
     void close() throws Exception {
@@ -86,15 +93,48 @@ class UnavailableTest {
         assertThat(pending.size()).isZero();
     }
 
+    @Test
+    void onceKafkaHasBeenAwayForTheGraceWaitingRequestsEndWith503AndNewOnesAreRefusedUntilItIsBack() {
+        PendingReplies pending = new PendingReplies(10);
+        // Kafka took the query, then went away: its answers cannot arrive.
+        MockProducer<byte[], byte[]> accepting = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        WebTestClient client = client(pending, new KafkaPublisher(
+                new KafkaTemplate<>(new MockProducerFactory<>(() -> accepting)), 100, Duration.ofSeconds(3)));
+        CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> client.post()
+                .uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue(BODY)
+                .exchange().expectHeader().exists("Retry-After")
+                .expectBody().jsonPath("$.error.code").isEqualTo("kafka_unavailable")
+                .returnResult().getStatus().value());
+        await().atMost(Duration.ofSeconds(10)).until(() -> pending.size() == 1);
+        long now = System.currentTimeMillis();
+
+        outage.accept(new KafkaReachability.State(true, false, 0, now - 1_000));
+        assertThat(pending.size()).as("a short blip is ridden out").isEqualTo(1);
+        outage.accept(new KafkaReachability.State(true, false, 0, now - GRACE.toMillis()));
+
+        assertThat(waiting.join()).isEqualTo(503);
+        assertThat(pending.size()).isZero();
+        client.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue(BODY)
+                .exchange()
+                .expectStatus().isEqualTo(503)
+                .expectBody().jsonPath("$.error.code").isEqualTo("kafka_unavailable");
+        assertThat(accepting.history()).as("refused without a publish").hasSize(1);
+
+        outage.accept(new KafkaReachability.State(true, true, 1, System.currentTimeMillis()));
+        assertThat(outage.ongoing()).isFalse();
+    }
+
     private WebTestClient client(PendingReplies pending, KafkaPublisher kafka) {
         publisher = kafka;
+        outage = new KafkaOutage(pending, GRACE, Clock.systemUTC());
         LlmProperties llm = new LlmProperties("simulated", null, null, List.of("gpt-4o-mini"), null, null,
                 new LlmProperties.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
                         Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null);
         QueryGateway gateway = new QueryGateway(new ChatRequestParser(new ModelCatalog(llm), "default", null),
                 pending, () -> ROUTE, kafka, new Topics("t.").queries(),
                 new QueryTelemetry(kafka, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),
-                RequestTracing.requestIdOnly(), 1 << 20, Duration.ofSeconds(30));
+                RequestTracing.requestIdOnly(), 1 << 20, Duration.ofSeconds(30), outage);
         ChatCompletionsHandler handler = new ChatCompletionsHandler(gateway);
         return WebTestClient.bindToRouterFunction(RouterFunctions.route()
                         .POST("/v1/chat/completions", handler::handle).build())

@@ -1,0 +1,67 @@
+package dev.llmcache.ingest.reply;
+
+import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.kafka.KafkaReachability;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What ingest does while Kafka is away. Once the cluster has been unreachable for {@code grace},
+ * every waiting request ends with a 503 (their answers cannot arrive, and a client should not
+ * wait for its 360 s timeout to learn it), and new requests are refused at once until a probe
+ * reaches the cluster again; recovery needs nothing else. Shorter blips are ridden out: a request
+ * only sees them as a delay.
+ */
+public final class KafkaOutage implements Consumer<KafkaReachability.State> {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaOutage.class);
+
+    private final PendingReplies pending;
+    private final Duration grace;
+    private final Clock clock;
+    private volatile Duration ongoingFor;
+
+    public KafkaOutage(PendingReplies pending, Duration grace, Clock clock) {
+        this.pending = pending;
+        this.grace = grace;
+        this.clock = clock;
+    }
+
+    /** After every reachability probe. */
+    @Override
+    public void accept(KafkaReachability.State state) {
+        Duration away = state.unreachableFor(clock.millis());
+        boolean ongoing = !state.reachable() && state.checked() && away.compareTo(grace) >= 0;
+        if (ongoing) {
+            if (ongoingFor == null) {
+                log.warn("Kafka has been unreachable for {} s: failing waiting requests and refusing new ones "
+                        + "until it is back", away.toSeconds());
+            }
+            ongoingFor = away;
+            int failed = pending.failAll(error());
+            if (failed > 0) {
+                log.warn("Ended {} waiting requests with 503: Kafka is unreachable", failed);
+            }
+        } else {
+            if (ongoingFor != null) {
+                log.info("Kafka is back: accepting requests again");
+            }
+            ongoingFor = null;
+        }
+    }
+
+    /** Whether requests are refused now because Kafka is away. */
+    public boolean ongoing() {
+        return ongoingFor != null;
+    }
+
+    /** The error a request gets while Kafka is away. */
+    public ErrorInfo error() {
+        Duration away = ongoingFor;
+        return new ErrorInfo(503, "server_error", "kafka_unavailable", "Kafka has been unreachable for "
+                + (away == null ? grace : away).toSeconds() + " s; retry shortly");
+    }
+}
