@@ -61,6 +61,27 @@ class UpstreamFailureTest extends PipelineTestBase {
         assertNothingWasCached(prompt);
     }
 
+    @Test
+    void anUpstreamFailingHalfItsCallsCachesOnlyTheAnswersItGave() {
+        String[] prompts = new String[4];
+        for (int i = 0; i < prompts.length; i++) {
+            prompts[i] = uniquePrompt("half failing " + i);
+            if (i % 2 == 1) {
+                UPSTREAM.failWhenPromptContains(prompts[i], Fault.HTTP_500);
+            }
+        }
+        for (int i = 0; i < prompts.length; i++) {
+            assertThat(chat(prompts[i]).statusCode()).isEqualTo(i % 2 == 1 ? 502 : 200);
+        }
+        UPSTREAM.clearFaults();
+
+        for (int i = 0; i < prompts.length; i++) {
+            HttpResponse<String> again = chat(prompts[i]);
+            assertThat(again.statusCode()).isEqualTo(200);
+            assertThat(again.headers().firstValue("X-Cache")).as(prompts[i]).hasValue(i % 2 == 1 ? "MISS" : "HIT");
+        }
+    }
+
     /** Once the upstream works again, the same prompt is a miss: the failed answer was not cached. */
     private void assertNothingWasCached(String prompt) {
         UPSTREAM.clearFaults();

@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param providers further named providers
  * @param routes    model name to provider and upstream model, for models beyond {@code models}
  * @param pricing   price per million tokens by model, for cost and savings in the metrics
+ * @param circuitBreaker when a provider's calls fail fast (one breaker per provider)
  */
 @ConfigurationProperties("llmcache.llm")
 public record LlmProperties(
@@ -28,7 +29,8 @@ public record LlmProperties(
         Map<String, Route> routes,
         @DefaultValue Timeouts timeouts,
         @DefaultValue Simulator simulator,
-        Map<String, Price> pricing) {
+        Map<String, Price> pricing,
+        @DefaultValue CircuitBreaker circuitBreaker) {
 
     public static final String DEFAULT_PROVIDER = "default";
 
@@ -37,6 +39,23 @@ public record LlmProperties(
         providers = providers == null ? Map.of() : Map.copyOf(providers);
         routes = routes == null ? Map.of() : Map.copyOf(routes);
         pricing = pricing == null ? Map.of() : Map.copyOf(pricing);
+        circuitBreaker = circuitBreaker == null ? new CircuitBreaker(20, 10, 50, Duration.ofSeconds(30), 3)
+                : circuitBreaker;
+    }
+
+    /**
+     * A provider's breaker opens when {@code failureRate} percent of its last {@code window} calls
+     * (once there were at least {@code minimumCalls}) failed on the upstream's side (5xx, timeouts,
+     * broken streams; a 4xx is the request's fault and does not count). While open, calls fail at
+     * once with 503; after {@code openFor} it lets {@code probeCalls} calls through and closes
+     * again if they succeed.
+     */
+    public record CircuitBreaker(
+            @DefaultValue("20") int window,
+            @DefaultValue("10") int minimumCalls,
+            @DefaultValue("50") float failureRate,
+            @DefaultValue("30s") Duration openFor,
+            @DefaultValue("3") int probeCalls) {
     }
 
     /** USD per million input (prompt) and output (completion) tokens. */

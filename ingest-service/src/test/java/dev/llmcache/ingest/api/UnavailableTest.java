@@ -130,7 +130,7 @@ class UnavailableTest {
         outage = new KafkaOutage(pending, GRACE, Clock.systemUTC());
         LlmProperties llm = new LlmProperties("simulated", null, null, List.of("gpt-4o-mini"), null, null,
                 new LlmProperties.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
-                        Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null);
+                        Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null, null);
         QueryGateway gateway = new QueryGateway(new ChatRequestParser(new ModelCatalog(llm), "default", null),
                 pending, () -> ROUTE, kafka, new Topics("t.").queries(),
                 new QueryTelemetry(kafka, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),

@@ -9,7 +9,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import reactor.core.publisher.Flux;
@@ -22,25 +21,23 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class LlmRouter {
 
-    /**
-     * Opens when half of the last 20 calls (at least 10) failed on the upstream's side; probes again
-     * after 30 s. Client errors (upstream 4xx) do not count.
-     */
-    static final CircuitBreakerConfig BREAKER = CircuitBreakerConfig.custom()
-            .slidingWindowSize(20)
-            .minimumNumberOfCalls(10)
-            .failureRateThreshold(50)
-            .waitDurationInOpenState(Duration.ofSeconds(30))
-            .recordException(LlmRouter::isUpstreamFailure)
-            .build();
-
     private final ModelCatalog catalog;
     private final Map<String, LlmClient> clients;
-    private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(BREAKER);
+    private final CircuitBreakerRegistry breakers;
 
-    public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients) {
+    public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients, LlmProperties.CircuitBreaker breaker) {
         this.catalog = catalog;
         this.clients = Map.copyOf(clients);
+        this.breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+                .slidingWindowSize(breaker.window())
+                .minimumNumberOfCalls(breaker.minimumCalls())
+                .failureRateThreshold(breaker.failureRate())
+                .waitDurationInOpenState(breaker.openFor())
+                .permittedNumberOfCallsInHalfOpenState(breaker.probeCalls())
+                // Half-open without waiting for a call to arrive: health shows the recovery.
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .recordException(LlmRouter::isUpstreamFailure)
+                .build());
     }
 
     /** The providers by name, for health checks. */
@@ -64,7 +61,7 @@ public final class LlmRouter {
                 properties.baseUrl(), properties.apiKey(), properties, maxConnections));
         properties.providers().forEach((name, p) ->
                 clients.put(name, client(name, p.type(), p.baseUrl(), p.apiKey(), properties, maxConnections)));
-        return new LlmRouter(new ModelCatalog(properties), clients);
+        return new LlmRouter(new ModelCatalog(properties), clients, properties.circuitBreaker());
     }
 
     private static LlmClient client(String name, String type, String baseUrl, String apiKey,

@@ -86,13 +86,14 @@ class LlmWorkerTest {
     void start() {
         LlmProperties llm = new LlmProperties("test", null, null, List.of("m"), null, null,
                 new LlmProperties.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                        Duration.ofSeconds(60)), new LlmProperties.Simulator(Duration.ZERO, 100), null);
+                        Duration.ofSeconds(60)), new LlmProperties.Simulator(Duration.ZERO, 100), null, null);
         LlmClient llmClient = request -> {
             Sinks.Many<LlmStreamEvent> call = Sinks.many().unicast().onBackpressureBuffer();
             calls.put(request.path("key").asString(), call);
             return call.asFlux();
         };
-        LlmRouter router = new LlmRouter(new ModelCatalog(llm), Map.of(LlmProperties.DEFAULT_PROVIDER, llmClient));
+        LlmRouter router = new LlmRouter(new ModelCatalog(llm), Map.of(LlmProperties.DEFAULT_PROVIDER, llmClient),
+                llm.circuitBreaker());
         worker = new LlmWorker(new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)),
                 TOPICS.llmResponses().name(), router,
                 new LlmWorker.Settings(MAX_INFLIGHT, Duration.ofMillis(5), llm.timeouts(), MAX_ANSWER_BYTES),
