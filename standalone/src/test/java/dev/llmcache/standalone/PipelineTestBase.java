@@ -2,6 +2,7 @@ package dev.llmcache.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llmcache.common.serde.Json;
 import dev.llmcache.simulator.FaultyUpstream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,14 +12,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The whole product in one JVM, as users run it, against a real Kafka broker and a real
@@ -55,6 +62,9 @@ abstract class PipelineTestBase {
         registry.add("llmcache.llm.base-url", UPSTREAM::baseUrl);
         registry.add("llmcache.llm.timeouts.first-token", () -> "2s");
         registry.add("llmcache.llm.timeouts.idle", () -> "2s");
+        // Many tests make the one upstream fail on purpose: its circuit must not open for the others.
+        registry.add("llmcache.llm.circuit-breaker.minimum-calls", () -> 1_000);
+        registry.add("llmcache.llm.circuit-breaker.window", () -> 1_000);
         registry.add("llmcache.ingest.max-body-size", () -> "64KB");
     }
 
@@ -109,6 +119,35 @@ abstract class PipelineTestBase {
         assertThat(streams).allSatisfy(s -> assertThat(s.done()).isTrue());
         assertThat(streams.stream().map(SseStream::text).distinct()).singleElement()
                 .satisfies(text -> assertThat(text).startsWith("Simulated answer"));
+    }
+
+    /**
+     * The JSON records of {@code topic} (read from its beginning) whose {@code tenant} field is
+     * {@code tenant}: waits for {@code expected} of them, then a moment more, so that a record
+     * beyond the expected count (a duplicate) is seen too.
+     */
+    static List<JsonNode> readTopic(String topic, String tenant, int expected) {
+        List<JsonNode> found = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                KafkaFixture.consumerConfig("test-reader-" + UUID.randomUUID()),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (found.size() < expected && System.nanoTime() < deadline) {
+                collect(consumer.poll(Duration.ofMillis(200)), tenant, found);
+            }
+            collect(consumer.poll(Duration.ofMillis(500)), tenant, found);
+        }
+        return found;
+    }
+
+    private static void collect(ConsumerRecords<String, String> records, String tenant, List<JsonNode> found) {
+        for (ConsumerRecord<String, String> record : records) {
+            JsonNode event = Json.MAPPER.readTree(record.value());
+            if (tenant.equals(event.path("tenant").asString())) {
+                found.add(event);
+            }
+        }
     }
 
     HttpResponse<String> chat(String prompt, String... headers) {

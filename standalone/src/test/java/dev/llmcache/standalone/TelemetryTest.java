@@ -66,7 +66,7 @@ class TelemetryTest extends PipelineTestBase {
         assertValid("cache-event", events);
         assertValid("latency-metric", latencies);
         assertThat(events).filteredOn(e -> e.path("outcome").asString().equals("HIT"))
-                .allSatisfy(e -> assertThat(e.path("tier").asString()).isEqualTo("STATE_STORE"));
+                .allSatisfy(e -> assertThat(e.path("tier").asString()).as("an edge tier or the store").isIn("MEMORY", "STATE_STORE"));
         assertThat(latencies).filteredOn(e -> e.path("outcome").asString().equals("HIT"))
                 .allSatisfy(e -> {
                     assertThat(e.path("savedMillis").asLong()).isPositive();
@@ -112,32 +112,6 @@ class TelemetryTest extends PipelineTestBase {
             Thread.sleep(10);
         }
         Thread.sleep(200);
-    }
-
-    private List<JsonNode> readTopic(String topic, String tenant, int expected) {
-        List<JsonNode> found = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
-                KafkaFixture.consumerConfig("telemetry-test-" + UUID.randomUUID()),
-                new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (found.size() < expected && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    JsonNode event = Json.MAPPER.readTree(record.value());
-                    if (tenant.equals(event.path("tenant").asString())) {
-                        found.add(event);
-                    }
-                }
-            }
-            // Anything beyond the expected count would be a duplicate: give it a moment to show up.
-            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                JsonNode event = Json.MAPPER.readTree(record.value());
-                if (tenant.equals(event.path("tenant").asString())) {
-                    found.add(event);
-                }
-            }
-        }
-        return found;
     }
 
     private static void assertValid(String schemaName, List<JsonNode> events) throws IOException {

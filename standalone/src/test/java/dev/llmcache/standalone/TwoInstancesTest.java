@@ -89,6 +89,24 @@ class TwoInstancesTest extends PipelineTestBase {
         assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(1);
     }
 
+    @Test
+    void anEntryCreatedThroughOneInstanceIsAHitFromTheMemoryOfTheOther() throws Exception {
+        String prompt = uniquePrompt("created here, in memory there");
+        HttpResponse<String> miss = HTTP.send(first.chat(prompt, false, Duration.ofSeconds(30)),
+                HttpResponse.BodyHandlers.ofString());
+
+        HttpResponse<String> hit = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline
+                && (hit == null || !"memory".equals(hit.headers().firstValue("X-Cache-Tier").orElse("")))) {
+            hit = HTTP.send(second.chat(prompt, false, Duration.ofSeconds(30)), HttpResponse.BodyHandlers.ofString());
+        }
+
+        assertThat(hit.headers().firstValue("X-Cache-Tier")).hasValue("memory");
+        assertThat(content(hit)).isEqualTo(content(miss));
+        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(1);
+    }
+
     private static String content(HttpResponse<String> response) {
         return Json.MAPPER.readTree(response.body()).path("choices").path(0).path("message").path("content")
                 .asString();

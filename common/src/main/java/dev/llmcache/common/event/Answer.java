@@ -12,14 +12,16 @@ import java.util.List;
  * @param content   on {@code DONE}: the complete answer text
  * @param createdAt on {@code DONE}: when the answer was produced by the LLM (epoch millis)
  * @param timings   what the pipeline measured for this request, where known
- * @param requestIds for a token chunk shared by several waiters of one reply route: all of them
- *                   ({@code requestId} and {@code outcome} are then null); one record instead of
- *                   one per waiter keeps a storm's fan-out small
+ * @param requestIds for a token chunk or a {@code DONE} shared by several waiters of one reply
+ *                   route: all of them ({@code requestId} and {@code outcome} are then null); one
+ *                   record instead of one per waiter keeps a storm's fan-out small
  * @param extras     on {@code DONE}: the answer's tool calls or refusal, if any
  * @param at         on {@code CHUNK}: where {@code delta} starts in the answer's text (in chars),
  *                   the same for every waiter of a call; lets ingest drop text it already delivered
  *                   (re-sent after a crash) and see text that never arrived; null in records
  *                   written before it existed
+ * @param tier       on a hit's {@code DONE}: the cache tier that answered ({@link #STATE_STORE},
+ *                   {@link #MEMORY} or {@link #REDIS}); null otherwise, and in records written before it existed
  */
 public record Answer(
         int schemaVersion,
@@ -37,9 +39,15 @@ public record Answer(
         Timings timings,
         List<String> requestIds,
         MessageExtras extras,
-        Integer at) {
+        Integer at,
+        String tier) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** Cache tiers, as in {@code cache-events}: the processor's state store, an ingest's memory, Redis. */
+    public static final String STATE_STORE = "STATE_STORE";
+    public static final String MEMORY = "MEMORY";
+    public static final String REDIS = "REDIS";
 
     public enum Type { STARTED, CHUNK, DONE, ERROR }
 
@@ -58,25 +66,25 @@ public record Answer(
 
     public static Answer started(QueryRequest q, CacheOutcome outcome, long queueMillis) {
         return new Answer(SCHEMA_VERSION, q.requestId(), q.cacheKey(), Type.STARTED, outcome, q.model(),
-                null, null, null, null, null, 0, Timings.queued(queueMillis), null, null, null);
+                null, null, null, null, null, 0, Timings.queued(queueMillis), null, null, null, null);
     }
 
     public static Answer chunk(String requestId, String cacheKey, CacheOutcome outcome, String model, String delta,
                                int at) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
-                delta, null, null, null, null, 0, null, null, null, at);
+                delta, null, null, null, null, 0, null, null, null, at, null);
     }
 
     /** One chunk for several waiters of the same reply route. */
     public static Answer sharedChunk(List<String> requestIds, String cacheKey, String model, String delta, int at) {
         return new Answer(SCHEMA_VERSION, null, cacheKey, Type.CHUNK, null, model,
-                delta, null, null, null, null, 0, null, List.copyOf(requestIds), null, at);
+                delta, null, null, null, null, 0, null, List.copyOf(requestIds), null, at, null);
     }
 
     /** The same chunk with another text at another position (what is left of it after a dedupe). */
     public Answer withDelta(String text, int position) {
         return new Answer(schemaVersion, requestId, cacheKey, type, outcome, model, text, content, finishReason,
-                usage, error, createdAt, timings, requestIds, extras, position);
+                usage, error, createdAt, timings, requestIds, extras, position, tier);
     }
 
     public static Answer done(String requestId, String cacheKey, CacheOutcome outcome, String model, String content,
@@ -88,12 +96,28 @@ public record Answer(
                               String finishReason, Usage usage, long createdAt, Timings timings,
                               MessageExtras extras) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.DONE, outcome, model,
-                null, content, finishReason, usage, null, createdAt, timings, null, extras, null);
+                null, content, finishReason, usage, null, createdAt, timings, null, extras, null, null);
+    }
+
+    /** The complete answer for several waiters of the same reply route. */
+    public static Answer sharedDone(List<String> requestIds, String cacheKey, String model, String content,
+                                    String finishReason, Usage usage, long createdAt, Timings timings,
+                                    MessageExtras extras) {
+        return new Answer(SCHEMA_VERSION, null, cacheKey, Type.DONE, null, model,
+                null, content, finishReason, usage, null, createdAt, timings, List.copyOf(requestIds), extras, null,
+                null);
+    }
+
+    /** A hit: the cached answer, told by {@code tier}. */
+    public static Answer hit(String requestId, CachedAnswer cached, String model, long queueMillis, String tier) {
+        return new Answer(SCHEMA_VERSION, requestId, cached.cacheKey(), Type.DONE, CacheOutcome.HIT, model,
+                null, cached.content(), cached.finishReason(), cached.usage(), null, cached.createdAt(),
+                new Timings(queueMillis, null, null, cached.llmDurationMillis()), null, cached.extras(), null, tier);
     }
 
     public static Answer error(String requestId, String cacheKey, CacheOutcome outcome, String model, ErrorInfo error) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.ERROR, outcome, model,
-                null, null, null, null, error, 0, null, null, null, null);
+                null, null, null, null, error, 0, null, null, null, null, null);
     }
 
     /** The requests this record is for. */

@@ -12,4 +12,10 @@ package dev.llmcache.common.event;
 public record CacheDirectives(boolean noCache, boolean noStore, Long maxAgeSeconds, Long ttlSeconds) {
 
     public static final CacheDirectives DEFAULT = new CacheDirectives(false, false, null, null);
+
+    /** Whether this request may be answered with {@code cached} at {@code now}: alive and young enough. */
+    public boolean accepts(CachedAnswer cached, long now) {
+        return !noCache && !cached.isExpiredAt(now)
+                && (maxAgeSeconds == null || cached.ageMillisAt(now) <= maxAgeSeconds * 1000);
+    }
 }

@@ -5,7 +5,8 @@ package dev.llmcache.common.event;
  * answered it. Published by ingest when the request ends. Schema: {@code schemas/cache-event.schema.json}.
  *
  * @param timestamp epoch millis when the request ended
- * @param tier      where the answer came from: {@code STATE_STORE} (the processor's cache),
+ * @param tier      where the answer came from: {@code MEMORY} (an ingest instance's memory, without
+ *                  a Kafka round trip), {@code STATE_STORE} (the processor's cache),
  *                  {@code LLM} (an LLM call, own or shared), {@code NONE} (no answer)
  * @param errorCode the error's code for {@code ERROR}, or when the client left early
  */

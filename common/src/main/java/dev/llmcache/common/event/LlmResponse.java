@@ -8,6 +8,8 @@ package dev.llmcache.common.event;
  *
  * @param callId identifies one attempt of the worker; a re-delivered request gets a new one
  * @param seq    position of this record within the call, starting at 0
+ * @param cutOff on {@code DONE}: the worker stopped the answer at its size limit (finish reason
+ *               {@code length}); passed on, never cached. Null in records written before it existed
  */
 public record LlmResponse(
         int schemaVersion,
@@ -23,7 +25,8 @@ public record LlmResponse(
         ErrorInfo error,
         long firstTokenMillis,
         long durationMillis,
-        MessageExtras extras) {
+        MessageExtras extras,
+        Boolean cutOff) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -31,7 +34,7 @@ public record LlmResponse(
 
     public static LlmResponse chunk(LlmRequest request, String callId, int seq, String delta) {
         return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
-                Type.CHUNK, delta, null, null, null, null, 0, 0, null);
+                Type.CHUNK, delta, null, null, null, null, 0, 0, null, null);
     }
 
     public static LlmResponse done(LlmRequest request, String callId, int seq, String content,
@@ -44,11 +47,23 @@ public record LlmResponse(
                                    String finishReason, Usage usage, long firstTokenMillis, long durationMillis,
                                    MessageExtras extras) {
         return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
-                Type.DONE, null, content, finishReason, usage, null, firstTokenMillis, durationMillis, extras);
+                Type.DONE, null, content, finishReason, usage, null, firstTokenMillis, durationMillis, extras, null);
+    }
+
+    /** The answer as far as the worker let it grow: passed on with finish reason {@code length}, not cached. */
+    public static LlmResponse cutOff(LlmRequest request, String callId, int seq, String content, Usage usage,
+                                     long firstTokenMillis, long durationMillis) {
+        return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
+                Type.DONE, null, content, "length", usage, null, firstTokenMillis, durationMillis, null, true);
+    }
+
+    /** Whether the answer may be cached: complete, as the upstream ended it. */
+    public boolean isWhole() {
+        return !Boolean.TRUE.equals(cutOff);
     }
 
     public static LlmResponse error(LlmRequest request, String callId, int seq, ErrorInfo error, long durationMillis) {
         return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
-                Type.ERROR, null, null, null, null, error, 0, durationMillis, null);
+                Type.ERROR, null, null, null, null, error, 0, durationMillis, null, null);
     }
 }

@@ -113,7 +113,14 @@ public final class KafkaReachability implements SmartLifecycle {
             thread.setDaemon(true);
             return thread;
         });
-        prober.scheduleWithFixedDelay(this::probe, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        prober.scheduleWithFixedDelay(() -> {
+            try {
+                probe();
+            } catch (Throwable e) {
+                // Anything escaping would end the schedule for good, freezing the state.
+                log.error("Kafka reachability probe failed", e);
+            }
+        }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

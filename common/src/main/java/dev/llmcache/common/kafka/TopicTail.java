@@ -32,10 +32,10 @@ import org.springframework.kafka.support.TopicPartitionOffset;
 import org.springframework.util.backoff.FixedBackOff;
 
 /**
- * Reads the newest records of some (or all) partitions of one topic and hands each value over,
- * with a spring-kafka listener container: partitions are assigned, not subscribed, so there is no
- * consumer group, no rebalance and no offset commit; reading starts at the end, because what came
- * before this instance started is not for it. The container is built at start (the partitions of a
+ * Reads the records of some (or all) partitions of one topic and hands each one over, with a
+ * spring-kafka listener container: partitions are assigned, not subscribed, so there is no
+ * consumer group, no rebalance and no offset commit. Reading starts at the end (answers: what came
+ * before this instance started is not for it) or at the beginning (a replica of a compacted topic). The container is built at start (the partitions of a
  * topic the product creates are known only then) and supervised like every other consumer; after a
  * restart it continues where it stopped.
  */
@@ -49,30 +49,52 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
     private final List<Integer> partitions;
     private final String client;
     private final Map<String, ?> defaults;
-    private final Consumer<V> onValue;
+    private final StartAt startAt;
+    private final RecordHandler<V> onRecord;
     private final Map<Integer, Long> next = new ConcurrentHashMap<>();
     private volatile KafkaMessageListenerContainer<String, V> container;
     private volatile SupervisedContainer supervisor;
 
+    /** Where reading starts when the tail starts. */
+    public enum StartAt { END, BEGINNING }
+
+    /** Takes each record: its key and value (null for a tombstone, or a value that could not be read). */
+    @FunctionalInterface
+    public interface RecordHandler<V> {
+        void accept(String key, V value);
+    }
+
     /**
+     * Reads from the end and hands over the values (tombstones are skipped).
+     *
      * @param partitions the partitions to read; empty for all of them
      * @param defaults   consumer settings of this client (spring.kafka.consumer.* overrides them)
      */
     public TopicTail(KafkaClients clients, Topic<String, V> topic, List<Integer> partitions, String client,
                      Map<String, ?> defaults, Consumer<V> onValue) {
+        this(clients, topic, partitions, client, defaults, StartAt.END, (key, value) -> {
+            if (value != null) {
+                onValue.accept(value);
+            }
+        });
+    }
+
+    public TopicTail(KafkaClients clients, Topic<String, V> topic, List<Integer> partitions, String client,
+                     Map<String, ?> defaults, StartAt startAt, RecordHandler<V> onRecord) {
         this.clients = clients;
         this.topic = topic;
         this.partitions = List.copyOf(partitions);
         this.client = client;
         this.defaults = defaults;
-        this.onValue = onValue;
+        this.startAt = startAt;
+        this.onRecord = onRecord;
     }
 
     @Override
     public void start() {
         // Where reading starts is fixed now, before start() returns: an answer published for a
         // request taken right after start-up is never skipped, however long the consumer takes to connect.
-        endOffsets().forEach(next::put);
+        startOffsets().forEach(next::put);
         ContainerProperties properties = new ContainerProperties(next.entrySet().stream()
                 .map(p -> new TopicPartitionOffset(topic.name(), p.getKey(), p.getValue()))
                 .toArray(TopicPartitionOffset[]::new));
@@ -107,9 +129,7 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
         @Override
         public void onMessage(ConsumerRecord<String, V> record) {
             next.put(record.partition(), record.offset() + 1);
-            if (record.value() != null) {
-                onValue.accept(record.value());
-            }
+            onRecord.accept(record.key(), record.value());
         }
 
         @Override
@@ -123,8 +143,8 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
         }
     }
 
-    /** The current end of each partition to read. */
-    private Map<Integer, Long> endOffsets() {
+    /** The current end (or beginning) of each partition to read. */
+    private Map<Integer, Long> startOffsets() {
         Admin admin = null;
         try {
             admin = Admin.create(clients.adminConfig(client + "-admin"));
@@ -135,7 +155,8 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
                 assigned = IntStream.range(0, count).boxed().toList();
             }
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            assigned.forEach(p -> latest.put(new TopicPartition(topic.name(), p), OffsetSpec.latest()));
+            OffsetSpec spec = startAt == StartAt.END ? OffsetSpec.latest() : OffsetSpec.earliest();
+            assigned.forEach(p -> latest.put(new TopicPartition(topic.name(), p), spec));
             Map<Integer, Long> ends = new TreeMap<>();
             admin.listOffsets(latest).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
                     .forEach((tp, info) -> ends.put(tp.partition(), info.offset()));

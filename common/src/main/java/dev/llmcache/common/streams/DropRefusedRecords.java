@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * serialisable): log it and go on. Kafka's default fails the thread, which is replaced and
  * re-processes the same input into the same refused record forever, wedging its partition.
  * Records are kept under the size limit by construction; this is the backstop. Passing faults
- * (a broker away) are handled as by Kafka's default: retried, or fatal.
+ * (a broker away) are handled as by Kafka's default: retried, or fatal. So is any error writing a
+ * store's changelog or a repartition topic: dropping it would leave the store (and its standby
+ * copies) out of step with what is restored after a failover.
  *
  * <p>Dropped records are counted by Kafka Streams' {@code dropped-records} task metric.
  */
@@ -27,7 +29,8 @@ public final class DropRefusedRecords implements ProductionExceptionHandler {
 
     @Override
     public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception error) {
-        if (error instanceof RecordTooLargeException || error instanceof InvalidRecordException) {
+        if (!isInternal(record.topic())
+                && (error instanceof RecordTooLargeException || error instanceof InvalidRecordException)) {
             log.error("Kafka refused a record for {} ({} bytes) produced by task {} from {}-{}@{}; it is dropped",
                     record.topic(), size(record), context.taskId(), context.topic(), context.partition(),
                     context.offset(), error);
@@ -40,10 +43,18 @@ public final class DropRefusedRecords implements ProductionExceptionHandler {
     @SuppressWarnings("rawtypes")
     public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception error,
                                              SerializationExceptionOrigin origin) {
+        if (isInternal(record.topic())) {
+            return otherwise.handleSerializationError(context, record, error, origin);
+        }
         log.error("A record for {} could not be serialised ({}) by task {} from {}-{}@{}; it is dropped",
                 record.topic(), origin, context.taskId(), context.topic(), context.partition(), context.offset(),
                 error);
         return Response.resume();
+    }
+
+    /** A topic Kafka Streams keeps for itself: a store's changelog, a repartition topic. */
+    private static boolean isInternal(String topic) {
+        return topic.endsWith("-changelog") || topic.endsWith("-repartition");
     }
 
     private static long size(ProducerRecord<byte[], byte[]> record) {

@@ -28,6 +28,13 @@ class DropRefusedRecordsTest {
     }
 
     @Test
+    void aChangelogRecordIsNeverDroppedSoTheStoreAndItsCopiesStayInStep() {
+        ProducerRecord<byte[], byte[]> changelog = new ProducerRecord<>("app-cache-store-changelog", new byte[10]);
+        assertThat(handler.handleError(context, changelog, new RecordTooLargeException("too large")).result())
+                .isEqualTo(Result.FAIL);
+    }
+
+    @Test
     void aPassingFaultIsRetriedAndAnyOtherErrorStillFails() {
         assertThat(handler.handleError(context, record, new TimeoutException("broker away")).result())
                 .isEqualTo(Result.RETRY);

@@ -1,11 +1,15 @@
 package dev.llmcache.ingest.api;
 
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.trace.RequestTracing;
 /** HTTP headers of the API (the request id header is {@code RequestTracing.REQUEST_ID_HEADER}). */
 public final class ApiHeaders {
 
     /** Response: HIT, MISS, COALESCED or BYPASS. */
     public static final String CACHE = "X-Cache";
+    /** Response, on a hit: the tier that answered, {@code memory}, {@code redis} or {@code store}. */
+    public static final String CACHE_TIER = "X-Cache-Tier";
     public static final String CACHE_KEY = "X-Cache-Key";
     public static final String TENANT = "X-Tenant-ID";
     /** Request: cache in this namespace instead of the tenant's. */
@@ -14,5 +18,11 @@ public final class ApiHeaders {
     public static final String CACHE_TTL = "X-Cache-TTL";
 
     private ApiHeaders() {
+    }
+
+    /** The {@link #CACHE_TIER} value of a hit: its tier in lower case, {@code store} for the processor's. */
+    public static String tierOf(Answer hit) {
+        String tier = hit.tier() == null ? Answer.STATE_STORE : hit.tier();
+        return Answer.STATE_STORE.equals(tier) ? "store" : tier.toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -1,8 +1,10 @@
 package dev.llmcache.ingest.api;
 
 import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.trace.RequestTracing;
+import java.util.Optional;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.BodyInserters;
@@ -32,11 +34,12 @@ public final class ChatCompletionsHandler {
         ParsedQuery query = submitted.query();
         Flux<Answer> content = submitted.answers().filter(a -> a.type() != Answer.Type.STARTED);
         // The outcome comes with the first record of the request (shared token chunks carry none).
-        Mono<String> firstOutcome = submitted.answers().filter(a -> a.outcome() != null).next()
-                .map(a -> a.outcome().name()).defaultIfEmpty("");
-        return content.next().zipWith(firstOutcome).flatMap(headAndOutcome -> {
-            Answer head = headAndOutcome.getT1();
-            String outcome = headAndOutcome.getT2().isEmpty() ? null : headAndOutcome.getT2();
+        Mono<Optional<Answer>> decided = submitted.answers().filter(a -> a.outcome() != null).next()
+                .map(Optional::of).defaultIfEmpty(Optional.empty());
+        return content.next().zipWith(decided).flatMap(headAndDecided -> {
+            Answer head = headAndDecided.getT1();
+            Answer first = headAndDecided.getT2().orElse(null);
+            String outcome = first == null ? null : first.outcome().name();
             if (head.type() == Answer.Type.ERROR) {
                 return ErrorResponses.of(head.error(), null, outcome);
             }
@@ -44,6 +47,9 @@ public final class ChatCompletionsHandler {
                     .header(RequestTracing.REQUEST_ID_HEADER, query.requestId())
                     .header(ApiHeaders.CACHE, outcome)
                     .header(ApiHeaders.CACHE_KEY, query.cacheKey());
+            if (first != null && first.outcome() == CacheOutcome.HIT) {
+                ok.header(ApiHeaders.CACHE_TIER, ApiHeaders.tierOf(first));
+            }
             if (query.stream()) {
                 OpenAiStreamFormat format = new OpenAiStreamFormat(query);
                 Flux<ServerSentEvent<String>> events = content

@@ -1,6 +1,7 @@
 package dev.llmcache.ingest.api;
 
 import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.trace.RequestTracing;
 import java.util.ArrayList;
@@ -66,7 +67,11 @@ public final class NativeQueryHandler {
             List<ServerSentEvent<String>> events = new ArrayList<>(3);
             if (!outcomeSent && answer.outcome() != null) {
                 outcomeSent = true;
-                events.add(event("cache", Json.MAPPER.createObjectNode().put("outcome", answer.outcome().name())));
+                ObjectNode cache = Json.MAPPER.createObjectNode().put("outcome", answer.outcome().name());
+                if (answer.outcome() == CacheOutcome.HIT) {
+                    cache.put("tier", ApiHeaders.tierOf(answer));
+                }
+                events.add(event("cache", cache));
             }
             switch (answer.type()) {
                 case STARTED -> { }

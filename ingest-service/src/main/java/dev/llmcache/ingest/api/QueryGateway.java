@@ -6,6 +6,8 @@ import dev.llmcache.common.event.QueryRequest;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.trace.RequestTracing;
+import dev.llmcache.ingest.edge.EdgeCache;
+import dev.llmcache.ingest.edge.EdgeHit;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import dev.llmcache.ingest.reply.KafkaOutage;
 import dev.llmcache.ingest.reply.PendingReplies;
@@ -60,10 +62,12 @@ public final class QueryGateway {
     private final long maxBodyBytes;
     private final Duration requestTimeout;
     private final KafkaOutage outage;
+    private final EdgeCache edge;
 
     public QueryGateway(ChatRequestParser parser, PendingReplies pending, Supplier<ReplyRoute> replyRoute,
                         KafkaPublisher publisher, Topic<String, QueryRequest> queriesTopic, QueryTelemetry telemetry,
-                        RequestTracing tracing, long maxBodyBytes, Duration requestTimeout, KafkaOutage outage) {
+                        RequestTracing tracing, long maxBodyBytes, Duration requestTimeout, KafkaOutage outage,
+                        EdgeCache edge) {
         this.parser = parser;
         this.pending = pending;
         this.replyRoute = replyRoute;
@@ -74,6 +78,7 @@ public final class QueryGateway {
         this.maxBodyBytes = maxBodyBytes;
         this.requestTimeout = requestTimeout;
         this.outage = outage;
+        this.edge = edge;
     }
 
     /**
@@ -88,7 +93,32 @@ public final class QueryGateway {
         long start = System.nanoTime();
         return readBody(request)
                 .map(body -> parser.parse(body, request.headers().asHttpHeaders()))
-                .flatMap(query -> publish(query, start, request.headers().asHttpHeaders(), eventLoopOf(request)));
+                .flatMap(query -> {
+                    HttpHeaders headers = request.headers().asHttpHeaders();
+                    // A hit at the edge is answered here, without Kafka (also while Kafka is away).
+                    return edge.lookup(query.cacheKey(), query.directives())
+                            .map(hit -> answerFromEdge(query, hit, start, headers))
+                            .switchIfEmpty(Mono.defer(() -> publish(query, start, headers, eventLoopOf(request))));
+                });
+    }
+
+    private Submitted answerFromEdge(ParsedQuery query, EdgeHit hit, long start, HttpHeaders httpHeaders) {
+        RequestRecord record = telemetry.start(query, start, startSpan(query, httpHeaders));
+        Answer answer = Answer.hit(UUID.randomUUID().toString(), hit.answer(), query.model(), 0, hit.tier());
+        AtomicBoolean ended = new AtomicBoolean();
+        Runnable end = () -> {
+            if (ended.compareAndSet(false, true)) {
+                telemetry.finish(record);
+            }
+        };
+        Flux<Answer> answers = Flux.just(answer).doOnNext(record::observe).doFinally(signal -> end.run()).cache();
+        return new Submitted(query, answers, start, end);
+    }
+
+    /** One span per query, continuing the client's trace ({@code traceparent}) if it sent one. */
+    private Span startSpan(ParsedQuery query, HttpHeaders httpHeaders) {
+        return tracing.startSpan("llmcache.query", httpHeaders, httpHeaders::getFirst)
+                .tag("llmcache.request_id", query.requestId()).tag("llmcache.model", query.model());
     }
 
     /** The Netty event loop of the request's connection (inline delivery on other servers and in mocks). */
@@ -122,9 +152,7 @@ public final class QueryGateway {
                 System.currentTimeMillis(), query.requestId());
         Answer timeout = Answer.error(replyId, query.cacheKey(), null, query.model(),
                 ErrorInfo.upstreamTimeout("No answer within " + requestTimeout.toSeconds() + " s"));
-        // One span per query, continuing the client's trace (traceparent) if it sent one.
-        Span span = tracing.startSpan("llmcache.query", httpHeaders, httpHeaders::getFirst)
-                .tag("llmcache.request_id", query.requestId()).tag("llmcache.model", query.model());
+        Span span = startSpan(query, httpHeaders);
         RecordHeaders kafkaHeaders = new RecordHeaders();
         tracing.inject(span, query.requestId(), kafkaHeaders);
         RequestRecord record = telemetry.start(query, start, span);

@@ -15,6 +15,9 @@ import dev.llmcache.ingest.api.ChatRequestParser;
 import dev.llmcache.ingest.api.ModelsHandler;
 import dev.llmcache.ingest.api.NativeQueryHandler;
 import dev.llmcache.ingest.api.QueryGateway;
+import dev.llmcache.ingest.edge.CacheEntriesReplica;
+import dev.llmcache.ingest.edge.EdgeCache;
+import dev.llmcache.ingest.edge.MemoryTier;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import dev.llmcache.ingest.reply.KafkaOutage;
 import dev.llmcache.ingest.reply.PendingReplies;
@@ -27,6 +30,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -42,6 +47,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 @Import({ObservabilityConventions.class, KafkaConfiguration.class})
 @EnableConfigurationProperties({KafkaSettings.class, LlmProperties.class, IngestProperties.class})
 public class IngestConfiguration {
+
+    private static final String EDGE_MEMORY_ENABLED = "llmcache.ingest.edge.memory.enabled";
 
     @Bean
     ModelCatalog modelCatalog(LlmProperties llm) {
@@ -96,19 +103,47 @@ public class IngestConfiguration {
     }
 
     @Bean
-    KafkaOutage kafkaOutage(PendingReplies pending, IngestProperties properties, KafkaReachability reachability) {
-        KafkaOutage outage = new KafkaOutage(pending, properties.kafkaOutageGrace(), Clock.systemUTC());
+    KafkaOutage kafkaOutage(PendingReplies pending, IngestProperties properties, KafkaReachability reachability,
+                            KafkaPublisher queryPublisher, KafkaPublisher telemetryPublisher) {
+        KafkaOutage outage = new KafkaOutage(pending, properties.kafkaOutageGrace(), Clock.systemUTC(),
+                () -> Math.max(pending.lastDeliveryAt(),
+                        Math.max(queryPublisher.lastAckAt(), telemetryPublisher.lastAckAt())));
         reachability.addListener(outage);
         return outage;
+    }
+
+    /** The in-memory edge tier, unless {@code llmcache.ingest.edge.memory.enabled=false}. */
+    @Bean
+    @ConditionalOnProperty(name = EDGE_MEMORY_ENABLED, matchIfMissing = true)
+    MemoryTier memoryTier(IngestProperties properties, MeterRegistry meters) {
+        MemoryTier memory = new MemoryTier(properties.edge().memory().size().toBytes(), Clock.systemUTC());
+        Gauge.builder("llmcache.edge.memory.entries", memory, MemoryTier::entries)
+                .description("Answers in this instance's in-memory edge tier").register(meters);
+        Gauge.builder("llmcache.edge.memory.bytes", memory, MemoryTier::bytes).baseUnit("bytes")
+                .description("Estimated heap the in-memory edge tier takes").register(meters);
+        return memory;
+    }
+
+    /** Health component {@code edgeReplica}: the memory tier's feed from {@code cache-entries}. */
+    @Bean
+    @ConditionalOnProperty(name = EDGE_MEMORY_ENABLED, matchIfMissing = true)
+    CacheEntriesReplica edgeReplica(KafkaClients clients, KafkaSettings kafka, MemoryTier memoryTier) {
+        return new CacheEntriesReplica(clients, kafka.topics().cacheEntries(), memoryTier);
+    }
+
+    @Bean
+    EdgeCache edgeCache(ObjectProvider<MemoryTier> memoryTier) {
+        return new EdgeCache(memoryTier.getIfAvailable(), Clock.systemUTC());
     }
 
     @Bean
     QueryGateway queryGateway(ModelCatalog catalog, IngestProperties properties, PendingReplies pending,
                               ReplyChannel replies, KafkaPublisher queryPublisher, KafkaSettings kafka,
-                              QueryTelemetry telemetry, RequestTracing tracing, KafkaOutage kafkaOutage) {
+                              QueryTelemetry telemetry, RequestTracing tracing, KafkaOutage kafkaOutage,
+                              EdgeCache edgeCache) {
         ChatRequestParser parser = new ChatRequestParser(catalog, properties.defaultTenant(), properties.sharedNamespace());
         return new QueryGateway(parser, pending, replies, queryPublisher, kafka.topics().queries(), telemetry, tracing,
-                properties.maxBodySize().toBytes(), properties.requestTimeout(), kafkaOutage);
+                properties.maxBodySize().toBytes(), properties.requestTimeout(), kafkaOutage, edgeCache);
     }
 
     @Bean

@@ -19,6 +19,7 @@ import org.springframework.util.unit.DataSize;
  *                            all partitions" (fine for a few instances)
  * @param defaultTenant       tenant of requests without an {@code X-Tenant-ID} header
  * @param sharedNamespace     if set, every tenant caches in this namespace instead of its own
+ * @param edge                the edge cache tiers in front of the Kafka path
  */
 @ConfigurationProperties("llmcache.ingest")
 public record IngestProperties(
@@ -29,5 +30,17 @@ public record IngestProperties(
         @DefaultValue("5s") Duration kafkaOutageGrace,
         @DefaultValue List<Integer> replyPartitions,
         @DefaultValue("default") String defaultTenant,
-        String sharedNamespace) {
+        String sharedNamespace,
+        @DefaultValue Edge edge) {
+
+    /** @param memory the in-memory tier of this instance */
+    public record Edge(@DefaultValue Memory memory) {
+    }
+
+    /**
+     * @param enabled whether this instance answers hits from its memory
+     * @param size    heap the tier may take (estimated from the answers' lengths)
+     */
+    public record Memory(@DefaultValue("true") boolean enabled, @DefaultValue("128MB") DataSize size) {
+    }
 }

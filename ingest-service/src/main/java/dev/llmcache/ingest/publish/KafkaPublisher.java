@@ -39,6 +39,7 @@ public final class KafkaPublisher implements AutoCloseable {
     private final KafkaTemplate<byte[], byte[]> kafka;
     private final ThreadPoolExecutor sender;
     private final Duration deadline;
+    private volatile long lastAckAt;
 
     /**
      * @param deadline longest a caller waits for Kafka's acknowledgment: while Kafka is away each
@@ -50,6 +51,11 @@ public final class KafkaPublisher implements AutoCloseable {
         this.deadline = deadline;
         this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), r -> new Thread(r, "kafka-publisher"));
+    }
+
+    /** When Kafka last acknowledged a record of this publisher (epoch millis; 0 if never). */
+    public long lastAckAt() {
+        return lastAckAt;
     }
 
     /** The returned Mono completes when Kafka acknowledged the record. */
@@ -67,6 +73,7 @@ public final class KafkaPublisher implements AutoCloseable {
                                 topic.keyBytes(key), topic.valueBytes(value), headers);
                         kafka.send(record).whenComplete((result, error) -> {
                             if (error == null) {
+                                lastAckAt = System.currentTimeMillis();
                                 sink.success();
                             } else {
                                 sink.error(failure(error));

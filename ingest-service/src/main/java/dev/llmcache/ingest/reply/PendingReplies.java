@@ -29,6 +29,7 @@ public final class PendingReplies {
     /** The client request ids in flight here: a client's id is unique per instance (409 otherwise). */
     private final Set<String> clientRequestIds = ConcurrentHashMap.newKeySet();
     private final int capacity;
+    private volatile long lastDeliveryAt;
 
     public PendingReplies(int capacity) {
         this.capacity = capacity;
@@ -78,6 +79,7 @@ public final class PendingReplies {
      * an event loop runs its tasks in order.
      */
     public void deliver(Answer answer) {
+        lastDeliveryAt = System.currentTimeMillis();
         for (String replyId : answer.recipients()) {
             Waiter waiter = waiting.get(replyId);
             if (waiter == null || !waiter.cacheKey().equals(answer.cacheKey())) {
@@ -141,6 +143,11 @@ public final class PendingReplies {
             return true;
         }
         return false;
+    }
+
+    /** When the last answer arrived from Kafka (epoch millis; 0 if none yet): Kafka was reachable then. */
+    public long lastDeliveryAt() {
+        return lastDeliveryAt;
     }
 
     public int size() {

@@ -69,7 +69,8 @@ public final class QueryTelemetry {
         CacheEvent.Outcome outcome = failed || cacheOutcome == null
                 ? CacheEvent.Outcome.ERROR
                 : CacheEvent.Outcome.valueOf(cacheOutcome.name());
-        String tier = tier(outcome);
+        // A hit says which tier answered it (an edge tier, or the processor's store).
+        String tier = outcome == CacheEvent.Outcome.HIT && first.tier() != null ? first.tier() : tier(outcome);
 
         CacheEvent event = new CacheEvent(CacheEvent.SCHEMA_VERSION, query.requestId(), now, query.tenant(),
                 query.namespace(), query.model(), query.cacheKey(), outcome, tier, errorCode, errorStatus);
@@ -143,7 +144,7 @@ public final class QueryTelemetry {
 
     static String tier(CacheEvent.Outcome outcome) {
         return switch (outcome) {
-            case HIT, SEMANTIC_HIT -> "STATE_STORE";
+            case HIT, SEMANTIC_HIT -> Answer.STATE_STORE;
             case MISS, BYPASS, COALESCED -> "LLM";
             case ERROR -> "NONE";
         };

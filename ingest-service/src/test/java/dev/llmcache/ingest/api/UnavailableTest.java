@@ -10,6 +10,10 @@ import dev.llmcache.common.topic.Topics;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import dev.llmcache.common.kafka.KafkaReachability;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.event.Usage;
+import dev.llmcache.ingest.edge.EdgeCache;
+import dev.llmcache.ingest.edge.MemoryTier;
 import dev.llmcache.ingest.reply.KafkaOutage;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
@@ -33,7 +37,10 @@ import org.springframework.kafka.mock.MockProducerFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 
-/** Overload and an unreachable Kafka are 503 with Retry-After, in the OpenAI error shape. */
+/**
+ * Overload and an unreachable Kafka are 503 with Retry-After, in the OpenAI error shape; what the
+ * edge has is answered all the same.
+ */
 class UnavailableTest {
 
     private static final String BODY = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -42,6 +49,8 @@ class UnavailableTest {
 
     private KafkaPublisher publisher;
     private KafkaOutage outage;
+    private volatile long lastKafkaActivity;
+    private final MemoryTier memory = new MemoryTier(1 << 20, Clock.systemUTC());
 
     @AfterEach
     void close() throws Exception {
@@ -111,6 +120,10 @@ class UnavailableTest {
 
         outage.accept(new KafkaReachability.State(true, false, 0, now - 1_000));
         assertThat(pending.size()).as("a short blip is ridden out").isEqualTo(1);
+        lastKafkaActivity = now - 1_000;
+        outage.accept(new KafkaReachability.State(true, false, 0, now - GRACE.toMillis()));
+        assertThat(pending.size()).as("records arrived lately: only the probe is slow").isEqualTo(1);
+        lastKafkaActivity = now - GRACE.toMillis();
         outage.accept(new KafkaReachability.State(true, false, 0, now - GRACE.toMillis()));
 
         assertThat(waiting.join()).isEqualTo(503);
@@ -125,16 +138,38 @@ class UnavailableTest {
         assertThat(outage.ongoing()).isFalse();
     }
 
+    @Test
+    void aHitInThisInstancesMemoryIsAnsweredEvenWhileKafkaIsAway() throws IOException {
+        PendingReplies pending = new PendingReplies(10);
+        WebTestClient client = client(pending, unreachableKafka());
+        outage.accept(new KafkaReachability.State(true, false, 0, System.currentTimeMillis() - 60_000));
+        String key = new ChatRequestParser(new ModelCatalog(new LlmProperties("simulated", null, null,
+                List.of("gpt-4o-mini"), null, null, null, null, null, null)), "default", null)
+                .parse(BODY.getBytes(), new org.springframework.http.HttpHeaders()).cacheKey();
+        long now = System.currentTimeMillis();
+        memory.put(new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, "default", "gpt-4o-mini", "Hello!", "stop",
+                Usage.of(1, 2), now - 1_000, now + 60_000, 100, null));
+
+        client.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue(BODY)
+                .exchange()
+                .expectStatus().isOk()
+                .expectHeader().valueEquals("X-Cache", "HIT")
+                .expectHeader().valueEquals("X-Cache-Tier", "memory")
+                .expectBody().jsonPath("$.choices[0].message.content").isEqualTo("Hello!");
+        assertThat(pending.size()).isZero();
+    }
+
     private WebTestClient client(PendingReplies pending, KafkaPublisher kafka) {
         publisher = kafka;
-        outage = new KafkaOutage(pending, GRACE, Clock.systemUTC());
+        outage = new KafkaOutage(pending, GRACE, Clock.systemUTC(), () -> lastKafkaActivity);
         LlmProperties llm = new LlmProperties("simulated", null, null, List.of("gpt-4o-mini"), null, null,
                 new LlmProperties.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
                         Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null, null);
         QueryGateway gateway = new QueryGateway(new ChatRequestParser(new ModelCatalog(llm), "default", null),
                 pending, () -> ROUTE, kafka, new Topics("t.").queries(),
                 new QueryTelemetry(kafka, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),
-                RequestTracing.requestIdOnly(), 1 << 20, Duration.ofSeconds(30), outage);
+                RequestTracing.requestIdOnly(), 1 << 20, Duration.ofSeconds(30), outage,
+                new EdgeCache(memory, Clock.systemUTC()));
         ChatCompletionsHandler handler = new ChatCompletionsHandler(gateway);
         return WebTestClient.bindToRouterFunction(RouterFunctions.route()
                         .POST("/v1/chat/completions", handler::handle).build())

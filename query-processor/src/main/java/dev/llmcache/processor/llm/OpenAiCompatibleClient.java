@@ -111,13 +111,22 @@ public final class OpenAiCompatibleClient implements LlmClient {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
-    /** Collects finish reason, usage, tool calls and refusal while the stream's chunks go by. */
+    /**
+     * Collects finish reason, usage, tool calls and refusal while the stream's chunks go by. Tool
+     * calls and refusal may take at most {@link #MAX_EXTRAS_CHARS} together (the worker's answer
+     * size limit cannot be set higher): beyond it the call fails at once instead of growing without bound.
+     */
     private static final class StreamState {
+        static final int MAX_EXTRAS_CHARS = 768 * 1024;
+
         private String finishReason;
         private Usage usage;
         /** Tool calls by index, assembled from their streamed pieces (id, name, argument fragments). */
         private final java.util.TreeMap<Integer, ObjectNode> toolCalls = new java.util.TreeMap<>();
+        /** Their arguments, appended here (not re-concatenated per fragment) and set at completion. */
+        private final java.util.Map<Integer, StringBuilder> arguments = new java.util.HashMap<>();
         private final StringBuilder refusal = new StringBuilder();
+        private long extrasChars;
 
         java.util.List<LlmStreamEvent> accept(String data) {
             if ("[DONE]".equals(data)) {
@@ -145,6 +154,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
             JsonNode delta = choice.path("delta");
             delta.path("tool_calls").forEach(this::addToolCallPiece);
             if (delta.path("refusal").isString()) {
+                count(delta.path("refusal").stringValue().length());
                 refusal.append(delta.path("refusal").stringValue());
             }
             JsonNode content = delta.path("content");
@@ -162,7 +172,10 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 return null;
             }
             ArrayNode calls = Json.MAPPER.createArrayNode();
-            toolCalls.values().forEach(calls::add);
+            toolCalls.forEach((index, call) -> {
+                ((ObjectNode) call.get("function")).put("arguments", arguments.get(index).toString());
+                calls.add(call);
+            });
             return new LlmStreamEvent.Completed(finishReason, usage, MessageExtras.of(calls, refusal.toString()));
         }
 
@@ -171,6 +184,8 @@ public final class OpenAiCompatibleClient implements LlmClient {
             // A piece without an index continues the last call.
             int index = piece.path("index").asInt(toolCalls.isEmpty() ? 0 : toolCalls.lastKey());
             ObjectNode call = toolCalls.computeIfAbsent(index, i -> {
+                count(64);
+                arguments.put(i, new StringBuilder());
                 ObjectNode created = Json.MAPPER.createObjectNode();
                 created.put("id", "");
                 created.put("type", "function");
@@ -190,8 +205,16 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 function.put("name", fragment.path("name").asString());
             }
             if (fragment.path("arguments").isString()) {
-                function.put("arguments",
-                        function.path("arguments").stringValue() + fragment.path("arguments").stringValue());
+                count(fragment.path("arguments").stringValue().length());
+                arguments.get(index).append(fragment.path("arguments").stringValue());
+            }
+        }
+
+        private void count(int chars) {
+            extrasChars += chars;
+            if (extrasChars > MAX_EXTRAS_CHARS) {
+                throw new LlmCallException(ErrorInfo.upstream("The answer's tool calls are larger than "
+                        + MAX_EXTRAS_CHARS / 1024 + " KB"));
             }
         }
     }

@@ -44,12 +44,10 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
 
         if (!directives.noCache()) {
             CachedAnswer cached = cache.get(key, now);
-            if (cached != null && youngEnough(cached, directives, now)) {
-                replies.send(query.replyTo(), Answer.done(query.requestId(), key, CacheOutcome.HIT, query.model(),
-                        cached.content(), cached.finishReason(), cached.usage(), cached.createdAt(),
-                        new Answer.Timings(queueMillis, null, null, cached.llmDurationMillis()), cached.extras()),
-                        headers,
-                        query.clientRequestId());
+            if (cached != null && directives.accepts(cached, now)) {
+                replies.send(query.replyTo(),
+                        Answer.hit(query.requestId(), cached, query.model(), queueMillis, Answer.STATE_STORE),
+                        headers, query.clientRequestId());
                 return;
             }
         }
@@ -61,10 +59,6 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
             return;
         }
         startCall(key, query, directives, now, queueMillis, headers);
-    }
-
-    private static boolean youngEnough(CachedAnswer cached, CacheDirectives directives, long now) {
-        return directives.maxAgeSeconds() == null || cached.ageMillisAt(now) <= directives.maxAgeSeconds() * 1000;
     }
 
     private void join(String key, QueryRequest query, CacheDirectives directives, InflightEntry running, long now,

@@ -2,12 +2,14 @@ package dev.llmcache.processor.topology;
 
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.trace.RequestTracing;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -52,21 +54,40 @@ final class Replies {
      * @param at where {@code delta} starts in the answer's text
      */
     void sendChunk(List<Waiter> waiters, String cacheKey, String model, String delta, int at, Headers cause) {
+        fanOut(waiters, cause,
+                waiter -> Answer.chunk(waiter.requestId(), cacheKey, waiter.outcome(), model, delta, at),
+                ids -> Answer.sharedChunk(ids, cacheKey, model, delta, at));
+    }
+
+    /** The complete answer for every waiter, shared like the chunks: a storm's fan-out stays small. */
+    void sendDone(List<Waiter> waiters, String cacheKey, String model, LlmResponse done, String content, long now,
+                  Headers cause) {
+        Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
+        fanOut(waiters, cause,
+                waiter -> Answer.done(waiter.requestId(), cacheKey, waiter.outcome(), model, content,
+                        done.finishReason(), done.usage(), now, timings, done.extras()),
+                ids -> Answer.sharedDone(ids, cacheKey, model, content, done.finishReason(), done.usage(), now,
+                        timings, done.extras()));
+    }
+
+    /**
+     * One record per waiter alone on its reply route; for several waiters of a route, shared
+     * records listing at most {@link #MAX_RECIPIENTS} of them, so a storm of any size stays under
+     * Kafka's record size limit.
+     */
+    private void fanOut(List<Waiter> waiters, Headers cause, Function<Waiter, Answer> single,
+                        Function<List<String>, Answer> shared) {
         Map<ReplyRoute, List<Waiter>> byRoute = new LinkedHashMap<>();
         waiters.forEach(w -> byRoute.computeIfAbsent(w.replyTo(), route -> new ArrayList<>()).add(w));
         byRoute.forEach((route, group) -> {
             if (group.size() == 1) {
                 Waiter waiter = group.get(0);
-                send(route, Answer.chunk(waiter.requestId(), cacheKey, waiter.outcome(), model, delta, at), cause,
-                        waiter.clientRequestId());
-            } else {
-                List<String> ids = group.stream().map(Waiter::requestId).toList();
-                // A record lists at most MAX_RECIPIENTS waiters: a storm of any size stays under
-                // Kafka's record size limit.
-                for (int from = 0; from < ids.size(); from += MAX_RECIPIENTS) {
-                    List<String> part = ids.subList(from, Math.min(ids.size(), from + MAX_RECIPIENTS));
-                    send(route, Answer.sharedChunk(part, cacheKey, model, delta, at), cause, null);
-                }
+                send(route, single.apply(waiter), cause, waiter.clientRequestId());
+                return;
+            }
+            List<String> ids = group.stream().map(Waiter::requestId).toList();
+            for (int from = 0; from < ids.size(); from += MAX_RECIPIENTS) {
+                send(route, shared.apply(ids.subList(from, Math.min(ids.size(), from + MAX_RECIPIENTS))), cause, null);
             }
         });
     }

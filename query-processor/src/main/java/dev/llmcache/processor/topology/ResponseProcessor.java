@@ -106,7 +106,7 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             waiters.forEach(w -> replies.sendError(w, key, entry.model(), error, headers));
             return;
         }
-        if (entry.store() && CACHEABLE_FINISH.contains(done.finishReason())) {
+        if (entry.store() && done.isWhole() && CACHEABLE_FINISH.contains(done.finishReason())) {
             CachedAnswer answer = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, entry.namespace(), entry.model(),
                     content, done.finishReason(), done.usage(), now, now + entry.ttlMillis(), done.durationMillis(),
                     done.extras());
@@ -117,15 +117,10 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             }
         }
         String rest = content.substring(entry.text().length());
-        Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
         if (!rest.isEmpty()) {
             replies.sendChunk(waiters, key, entry.model(), rest, entry.text().length(), headers);
         }
-        for (Waiter waiter : waiters) {
-            replies.send(waiter.replyTo(), Answer.done(waiter.requestId(), key, waiter.outcome(), entry.model(),
-                    content, done.finishReason(), done.usage(), now, timings, done.extras()), headers,
-                    waiter.clientRequestId());
-        }
+        replies.sendDone(waiters, key, entry.model(), done, content, now, headers);
     }
 
     private void onError(String key, InflightEntry entry, LlmResponse failed, long producedAt, Headers headers) {

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeoutException;
  * <p>An answer is at most {@code maxAnswerBytes} (as JSON text): it travels whole in the DONE
  * record, the cache entry and the in-flight changelog, and Kafka refuses records over its size
  * limit. Text beyond it is cut off and the answer ends like one that reached {@code max_tokens}
- * (finish reason {@code length}); tool calls or a refusal beyond it make the call fail.
+ * (finish reason {@code length}), but is not cached; tool calls or a refusal beyond it make the
+ * call fail.
  */
 final class LlmCall {
 
@@ -73,8 +74,8 @@ final class LlmCall {
     /** DONE if the provider said the answer is complete; an ERROR if the stream just stopped. */
     LlmResponse outcome() {
         if (cutOff) {
-            return LlmResponse.done(request, callId, seq++, content.toString(), "length", estimatedUsage(),
-                    firstTokenMillis(), elapsedMillis(), null);
+            return LlmResponse.cutOff(request, callId, seq++, content.toString(), estimatedUsage(),
+                    firstTokenMillis(), elapsedMillis());
         }
         if (completed == null) {
             return LlmResponse.error(request, callId, seq++,
@@ -90,7 +91,8 @@ final class LlmCall {
     }
 
     private static long extrasBytes(MessageExtras extras) {
-        return (extras.toolCalls() == null ? 0 : extras.toolCalls().toString().length())
+        return (extras.toolCalls() == null ? 0
+                : extras.toolCalls().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
                 + (extras.refusal() == null ? 0 : JsonSize.of(extras.refusal()));
     }
 

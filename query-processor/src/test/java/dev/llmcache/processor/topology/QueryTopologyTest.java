@@ -99,7 +99,8 @@ class QueryTopologyTest {
         assertThat(textFor("r2", all)).isEqualTo("Hello world");
         assertThat(all).filteredOn(kv -> kv.key.equals("r2")).first()
                 .satisfies(kv -> assertThat(kv.value.outcome()).isEqualTo(CacheOutcome.COALESCED));
-        assertThat(all).filteredOn(kv -> kv.value.type() == Answer.Type.DONE).hasSize(2);
+        assertThat(all).as("one DONE record for both waiters").filteredOn(kv -> kv.value.type() == Answer.Type.DONE)
+                .singleElement().satisfies(kv -> assertThat(kv.value.recipients()).containsExactlyInAnyOrder("r1", "r2"));
         // The chunk produced after r2 joined went out once, for both waiters.
         assertThat(all).filteredOn(kv -> kv.value.type() == Answer.Type.CHUNK && " world".equals(kv.value.delta()))
                 .singleElement().satisfies(kv -> assertThat(kv.value.recipients()).containsExactlyInAnyOrder("r1", "r2"));
@@ -154,8 +155,8 @@ class QueryTopologyTest {
         List<Answer> chunks = answers.readValuesToList();
         assertThat(chunks).hasSize(3).allSatisfy(chunk -> assertThat(chunk.recipients())
                 .hasSizeLessThanOrEqualTo(Replies.MAX_RECIPIENTS));
-        assertThat(chunks.stream().flatMap(chunk -> chunk.recipients().stream()).distinct().count())
-                .as("every waiter gets the chunk once").isEqualTo(waiters);
+        List<String> recipients = chunks.stream().flatMap(chunk -> chunk.recipients().stream()).toList();
+        assertThat(recipients).as("every waiter gets the chunk once").hasSize(waiters).doesNotHaveDuplicates();
     }
 
     @Test
@@ -266,7 +267,7 @@ class QueryTopologyTest {
                 new Waiter("old", REPLY, CacheOutcome.MISS, 1, null));
 
         respond(new LlmResponse(LlmResponse.SCHEMA_VERSION, KEY, "old", "c1", 0, LlmResponse.Type.DONE, null,
-                "Hi", "stop", Usage.of(1, 1), null, 1L, 1L, null));
+                "Hi", "stop", Usage.of(1, 1), null, 1L, 1L, null, null));
 
         assertThat(textFor("old", answers.readKeyValuesToList())).isEqualTo("Hi");
         assertThat(waiterRecords()).isEmpty();
@@ -383,6 +384,19 @@ class QueryTopologyTest {
         LlmRequest call = llmRequests.readValue();
         respond(LlmResponse.done(call, "c1", 0, "filtered", "content_filter", Usage.of(1, 1), 1, 1));
 
+        assertThat(cacheEntries.isEmpty()).isTrue();
+    }
+
+    @Test
+    void anAnswerTheWorkerCutAtItsSizeLimitIsPassedOnButNotCached() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.cutOff(call, "c1", 0, "Very long", Usage.of(1, 1), 1, 1));
+
+        assertThat(answers.readValuesToList()).last().satisfies(a -> {
+            assertThat(a.type()).isEqualTo(Answer.Type.DONE);
+            assertThat(a.finishReason()).isEqualTo("length");
+        });
         assertThat(cacheEntries.isEmpty()).isTrue();
     }
 

@@ -221,6 +221,7 @@ class LlmWorkerTest {
         LlmResponse done = outcomes().get(0);
         assertThat(done.type()).isEqualTo(LlmResponse.Type.DONE);
         assertThat(done.finishReason()).isEqualTo("length");
+        assertThat(done.isWhole()).as("not to be cached").isFalse();
         assertThat(done.content()).isEqualTo("a".repeat(600) + "\u00e9".repeat(200));
         assertThat(call.currentSubscriberCount()).as("the upstream call is cancelled").isZero();
         await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 1);
