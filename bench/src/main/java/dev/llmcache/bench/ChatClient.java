@@ -68,8 +68,11 @@ final class ChatClient implements AutoCloseable {
                             String error = status >= 400 ? "http_" + status
                                     : sawError[0] ? "stream_error"
                                     : stream && !sawDone[0] ? "truncated" : null;
+                            // A hit says which tier answered: HIT/memory, HIT/store.
+                            String cache = response.responseHeaders().get("X-Cache");
+                            String tier = response.responseHeaders().get("X-Cache-Tier");
                             return new RequestResult(latencyStart, firstByte[0], System.nanoTime(), status,
-                                    response.responseHeaders().get("X-Cache"), error,
+                                    cache != null && tier != null ? cache + "/" + tier : cache, error,
                                     kept == null ? null : kept.toString());
                         })))
                 .single()

@@ -73,6 +73,10 @@ final class CpuAccount {
         use.put("productGcPauseMillis", before.productGcPauseSeconds() < 0 ? -1
                 : round((now.productGcPauseSeconds() - before.productGcPauseSeconds()) * 1000));
         use.put("loadGeneratorCores", cores(before.benchCpuNanos(), now.benchCpuNanos(), seconds));
+        // What one request cost the product, all its threads (web, Kafka, broker, GC, JIT) included.
+        use.put("productCpuMsPerRequest", before.productCpuNanos() < 0 || now.productCpuNanos() < 0
+                || result.requests() == 0 ? -1
+                : round((now.productCpuNanos() - before.productCpuNanos()) / 1e6 / result.requests()));
         result.with("cpu", use);
     }
 

@@ -6,7 +6,8 @@ package dev.llmcache.bench;
  * @param latencyStartNanos where latency is measured from: the send time, or in an open loop the
  *                          intended send time (coordinated-omission correction)
  * @param firstByteNanos    first response body bytes (the first token of a stream)
- * @param cache             the {@code X-Cache} header, or null
+ * @param cache             the {@code X-Cache} header, with the {@code X-Cache-Tier} of a hit
+ *                          ({@code HIT/memory}, {@code HIT/store}), or null
  * @param error             null on success, else the kind: {@code http_<status>}, {@code timeout},
  *                          {@code io}, {@code stream_error}, {@code truncated}
  * @param body              the response body, when the scenario asked to keep it

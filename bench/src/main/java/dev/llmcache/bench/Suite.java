@@ -24,15 +24,15 @@ final class Suite {
     /** The sizes of one run; {@link #quick()} is a smoke-sized run. */
     record Sizes(int warmupMisses, int warmupHits, int misses, int serialMisses, int hitKeys, int hitsClosed,
                  int openRate, int sustainableRate, Duration openDuration, int storm, int inflightMisses, int zipfRequests,
-                 int zipfKeys, int kafkaRoundTrips) {
+                 int zipfKeys, int kafkaRoundTrips, int edgeOpenRate) {
 
         static Sizes standard() {
             return new Sizes(400, 40_000, 200, 20, 100, 20_000, 1_000, 200, Duration.ofSeconds(20), 1_000, 1_000, 5_000,
-                    2_000, 1_000);
+                    2_000, 1_000, 5_000);
         }
 
         static Sizes quick() {
-            return new Sizes(40, 1_000, 20, 3, 20, 1_000, 200, 50, Duration.ofSeconds(3), 100, 100, 300, 200, 100);
+            return new Sizes(40, 1_000, 20, 3, 20, 1_000, 200, 50, Duration.ofSeconds(3), 100, 100, 300, 200, 100, 500);
         }
     }
 
@@ -65,23 +65,37 @@ final class Suite {
              SimulatedLlmServer slowLlm = SimulatedLlmServer.start(0, Duration.ofSeconds(1), 1_000)) {
             int port = freePort();
             int kafkaPort = freePort();
+            List<String> arguments = List.of(
+                    "--llmcache.llm.provider=openai",
+                    "--llmcache.llm.base-url=" + llm.baseUrl(),
+                    "--llmcache.llm.providers.slow.type=openai",
+                    "--llmcache.llm.providers.slow.base-url=" + slowLlm.baseUrl(),
+                    "--llmcache.llm.routes." + SLOW_MODEL + ".provider=slow",
+                    // Enough worker slots that 1,000 concurrent misses wait only for the LLM.
+                    "--llmcache.processor.worker.max-inflight=1200");
+            Map<String, Object> environment;
+            // First the Kafka path: with the edge tier off, every hit crosses Kafka twice.
+            List<String> kafkaPath = new ArrayList<>(arguments);
+            kafkaPath.add("--llmcache.ingest.edge.memory.enabled=false");
             try (StandaloneProcess product = StandaloneProcess.start(standaloneJar, productJvmOptions, out.resolve("data"),
-                    out.resolve("standalone.log"), port, kafkaPort, List.of(
-                            "--llmcache.llm.provider=openai",
-                            "--llmcache.llm.base-url=" + llm.baseUrl(),
-                            "--llmcache.llm.providers.slow.type=openai",
-                            "--llmcache.llm.providers.slow.base-url=" + slowLlm.baseUrl(),
-                            "--llmcache.llm.routes." + SLOW_MODEL + ".provider=slow",
-                            // Enough worker slots that 1,000 concurrent misses wait only for the LLM.
-                            "--llmcache.processor.worker.max-inflight=1200"))) {
-                notes.add(String.format(Locale.ROOT, "Standalone product ready (readiness UP) %d ms after start.",
-                        product.startupMillis()));
+                    out.resolve("standalone.log"), port, kafkaPort, kafkaPath)) {
+                notes.add(String.format(Locale.ROOT, "Standalone product ready (readiness UP) %d ms after start, "
+                        + "with the edge tier off (every hit through Kafka).", product.startupMillis()));
                 notes.add(String.format(Locale.ROOT, "Warm-up before measuring (not counted): %d streaming misses, "
                         + "then %d hits, through the pipeline.", sizes.warmupMisses(), sizes.warmupHits()));
                 runScenarios(product, llm, slowLlm, "127.0.0.1:" + kafkaPort);
-                Map<String, Object> environment = environment(product);
-                Report.write(out, environment, scenarios, Targets.judge(scenarios, maxResidentMib), notes);
+                environment = environment(product);
             }
+            // Then the same product on the same data, as it runs by default: the edge tier on.
+            try (StandaloneProcess product = StandaloneProcess.start(standaloneJar, productJvmOptions, out.resolve("data"),
+                    out.resolve("standalone-edge.log"), port, kafkaPort, arguments)) {
+                notes.add(String.format(Locale.ROOT, "Restarted on the same data with the in-memory edge tier on "
+                        + "(its default), ready %d ms after start; %d hits of warm-up.", product.startupMillis(),
+                        sizes.warmupHits() / 2));
+                runEdgeScenarios(product);
+                environment.put("standalone peak RSS (MiB)", Math.round(maxResidentMib));
+            }
+            Report.write(out, environment, scenarios, Targets.judge(scenarios, maxResidentMib), notes);
         }
     }
 
@@ -120,9 +134,9 @@ final class Suite {
             measure(product, () -> closed("hits-peak", "Cache hits (Kafka path), non-streaming, closed loop of 64 "
                     + "clients: peak throughput.", pipeline, MODEL, sizes.hitsClosed(), 64, false,
                     i -> prompts.ranked("hits", i % sizes.hitKeys()), false));
-            measure(product, () -> open("hits-" + sizes.sustainableRate() + "rps", pipeline, sizes.sustainableRate(),
-                    sizes.openDuration()));
-            measure(product, () -> open("hits-" + sizes.openRate() + "rps", pipeline, sizes.openRate(),
+            measure(product, () -> open("hits-" + sizes.sustainableRate() + "rps", KAFKA_PATH_HITS, pipeline,
+                    sizes.sustainableRate(), sizes.openDuration()));
+            measure(product, () -> open("hits-" + sizes.openRate() + "rps", KAFKA_PATH_HITS, pipeline, sizes.openRate(),
                     sizes.openDuration()));
 
             measure(product, () -> storm(pipeline, llm));
@@ -141,13 +155,48 @@ final class Suite {
                 "stream", stream, "model", model));
     }
 
-    private ScenarioResult open(String name, ChatClient client, int rate, Duration duration) {
+    /**
+     * The edge tier: hits answered from ingest's memory, against the ceiling of any HTTP answer on
+     * this machine (a minimal server answering the same bytes), measured in the same way.
+     */
+    private void runEdgeScenarios(StandaloneProcess product) throws Exception {
+        try (ChatClient pipeline = new ChatClient(product.baseUrl(), 2_048, TIMEOUT)) {
+            // The entries are read from cache-entries at start; these warm the JIT on the edge path.
+            closed("warm-up", "", pipeline, MODEL, sizes.warmupHits() / 2, 32, false,
+                    i -> prompts.ranked("hits", i % sizes.hitKeys()), false);
+            cpu = new CpuAccount(product);
+            String hitBody = Load.now(pipeline, ChatClient.body(MODEL, prompts.ranked("hits", 0), false), false, true)
+                    .block().body();
+            try (RawHttpServer raw = new RawHttpServer(hitBody);
+                 ChatClient direct = new ChatClient(raw.baseUrl(), 2_048, TIMEOUT)) {
+                closed("warm-up", "", direct, MODEL, sizes.warmupHits() / 2, 32, false, i -> "warm", false);
+                measure(product, () -> closed("baseline-raw-http", "Baseline: the ceiling of any HTTP answer on this "
+                        + "machine, a minimal Reactor Netty server on loopback answering the same bytes as a hit, "
+                        + "closed loop of 64 clients.", direct, MODEL, sizes.hitsClosed(), 64, false,
+                        i -> prompts.ranked("hits", i % sizes.hitKeys()), false));
+            }
+            measure(product, () -> closed("edge-hits-peak", "Cache hits answered from ingest's memory (the edge "
+                    + "tier, no Kafka round trip), non-streaming, closed loop of 64 clients: peak throughput.",
+                    pipeline, MODEL, sizes.hitsClosed(), 64, false, i -> prompts.ranked("hits", i % sizes.hitKeys()),
+                    false));
+            measure(product, () -> open("edge-hits-" + sizes.openRate() + "rps", EDGE_HITS, pipeline,
+                    sizes.openRate(), sizes.openDuration()));
+            measure(product, () -> open("edge-hits-" + sizes.edgeOpenRate() + "rps", EDGE_HITS, pipeline,
+                    sizes.edgeOpenRate(), sizes.openDuration()));
+        }
+    }
+
+    private static final String KAFKA_PATH_HITS = "Cache hits (Kafka path), non-streaming, open loop at a fixed "
+            + "arrival rate; latency from each request's intended start (coordinated-omission corrected).";
+    private static final String EDGE_HITS = "Cache hits answered from ingest's memory (the edge tier), "
+            + "non-streaming, open loop at a fixed arrival rate; latency from each request's intended start "
+            + "(coordinated-omission corrected).";
+
+    private ScenarioResult open(String name, String description, ChatClient client, int rate, Duration duration) {
         ScenarioRecorder recorder = new ScenarioRecorder();
         Load.openLoop(name, rate, duration, (i, intended) -> client.send(
                 ChatClient.body(MODEL, prompts.ranked("hits", i % sizes.hitKeys()), false), false, intended, false), recorder);
-        return recorder.result(name, "Cache hits (Kafka path), non-streaming, open loop at a fixed arrival rate; "
-                + "latency from each request's intended start (coordinated-omission corrected).",
-                settings("ratePerSecond", rate, "seconds", duration.toSeconds()));
+        return recorder.result(name, description, settings("ratePerSecond", rate, "seconds", duration.toSeconds()));
     }
 
     /** N identical new streaming requests at once: one upstream call, everyone the full answer. */

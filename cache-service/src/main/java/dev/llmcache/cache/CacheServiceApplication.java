@@ -1,5 +1,6 @@
 package dev.llmcache.cache;
 
+import dev.llmcache.cache.app.CacheAdminConfiguration;
 import dev.llmcache.cache.app.CacheServiceConfiguration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
@@ -9,7 +10,7 @@ import org.springframework.context.annotation.Import;
 /** The cache-service as its own deployable: needs {@code KAFKA_BOOTSTRAP_SERVERS}. */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import(CacheServiceConfiguration.class)
+@Import({CacheServiceConfiguration.class, CacheAdminConfiguration.class})
 public class CacheServiceApplication {
 
     public static void main(String[] args) {

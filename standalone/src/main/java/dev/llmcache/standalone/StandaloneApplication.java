@@ -1,5 +1,6 @@
 package dev.llmcache.standalone;
 
+import dev.llmcache.cache.app.CacheAdminConfiguration;
 import dev.llmcache.cache.app.CacheServiceConfiguration;
 import dev.llmcache.ingest.app.IngestConfiguration;
 import dev.llmcache.processor.app.ProcessorConfiguration;
@@ -24,7 +25,8 @@ import org.springframework.context.annotation.Import;
 @SpringBootConfiguration
 @EnableAutoConfiguration
 @EnableConfigurationProperties(StandaloneProperties.class)
-@Import({IngestConfiguration.class, ProcessorConfiguration.class, CacheServiceConfiguration.class})
+@Import({IngestConfiguration.class, ProcessorConfiguration.class, CacheServiceConfiguration.class,
+        CacheAdminConfiguration.class})
 public class StandaloneApplication {
 
     public static void main(String[] args) {

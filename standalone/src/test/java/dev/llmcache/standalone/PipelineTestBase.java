@@ -38,6 +38,8 @@ abstract class PipelineTestBase {
     /** Fast enough for a quick suite, slow enough that a stream is still running when others join. */
     static final FaultyUpstream UPSTREAM = FaultyUpstream.start(Duration.ofMillis(150), 100);
 
+    static final String ADMIN_KEY = "test-admin-key";
+
     static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -62,6 +64,7 @@ abstract class PipelineTestBase {
         registry.add("llmcache.llm.base-url", UPSTREAM::baseUrl);
         registry.add("llmcache.llm.timeouts.first-token", () -> "2s");
         registry.add("llmcache.llm.timeouts.idle", () -> "2s");
+        registry.add("llmcache.admin.api-key", () -> ADMIN_KEY);
         // Many tests make the one upstream fail on purpose: its circuit must not open for the others.
         registry.add("llmcache.llm.circuit-breaker.minimum-calls", () -> 1_000);
         registry.add("llmcache.llm.circuit-breaker.window", () -> 1_000);

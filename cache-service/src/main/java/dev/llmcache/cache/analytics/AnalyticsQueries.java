@@ -1,5 +1,6 @@
 package dev.llmcache.cache.analytics;
 
+import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.MetricsAggregate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -72,6 +73,13 @@ public final class AnalyticsQueries {
             }
         }
         return new Totals(requests, byOutcome, byTier);
+    }
+
+    /** The live cache entry of {@code key}, or null (none, or the analytics are not running). */
+    public CachedAnswer entry(String key) {
+        ReadOnlyKeyValueStore<String, CachedAnswer> store =
+                stores.store(AnalyticsTopology.ENTRIES_STORE, QueryableStoreTypes.keyValueStore());
+        return store == null ? null : store.get(key);
     }
 
     public AnalyticsTopology.EntryTotals entries() {

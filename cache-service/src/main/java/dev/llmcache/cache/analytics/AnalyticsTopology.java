@@ -32,7 +32,7 @@ import org.apache.kafka.streams.state.WindowStore;
  *       (counts by outcome) and latency metrics (latency percentiles from mergeable histograms,
  *       tokens, cost and savings), written to {@code metrics-aggregates} as they change;</li>
  *   <li>live totals by outcome and tier since the topics began;</li>
- *   <li>the number and size of live cache entries, from the compacted {@code cache-entries}.</li>
+ *   <li>the live cache entries, their number and size, from the compacted {@code cache-entries}.</li>
  * </ul>
  *
  * Event time is the event's own timestamp; events up to {@code grace} late still count. Aggregates
@@ -42,7 +42,8 @@ public final class AnalyticsTopology {
 
     public static final String WINDOWS_STORE = "window-stats";
     public static final String TOTALS_STORE = "outcome-totals";
-    public static final String ENTRY_SIZES_STORE = "cache-entry-sizes";
+    /** The live cache entries, by cache key: what the admin API shows of one entry. */
+    public static final String ENTRIES_STORE = "cache-entries-replica";
     public static final String ENTRY_TOTALS_STORE = "cache-entry-totals";
     /** Key of the one row of {@link #ENTRY_TOTALS_STORE}. */
     public static final String ALL = "all";
@@ -106,12 +107,12 @@ public final class AnalyticsTopology {
                 .reduce(Long::sum, Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(TOTALS_STORE)
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
 
-        // Only each entry's size is kept (not the answer), then summed: entries and bytes of the cache.
-        builder.stream(cacheEntries.name(), Consumed.with(cacheEntries.keySerde(), cacheEntries.valueSerde()))
-                .mapValues(answer -> answer == null ? null : (long) answer.content().length())
-                .toTable(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(ENTRY_SIZES_STORE)
-                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()))
-                .groupBy((key, size) -> KeyValue.pair(ALL, size), Grouped.with("entries", Serdes.String(), Serdes.Long()))
+        // The live entries (a replica of the cache, for the admin API), and their count and bytes.
+        builder.table(cacheEntries.name(), Consumed.with(cacheEntries.keySerde(), cacheEntries.valueSerde()),
+                        Materialized.<String, CachedAnswer, KeyValueStore<Bytes, byte[]>>as(ENTRIES_STORE)
+                                .withKeySerde(cacheEntries.keySerde()).withValueSerde(cacheEntries.valueSerde()))
+                .groupBy((key, answer) -> KeyValue.pair(ALL, (long) answer.content().length()),
+                        Grouped.with("entries", Serdes.String(), Serdes.Long()))
                 .aggregate(() -> new EntryTotals(0, 0),
                         (key, size, totals) -> new EntryTotals(totals.entries() + 1, totals.bytes() + size),
                         (key, size, totals) -> new EntryTotals(totals.entries() - 1, totals.bytes() - size),

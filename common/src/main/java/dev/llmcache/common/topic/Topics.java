@@ -1,6 +1,7 @@
 package dev.llmcache.common.topic;
 
 import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheCommand;
 import dev.llmcache.common.event.CacheEvent;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LatencyMetric;
@@ -53,6 +54,14 @@ public record Topics(String prefix) {
         return dataPlane("cache-entries", CachedAnswer.class, Topic.COMPACT, -1);
     }
 
+    /**
+     * Operators' commands to the cache (delete, invalidate), keyed by cache key or sent to every
+     * partition; co-partitioned so that a key's command reaches the task that owns the key.
+     */
+    public Topic<String, CacheCommand> cacheCommands() {
+        return dataPlane("cache-commands", CacheCommand.class, Topic.DELETE, LLM_RETENTION_MS);
+    }
+
     /** The reply topic read by ingest instances; partitioned by reply route, not co-partitioned. */
     public Topic<String, Answer> answers() {
         return own("answers", Answer.class, Topic.DELETE, ANSWERS_RETENTION_MS);
@@ -73,9 +82,9 @@ public record Topics(String prefix) {
         return own("metrics-aggregates", MetricsAggregate.class, Topic.COMPACT_AND_DELETE, AGGREGATES_RETENTION_MS);
     }
 
-    /** The data-plane topics: all keyed by cache key, so they must share one partition count. */
+    /** The data-plane topics: all keyed by cache key, so they must share one partition count (five). */
     public List<Topic<String, ?>> dataPlane() {
-        return List.of(queries(), llmRequests(), llmResponses(), cacheEntries());
+        return List.of(queries(), llmRequests(), llmResponses(), cacheEntries(), cacheCommands());
     }
 
     /** The metric topics, for analytics consumers. */

@@ -128,7 +128,8 @@ public class IngestConfiguration {
     @Bean
     @ConditionalOnProperty(name = EDGE_MEMORY_ENABLED, matchIfMissing = true)
     CacheEntriesReplica edgeReplica(KafkaClients clients, KafkaSettings kafka, MemoryTier memoryTier) {
-        return new CacheEntriesReplica(clients, kafka.topics().cacheEntries(), memoryTier);
+        return new CacheEntriesReplica(clients, kafka.topics().cacheEntries(), kafka.topics().cacheCommands(),
+                memoryTier);
     }
 
     @Bean

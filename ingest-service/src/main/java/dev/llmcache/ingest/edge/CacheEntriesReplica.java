@@ -1,11 +1,15 @@
 package dev.llmcache.ingest.edge;
 
+import dev.llmcache.common.event.CacheCommand;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.kafka.KafkaClients;
 import dev.llmcache.common.kafka.TopicTail;
 import dev.llmcache.common.topic.Topic;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -15,19 +19,43 @@ import org.springframework.context.SmartLifecycle;
  * Keeps the {@link MemoryTier} in step with the compacted {@code cache-entries} topic, read from
  * its beginning at start (every live entry, newest last) and then as it grows: an entry the
  * processor caches on any instance becomes a memory hit here, and its tombstone (expired,
- * evicted, invalidated) removes it. Health component {@code edgeReplica} (not part of readiness:
+ * evicted, invalidated) removes it. Operators' commands on {@code cache-commands} are applied
+ * here too as they arrive, without waiting for the processor's tombstones. Health component {@code edgeReplica} (not part of readiness:
  * without it, hits take the Kafka path).
  */
 public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicator {
 
     private final MemoryTier memory;
     private final TopicTail<CachedAnswer> tail;
+    private final TopicTail<CacheCommand> commands;
+    /** Invalidations already applied: each comes once per partition. */
+    private final Set<String> applied = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 1_000;
+        }
+    });
 
-    public CacheEntriesReplica(KafkaClients clients, Topic<String, CachedAnswer> cacheEntries, MemoryTier memory) {
+    public CacheEntriesReplica(KafkaClients clients, Topic<String, CachedAnswer> cacheEntries,
+                               Topic<String, CacheCommand> cacheCommands, MemoryTier memory) {
         this.memory = memory;
-        this.tail = new TopicTail<>(clients, cacheEntries, List.of(), "edge-replica",
-                // Entries are small and an invalidation should be seen at once.
-                Map.of(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1), TopicTail.StartAt.BEGINNING, this::apply);
+        // An invalidation should be seen at once: fetches return as soon as there is a byte.
+        Map<String, Object> latencyCritical = Map.of(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        this.tail = new TopicTail<>(clients, cacheEntries, List.of(), "edge-replica", latencyCritical,
+                TopicTail.StartAt.BEGINNING, this::apply);
+        this.commands = new TopicTail<>(clients, cacheCommands, List.of(), "edge-commands", latencyCritical,
+                TopicTail.StartAt.END, (key, command) -> apply(command));
+    }
+
+    synchronized void apply(CacheCommand command) {
+        if (command == null || command.type() == null) {
+            return;
+        }
+        if (command.type() == CacheCommand.Type.DELETE) {
+            memory.remove(command.cacheKey());
+        } else if (applied.add(command.commandId())) {
+            memory.removeIf(command::removes);
+        }
     }
 
     void apply(String key, CachedAnswer answer) {
@@ -43,12 +71,14 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
 
     @Override
     public void start() {
+        commands.start();
         tail.start();
     }
 
     @Override
     public void stop() {
         tail.stop();
+        commands.stop();
     }
 
     @Override
@@ -64,7 +94,10 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
     @Override
     public Health health() {
         Health listener = tail.health();
-        return Health.status(listener.getStatus()).withDetails(listener.getDetails())
+        Health commandListener = commands.health();
+        return Health.status(commandListener.getStatus().equals(org.springframework.boot.health.contributor.Status.UP)
+                        ? listener.getStatus() : commandListener.getStatus())
+                .withDetails(listener.getDetails())
                 .withDetail("entries", memory.entries())
                 .withDetail("bytes", memory.bytes())
                 .build();

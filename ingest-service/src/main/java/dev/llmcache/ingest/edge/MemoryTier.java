@@ -49,6 +49,11 @@ public final class MemoryTier {
         entries.invalidate(key);
     }
 
+    /** Removes every entry {@code matches} selects: a walk over this tier, off the request path. */
+    public void removeIf(java.util.function.Predicate<CachedAnswer> matches) {
+        entries.asMap().values().removeIf(matches);
+    }
+
     /** Runs pending evictions now (Caffeine runs them in the background otherwise). */
     void cleanUp() {
         entries.cleanUp();

@@ -17,7 +17,7 @@ class EdgeCacheTest {
     private final Clock clock = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
     private final MemoryTier memory = new MemoryTier(1 << 20, clock);
     private final EdgeCache edge = new EdgeCache(memory, clock);
-    private final CacheEntriesReplica replica = new CacheEntriesReplica(null, null, memory);
+    private final CacheEntriesReplica replica = new CacheEntriesReplica(null, null, null, memory);
 
     @Test
     void anEntryFromTheCacheEntriesTopicIsAHitInMemoryUntilItsTombstoneArrives() {

@@ -4,6 +4,8 @@ import dev.llmcache.common.event.CachedAnswer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /** The answer cache of one task: entries with a TTL, checked on read and swept by expiry time. */
@@ -30,6 +32,29 @@ final class CacheStore {
         }
         entries.put(answer.cacheKey(), answer);
         expiry.add(answer.expiresAt(), answer.cacheKey());
+    }
+
+    /** Deletes the entry of {@code key}, if there is one; true if there was. */
+    boolean remove(String key) {
+        CachedAnswer previous = entries.delete(key);
+        if (previous != null) {
+            expiry.remove(previous.expiresAt(), key);
+        }
+        return previous != null;
+    }
+
+    /** Up to {@code limit} entries after the key {@code after} (null: from the first), in key order. */
+    List<CachedAnswer> scan(String after, int limit) {
+        List<CachedAnswer> found = new ArrayList<>();
+        try (KeyValueIterator<String, CachedAnswer> it = after == null ? entries.all() : entries.range(after, null)) {
+            while (it.hasNext() && found.size() < limit) {
+                KeyValue<String, CachedAnswer> next = it.next();
+                if (!next.key.equals(after) && next.value != null) {
+                    found.add(next.value);
+                }
+            }
+        }
+        return found;
     }
 
     /** Evicts the entries closest to expiry while the store holds more than {@code capacity}. */

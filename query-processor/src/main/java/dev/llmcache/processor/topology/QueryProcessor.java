@@ -44,6 +44,12 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
 
         if (!directives.noCache()) {
             CachedAnswer cached = cache.get(key, now);
+            if (cached != null && invalidations.removes(cached)) {
+                // Invalidated, and the sweep has not reached it yet: gone now.
+                cache.remove(key);
+                context.forward(new Record<>(key, null, now), QueryTopology.CACHE_ENTRIES_SINK);
+                cached = null;
+            }
             if (cached != null && directives.accepts(cached, now)) {
                 replies.send(query.replyTo(),
                         Answer.hit(query.requestId(), cached, query.model(), queueMillis, Answer.STATE_STORE),

@@ -1,6 +1,7 @@
 package dev.llmcache.processor.topology;
 
 import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheCommand;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
@@ -32,9 +33,10 @@ import org.apache.kafka.streams.state.Stores;
  *                    │        └──► llm-requests (miss)
  *  llm-responses ──► response-processor ──► answers (tokens, done, error)
  *                                     └──► cache-entries (complete answers, expiry tombstones)
+ *  cache-commands ──► cache-command-processor ──► cache-entries (tombstones of deleted entries)
  * </pre>
  *
- * Both processors share the {@code cache} and {@code inflight} stores. All inputs are keyed by
+ * The processors share the {@code cache}, {@code inflight} and {@code cache-invalidations} stores. All inputs are keyed by
  * cache key and co-partitioned, so everything about one key happens in one task, in order.
  */
 public final class QueryTopology {
@@ -44,6 +46,8 @@ public final class QueryTopology {
 
     static final String QUERIES_SOURCE = "queries-source";
     static final String RESPONSES_SOURCE = "llm-responses-source";
+    static final String COMMANDS_SOURCE = "cache-commands-source";
+    static final String COMMAND_PROCESSOR = "cache-command-processor";
     static final String QUERY_PROCESSOR = "query-processor";
     static final String RESPONSE_PROCESSOR = "response-processor";
     static final String ANSWERS_SINK = "answers-sink";
@@ -64,23 +68,30 @@ public final class QueryTopology {
         Topic<String, LlmResponse> responses = topics.llmResponses();
         Topic<String, LlmRequest> llmRequests = topics.llmRequests();
         Topic<String, CachedAnswer> cacheEntries = topics.cacheEntries();
+        Topic<String, CacheCommand> commands = topics.cacheCommands();
 
         topology.addSource(QUERIES_SOURCE, queries.keySerde().deserializer(), queries.valueSerde().deserializer(),
                 queries.name());
         topology.addSource(RESPONSES_SOURCE, responses.keySerde().deserializer(), responses.valueSerde().deserializer(),
                 responses.name());
 
+        topology.addSource(COMMANDS_SOURCE, commands.keySerde().deserializer(), commands.valueSerde().deserializer(),
+                commands.name());
+
         topology.addProcessor(QUERY_PROCESSOR, () -> new QueryProcessor(settings), QUERIES_SOURCE);
         topology.addProcessor(RESPONSE_PROCESSOR, () -> new ResponseProcessor(settings), RESPONSES_SOURCE);
+        topology.addProcessor(COMMAND_PROCESSOR, () -> new CacheCommandProcessor(settings), COMMANDS_SOURCE);
 
+        String[] all = {QUERY_PROCESSOR, RESPONSE_PROCESSOR, COMMAND_PROCESSOR};
         String[] both = {QUERY_PROCESSOR, RESPONSE_PROCESSOR};
-        topology.addStateStore(store(StoreNames.CACHE, JsonSerde.of(CachedAnswer.class)), both);
-        topology.addStateStore(store(StoreNames.CACHE_EXPIRY, Serdes.String()), both);
+        topology.addStateStore(store(StoreNames.CACHE, JsonSerde.of(CachedAnswer.class)), all);
+        topology.addStateStore(store(StoreNames.CACHE_EXPIRY, Serdes.String()), all);
+        topology.addStateStore(store(StoreNames.INVALIDATIONS, JsonSerde.of(Invalidations.Sweep.class)), all);
         // A running call's entry is rewritten with every chunk (its text grows): the record cache
         // folds those writes into one RocksDB write and one changelog record per commit interval.
-        topology.addStateStore(store(StoreNames.INFLIGHT, JsonSerde.of(InflightEntry.class)).withCachingEnabled(), both);
-        topology.addStateStore(store(StoreNames.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)).withCachingEnabled(), both);
-        topology.addStateStore(store(StoreNames.INFLIGHT_DEADLINES, Serdes.String()).withCachingEnabled(), both);
+        topology.addStateStore(store(StoreNames.INFLIGHT, JsonSerde.of(InflightEntry.class)).withCachingEnabled(), all);
+        topology.addStateStore(store(StoreNames.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)).withCachingEnabled(), all);
+        topology.addStateStore(store(StoreNames.INFLIGHT_DEADLINES, Serdes.String()).withCachingEnabled(), all);
 
         // Each answer goes to the reply topic and partition of the ingest instance holding its request.
         TopicNameExtractor<String, RoutedAnswer> replyTopic = (key, routed, context) -> routed.route().topic();
@@ -89,7 +100,7 @@ public final class QueryTopology {
         topology.addSink(LLM_REQUESTS_SINK, llmRequests.name(), llmRequests.keySerde().serializer(),
                 llmRequests.valueSerde().serializer(), QUERY_PROCESSOR);
         topology.addSink(CACHE_ENTRIES_SINK, cacheEntries.name(), cacheEntries.keySerde().serializer(),
-                cacheEntries.valueSerde().serializer(), both);
+                cacheEntries.valueSerde().serializer(), all);
         return topology;
     }
 

@@ -3,6 +3,7 @@ package dev.llmcache.processor.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheCommand;
 import dev.llmcache.common.event.CacheDirectives;
 import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.event.CachedAnswer;
@@ -27,6 +28,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,7 @@ class QueryTopologyTest {
     private TestOutputTopic<String, Answer> answers;
     private TestOutputTopic<String, LlmRequest> llmRequests;
     private TestOutputTopic<String, CachedAnswer> cacheEntries;
+    private TestInputTopic<String, CacheCommand> commands;
 
     @BeforeEach
     void setUp() {
@@ -58,6 +61,7 @@ class QueryTopologyTest {
         answers = output(TOPICS.answers());
         llmRequests = output(TOPICS.llmRequests());
         cacheEntries = output(TOPICS.cacheEntries());
+        commands = input(TOPICS.cacheCommands());
     }
 
     @AfterEach
@@ -351,6 +355,44 @@ class QueryTopologyTest {
         assertThat(driver.getKeyValueStore(StoreNames.CACHE).get(KEY)).isNull();
         send("r2", CacheDirectives.DEFAULT);
         assertThat(llmRequests.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void aDeletedEntryIsTombstonedAtOnceAndTheNextQueryCallsTheLlm() {
+        completeOneCall("r1", "cached");
+
+        commands.pipeInput(KEY, CacheCommand.delete("cmd-1", KEY, 1_000_000));
+
+        KeyValue<String, CachedAnswer> tombstone = cacheEntries.readKeyValue();
+        assertThat(tombstone.key).isEqualTo(KEY);
+        assertThat(tombstone.value).isNull();
+        send("r2", CacheDirectives.DEFAULT);
+        assertThat(llmRequests.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void anInvalidationHoldsAtOnceAndItsSweepTombstonesOnlyTheEntriesItMatches() {
+        KeyValueStore<String, CachedAnswer> store = driver.getKeyValueStore(StoreNames.CACHE);
+        for (int i = 0; i < CacheCommandProcessor.SWEEP_BATCH + 5; i++) {
+            String namespace = i % 2 == 0 ? "tenant" : "other";
+            store.put("k" + i, new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "k" + i, namespace, "m", "a", "stop",
+                    Usage.of(1, 1), 999_000, 999_000 + 3_600_000, 1, null));
+        }
+        store.put(KEY, new CachedAnswer(CachedAnswer.SCHEMA_VERSION, KEY, "tenant", "m", "a", "stop",
+                Usage.of(1, 1), 999_000, 999_000 + 3_600_000, 1, null));
+
+        commands.pipeInput("cmd-2", CacheCommand.invalidate("cmd-2", "tenant", null, null, 1_000_000));
+        send("r1", CacheDirectives.DEFAULT);
+        assertThat(llmRequests.readValuesToList()).as("in force before the sweep reached the entry").hasSize(1);
+        driver.advanceWallClockTime(CacheCommandProcessor.SWEEP_INTERVAL);
+        driver.advanceWallClockTime(CacheCommandProcessor.SWEEP_INTERVAL);
+
+        List<KeyValue<String, CachedAnswer>> tombstones = cacheEntries.readKeyValuesToList();
+        assertThat(tombstones).allSatisfy(kv -> assertThat(kv.value).isNull());
+        assertThat(tombstones).extracting(kv -> kv.key).doesNotHaveDuplicates()
+                .hasSize((CacheCommandProcessor.SWEEP_BATCH + 5 + 1) / 2 + 1);
+        assertThat(store.get("k1")).as("another namespace's entry stays").isNotNull();
+        assertThat(store.get("k0")).isNull();
     }
 
     @Test

@@ -1,0 +1,62 @@
+package dev.llmcache.cache.app;
+
+import dev.llmcache.cache.admin.AdminKey;
+import dev.llmcache.cache.admin.CacheAdminHandler;
+import dev.llmcache.cache.admin.CommandPublisher;
+import dev.llmcache.cache.analytics.AnalyticsQueries;
+import dev.llmcache.common.event.CacheCommand;
+import dev.llmcache.common.kafka.KafkaClients;
+import dev.llmcache.common.kafka.KafkaConfiguration;
+import dev.llmcache.common.topic.KafkaSettings;
+import dev.llmcache.common.topic.Topic;
+import java.time.Clock;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/** Spring wiring of the cache control plane: the admin API and its {@code cache-commands} producer. */
+@Configuration(proxyBeanMethods = false)
+@Import(KafkaConfiguration.class)
+@EnableConfigurationProperties({KafkaSettings.class, AdminProperties.class})
+public class CacheAdminConfiguration {
+
+    @Bean(destroyMethod = "destroy")
+    KafkaTemplate<String, CacheCommand> cacheCommandsTemplate(KafkaClients clients, KafkaSettings kafka) {
+        Topic<String, CacheCommand> commands = kafka.topics().cacheCommands();
+        return new KafkaTemplate<>(clients.producerFactory("cache-commands", commands.keySerde().serializer(),
+                commands.valueSerde().serializer(), Map.of(ProducerConfig.LINGER_MS_CONFIG, 0,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000),
+                // An accepted command is one Kafka has stored durably.
+                Map.of(ProducerConfig.ACKS_CONFIG, "all")));
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> cacheAdminRoutes(AdminProperties properties, KafkaSettings kafka,
+                                                    KafkaTemplate<String, CacheCommand> cacheCommandsTemplate,
+                                                    ObjectProvider<AnalyticsQueries> analytics) {
+        AdminKey key = new AdminKey(properties.apiKey());
+        if (!key.enabled()) {
+            LoggerFactory.getLogger(CacheAdminConfiguration.class)
+                    .info("The cache admin API is disabled: set llmcache.admin.api-key (LLMCACHE_ADMIN_API_KEY)");
+        }
+        CacheAdminHandler admin = new CacheAdminHandler(key,
+                new CommandPublisher(cacheCommandsTemplate, kafka.topics().cacheCommands()),
+                analytics.getIfAvailable(), Clock.systemUTC());
+        return RouterFunctions.route()
+                .GET("/cache/entries/{key}", admin::get)
+                .DELETE("/cache/entries/{key}", admin::delete)
+                .POST("/cache/invalidate", admin::invalidate)
+                .POST("/cache/clear", admin::clear)
+                .build();
+    }
+}
