@@ -54,7 +54,7 @@ public final class CacheAdminHandler {
             if (!CACHE_KEY.matcher(cacheKey).matches()) {
                 return invalidKey();
             }
-            if (entries == null || !entries.ready()) {
+            if (entries == null || !entries.entriesReady()) {
                 return error(new ErrorInfo(503, "server_error", "entries_unavailable",
                         "Cache entries cannot be read on this instance now (the analytics are off or starting)"));
             }
@@ -124,8 +124,19 @@ public final class CacheAdminHandler {
         }
         return Mono.defer(then)
                 .onErrorResume(InvalidInput.class, e -> error(ErrorInfo.invalid("invalid_value", e.getMessage()), e.param))
-                .onErrorResume(e -> !(e instanceof InvalidInput), e -> error(new ErrorInfo(503, "server_error",
-                        "kafka_unavailable", "The command could not be published: " + e.getClass().getSimpleName())));
+                .onErrorResume(CacheAdminHandler::isKafkaFailure, e -> error(new ErrorInfo(503,
+                        "server_error", "kafka_unavailable", "The command could not be published: Kafka did not "
+                        + "take it")));
+    }
+
+    private static boolean isKafkaFailure(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.apache.kafka.common.KafkaException
+                    || cause instanceof org.springframework.kafka.KafkaException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Mono<ObjectNode> body(ServerRequest request) {

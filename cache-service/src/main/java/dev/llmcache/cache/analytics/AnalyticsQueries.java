@@ -75,11 +75,20 @@ public final class AnalyticsQueries {
         return new Totals(requests, byOutcome, byTier);
     }
 
-    /** The live cache entry of {@code key}, or null (none, or the analytics are not running). */
+    /** Whether cache entries can be read now (the entries store is running, not restoring). */
+    public boolean entriesReady() {
+        return stores.store(AnalyticsTopology.ENTRIES_STORE, QueryableStoreTypes.keyValueStore()) != null;
+    }
+
+    /** The cache entry of {@code key} in this instance's replica, or null. */
     public CachedAnswer entry(String key) {
         ReadOnlyKeyValueStore<String, CachedAnswer> store =
                 stores.store(AnalyticsTopology.ENTRIES_STORE, QueryableStoreTypes.keyValueStore());
-        return store == null ? null : store.get(key);
+        try {
+            return store == null ? null : store.get(key);
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException rebalancing) {
+            return null;
+        }
     }
 
     public AnalyticsTopology.EntryTotals entries() {

@@ -5,11 +5,9 @@ import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.kafka.KafkaClients;
 import dev.llmcache.common.kafka.TopicTail;
 import dev.llmcache.common.topic.Topic;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -19,8 +17,11 @@ import org.springframework.context.SmartLifecycle;
  * Keeps the {@link MemoryTier} in step with the compacted {@code cache-entries} topic, read from
  * its beginning at start (every live entry, newest last) and then as it grows: an entry the
  * processor caches on any instance becomes a memory hit here, and its tombstone (expired,
- * evicted, invalidated) removes it. Operators' commands on {@code cache-commands} are applied
- * here too as they arrive, without waiting for the processor's tombstones. Health component {@code edgeReplica} (not part of readiness:
+ * evicted, invalidated) removes it. Operators' commands on {@code cache-commands} (read from its
+ * beginning too: a day of them) are applied here as they arrive, without waiting for the
+ * processor's tombstones, and the recent invalidations are checked on every entry the replica
+ * takes: an entry the processor has not swept yet (read at start, or lagging behind the command)
+ * never becomes a hit here. Health component {@code edgeReplica} (not part of readiness:
  * without it, hits take the Kafka path).
  */
 public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicator {
@@ -28,13 +29,14 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
     private final MemoryTier memory;
     private final TopicTail<CachedAnswer> tail;
     private final TopicTail<CacheCommand> commands;
-    /** Invalidations already applied: each comes once per partition. */
-    private final Set<String> applied = Collections.newSetFromMap(new LinkedHashMap<>() {
+    /** Recent invalidations by command id (each comes once per partition), oldest first. */
+    private final Map<String, CacheCommand> invalidations = new LinkedHashMap<>() {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > 1_000;
+        protected boolean removeEldestEntry(Map.Entry<String, CacheCommand> eldest) {
+            return size() > MAX_INVALIDATIONS;
         }
-    });
+    };
+    private static final int MAX_INVALIDATIONS = 256;
 
     public CacheEntriesReplica(KafkaClients clients, Topic<String, CachedAnswer> cacheEntries,
                                Topic<String, CacheCommand> cacheCommands, MemoryTier memory) {
@@ -44,7 +46,7 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         this.tail = new TopicTail<>(clients, cacheEntries, List.of(), "edge-replica", latencyCritical,
                 TopicTail.StartAt.BEGINNING, this::apply);
         this.commands = new TopicTail<>(clients, cacheCommands, List.of(), "edge-commands", latencyCritical,
-                TopicTail.StartAt.END, (key, command) -> apply(command));
+                TopicTail.StartAt.BEGINNING, (key, command) -> apply(command));
     }
 
     synchronized void apply(CacheCommand command) {
@@ -53,16 +55,16 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         }
         if (command.type() == CacheCommand.Type.DELETE) {
             memory.remove(command.cacheKey());
-        } else if (applied.add(command.commandId())) {
+        } else if (invalidations.putIfAbsent(command.commandId(), command) == null) {
             memory.removeIf(command::removes);
         }
     }
 
-    void apply(String key, CachedAnswer answer) {
+    synchronized void apply(String key, CachedAnswer answer) {
         if (key == null) {
             return;
         }
-        if (answer == null) {
+        if (answer == null || invalidations.values().stream().anyMatch(command -> command.removes(answer))) {
             memory.remove(key);
         } else {
             memory.put(answer);

@@ -3,6 +3,7 @@ package dev.llmcache.ingest.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheCommand;
 import dev.llmcache.common.event.CacheDirectives;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.Usage;
@@ -28,6 +29,18 @@ class EdgeCacheTest {
 
         replica.apply("k1", null);
         assertThat(edge.lookup("k1", CacheDirectives.DEFAULT).blockOptional()).isEmpty();
+    }
+
+    @Test
+    void anEntryAnInvalidationCoversIsNeverTakenEvenIfItArrivesAfterTheCommand() {
+        replica.apply(CacheCommand.invalidate("cmd", "ns", null, null, NOW));
+
+        replica.apply("k1", entry("k1", 60_000, 10));
+
+        assertThat(edge.lookup("k1", CacheDirectives.DEFAULT).blockOptional()).isEmpty();
+        replica.apply("k2", new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "k2", "ns", "m", "newer", "stop",
+                Usage.of(1, 1), NOW + 1, NOW + 60_000, 10, null));
+        assertThat(edge.lookup("k2", CacheDirectives.DEFAULT).blockOptional()).as("created after it").isPresent();
     }
 
     @Test

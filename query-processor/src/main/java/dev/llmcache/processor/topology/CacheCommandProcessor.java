@@ -29,7 +29,7 @@ final class CacheCommandProcessor extends KeyStateProcessor<CacheCommand> {
     @Override
     public void init(ProcessorContext<String, Object> context) {
         super.init(context);
-        context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> sweep());
+        context.schedule(SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
     @Override
@@ -50,10 +50,19 @@ final class CacheCommandProcessor extends KeyStateProcessor<CacheCommand> {
         }
     }
 
-    /** Advances every running invalidation by one batch of cache entries. */
-    private void sweep() {
+    /**
+     * Advances the running invalidations, oldest first, by {@link #SWEEP_BATCH} cache entries in
+     * all: however many are queued, a tick costs the stream thread the same.
+     */
+    private void sweep(long now) {
+        invalidations.forgetSweptBefore(now, settings.inflightTimeout().toMillis());
+        int budget = SWEEP_BATCH;
         for (Invalidations.Sweep sweep : invalidations.running()) {
-            List<CachedAnswer> batch = cache.scan(sweep.cursor(), SWEEP_BATCH);
+            if (budget <= 0) {
+                break;
+            }
+            List<CachedAnswer> batch = cache.scan(sweep.cursor(), budget);
+            budget -= batch.size();
             long removed = 0;
             for (CachedAnswer entry : batch) {
                 if (sweep.command().removes(entry) && cache.remove(entry.cacheKey())) {
@@ -63,8 +72,9 @@ final class CacheCommandProcessor extends KeyStateProcessor<CacheCommand> {
             }
             Invalidations.Sweep advanced = sweep.advancedTo(
                     batch.isEmpty() ? sweep.cursor() : batch.get(batch.size() - 1).cacheKey(), batch.size(), removed);
-            if (batch.size() < SWEEP_BATCH) {
-                invalidations.finish(advanced);
+            if (budget > 0) {
+                // The scan ended before the budget did: the store holds nothing further.
+                invalidations.swept(advanced);
                 log.info("Invalidation {} done on task {}: {} of {} entries removed", sweep.command().commandId(),
                         context.taskId(), advanced.removed(), advanced.scanned());
             } else {

@@ -106,10 +106,12 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             waiters.forEach(w -> replies.sendError(w, key, entry.model(), error, headers));
             return;
         }
-        if (entry.store() && done.isWhole() && CACHEABLE_FINISH.contains(done.finishReason())) {
-            CachedAnswer answer = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, entry.namespace(), entry.model(),
-                    content, done.finishReason(), done.usage(), now, now + entry.ttlMillis(), done.durationMillis(),
-                    done.extras());
+        // Created when the call started: an invalidation issued while it ran covers its answer too.
+        CachedAnswer answer = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, entry.namespace(), entry.model(),
+                content, done.finishReason(), done.usage(), entry.startedAt(), now + entry.ttlMillis(),
+                done.durationMillis(), done.extras());
+        if (entry.store() && done.isWhole() && CACHEABLE_FINISH.contains(done.finishReason())
+                && !invalidations.removes(answer)) {
             cache.put(answer);
             context.forward(new Record<>(key, answer, now), QueryTopology.CACHE_ENTRIES_SINK);
             for (String evicted : cache.evictBeyond(settings.maxEntriesPerTask())) {

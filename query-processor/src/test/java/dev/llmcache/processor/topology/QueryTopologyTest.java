@@ -396,6 +396,21 @@ class QueryTopologyTest {
     }
 
     @Test
+    void theAnswerOfACallThatStartedBeforeAnInvalidationIsDeliveredButNotCached() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        commands.pipeInput("cmd-3", CacheCommand.invalidate("cmd-3", "tenant", null, null, 1_000_500));
+        driver.advanceWallClockTime(CacheCommandProcessor.SWEEP_INTERVAL);
+
+        respond(LlmResponse.done(call, "c1", 0, "from before", "stop", Usage.of(1, 1), 1, 1));
+
+        assertThat(textFor("r1", answers.readKeyValuesToList())).isEqualTo("from before");
+        assertThat(cacheEntries.readValuesToList()).as("swept already, yet still in force").isEmpty();
+        send("r2", CacheDirectives.DEFAULT);
+        assertThat(llmRequests.readValuesToList()).hasSize(1);
+    }
+
+    @Test
     void anOverdueCallFailsItsWaitersWithATimeout() {
         send("r1", CacheDirectives.DEFAULT);
         answers.readValuesToList();
