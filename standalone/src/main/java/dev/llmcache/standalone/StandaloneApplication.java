@@ -2,6 +2,7 @@ package dev.llmcache.standalone;
 
 import dev.llmcache.cache.app.CacheAdminConfiguration;
 import dev.llmcache.cache.app.CacheServiceConfiguration;
+import dev.llmcache.cache.app.RedisReplicaConfiguration;
 import dev.llmcache.ingest.app.IngestConfiguration;
 import dev.llmcache.processor.app.ProcessorConfiguration;
 import dev.llmcache.processor.app.QueryProcessorStreams;
@@ -26,7 +27,7 @@ import org.springframework.context.annotation.Import;
 @EnableAutoConfiguration
 @EnableConfigurationProperties(StandaloneProperties.class)
 @Import({IngestConfiguration.class, ProcessorConfiguration.class, CacheServiceConfiguration.class,
-        CacheAdminConfiguration.class})
+        CacheAdminConfiguration.class, RedisReplicaConfiguration.class})
 public class StandaloneApplication {
 
     public static void main(String[] args) {

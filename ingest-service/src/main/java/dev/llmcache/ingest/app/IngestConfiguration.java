@@ -3,6 +3,7 @@ package dev.llmcache.ingest.app;
 import dev.llmcache.common.kafka.KafkaClients;
 import dev.llmcache.common.kafka.KafkaConfiguration;
 import dev.llmcache.common.kafka.KafkaReachability;
+import dev.llmcache.common.redis.RedisSettings;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.llm.PriceTable;
@@ -18,6 +19,7 @@ import dev.llmcache.ingest.api.QueryGateway;
 import dev.llmcache.ingest.edge.CacheEntriesReplica;
 import dev.llmcache.ingest.edge.EdgeCache;
 import dev.llmcache.ingest.edge.MemoryTier;
+import dev.llmcache.ingest.edge.RedisTier;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import dev.llmcache.ingest.reply.KafkaOutage;
 import dev.llmcache.ingest.reply.PendingReplies;
@@ -31,6 +33,7 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -45,7 +48,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 /** Spring wiring of the ingest edge: the HTTP routes and their Kafka plumbing. */
 @Configuration(proxyBeanMethods = false)
 @Import({ObservabilityConventions.class, KafkaConfiguration.class})
-@EnableConfigurationProperties({KafkaSettings.class, LlmProperties.class, IngestProperties.class})
+@EnableConfigurationProperties({KafkaSettings.class, LlmProperties.class, IngestProperties.class,
+        RedisSettings.class})
 public class IngestConfiguration {
 
     private static final String EDGE_MEMORY_ENABLED = "llmcache.ingest.edge.memory.enabled";
@@ -132,9 +136,19 @@ public class IngestConfiguration {
                 memoryTier);
     }
 
+    /** The Redis edge tier, when {@code llmcache.redis.url} ({@code REDIS_URL}) is set; health component {@code edgeRedis}. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnExpression("!'${llmcache.redis.url:}'.isBlank()")
+    RedisTier edgeRedis(RedisSettings redis) {
+        return new RedisTier(redis);
+    }
+
     @Bean
-    EdgeCache edgeCache(ObjectProvider<MemoryTier> memoryTier) {
-        return new EdgeCache(memoryTier.getIfAvailable(), Clock.systemUTC());
+    EdgeCache edgeCache(ObjectProvider<MemoryTier> memoryTier, ObjectProvider<RedisTier> edgeRedis,
+                        ObjectProvider<CacheEntriesReplica> edgeReplica) {
+        CacheEntriesReplica replica = edgeReplica.getIfAvailable();
+        return new EdgeCache(memoryTier.getIfAvailable(), edgeRedis.getIfAvailable(),
+                replica == null ? entry -> false : replica::invalidated, Clock.systemUTC());
     }
 
     @Bean

@@ -49,6 +49,11 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
                 TopicTail.StartAt.BEGINNING, (key, command) -> apply(command));
     }
 
+    /** Whether a recent invalidation covers {@code entry}. */
+    public synchronized boolean invalidated(CachedAnswer entry) {
+        return invalidations.values().stream().anyMatch(command -> command.removes(entry));
+    }
+
     synchronized void apply(CacheCommand command) {
         if (command == null || command.type() == null) {
             return;
@@ -64,7 +69,7 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         if (key == null) {
             return;
         }
-        if (answer == null || invalidations.values().stream().anyMatch(command -> command.removes(answer))) {
+        if (answer == null || invalidated(answer)) {
             memory.remove(key);
         } else {
             memory.put(answer);

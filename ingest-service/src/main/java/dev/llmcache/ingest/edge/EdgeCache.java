@@ -4,6 +4,7 @@ import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheDirectives;
 import dev.llmcache.common.event.CachedAnswer;
 import java.time.Clock;
+import java.util.function.Predicate;
 import reactor.core.publisher.Mono;
 
 /**
@@ -15,22 +16,50 @@ import reactor.core.publisher.Mono;
 public final class EdgeCache {
 
     private final MemoryTier memory;
+    private final RedisTier redis;
+    private final Predicate<CachedAnswer> invalidated;
     private final Clock clock;
 
-    /** @param memory the in-memory tier, or null when it is disabled */
-    public EdgeCache(MemoryTier memory, Clock clock) {
+    /**
+     * @param memory      the in-memory tier, or null when it is disabled
+     * @param redis       the Redis tier, or null when there is no Redis
+     * @param invalidated whether a recent invalidation covers an entry (Redis may not have its
+     *                    tombstone yet)
+     */
+    public EdgeCache(MemoryTier memory, RedisTier redis, Predicate<CachedAnswer> invalidated, Clock clock) {
         this.memory = memory;
+        this.redis = redis;
+        this.invalidated = invalidated;
         this.clock = clock;
     }
 
-    /** The hit for {@code key}, or empty: then the query goes to Kafka as it would without an edge. */
+    public EdgeCache(MemoryTier memory, Clock clock) {
+        this(memory, null, entry -> false, clock);
+    }
+
+    /**
+     * The hit for {@code key}: from memory, else from Redis (then kept in memory too); or empty:
+     * then the query goes to Kafka as it would without an edge.
+     */
     public Mono<EdgeHit> lookup(String key, CacheDirectives directives) {
-        if (directives.noCache() || memory == null) {
+        if (directives.noCache()) {
             return Mono.empty();
         }
-        CachedAnswer cached = memory.get(key);
-        return cached != null && directives.accepts(cached, clock.millis())
-                ? Mono.just(new EdgeHit(cached, Answer.MEMORY))
-                : Mono.empty();
+        CachedAnswer cached = memory == null ? null : memory.get(key);
+        if (cached != null && directives.accepts(cached, clock.millis())) {
+            return Mono.just(new EdgeHit(cached, Answer.MEMORY));
+        }
+        if (redis == null) {
+            return Mono.empty();
+        }
+        return redis.get(key)
+                .filter(entry -> key.equals(entry.cacheKey()) && directives.accepts(entry, clock.millis())
+                        && !invalidated.test(entry))
+                .doOnNext(entry -> {
+                    if (memory != null) {
+                        memory.put(entry);
+                    }
+                })
+                .map(entry -> new EdgeHit(entry, Answer.REDIS));
     }
 }

@@ -1,0 +1,72 @@
+package dev.llmcache.common.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Lettuce connection to the configured Redis, made when first needed rather than at start:
+ * the product starts and serves while Redis is down, and connects once it is up. Once made, the
+ * connection reconnects by itself (Lettuce's auto-reconnect).
+ */
+public final class RedisConnection implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisConnection.class);
+
+    private final RedisClient client;
+    private final Duration retryAfter;
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile long nextAttemptAt;
+
+    /** @param commandTimeout longest a command may take before it fails */
+    public RedisConnection(String url, Duration commandTimeout) {
+        RedisURI uri = RedisURI.create(url);
+        uri.setTimeout(commandTimeout);
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+                // While disconnected, commands fail at once instead of queueing up for the reconnect.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .build());
+        this.retryAfter = Duration.ofSeconds(2);
+    }
+
+    /**
+     * The connection, connecting first if there is none (at most one attempt every two seconds);
+     * null while Redis cannot be reached. Connecting blocks: call it off event loops, or through
+     * {@link #current()} on them.
+     */
+    public synchronized StatefulRedisConnection<String, String> connected() {
+        if (connection == null && System.currentTimeMillis() >= nextAttemptAt) {
+            try {
+                connection = client.connect();
+                log.info("Connected to Redis");
+            } catch (RuntimeException e) {
+                nextAttemptAt = System.currentTimeMillis() + retryAfter.toMillis();
+                log.warn("Cannot connect to Redis ({}); trying again in {} s", e.getMessage(), retryAfter.toSeconds());
+            }
+        }
+        return connection;
+    }
+
+    /** The connection if it is made; null otherwise (never blocks). */
+    public StatefulRedisConnection<String, String> current() {
+        return connection;
+    }
+
+    @Override
+    public void close() {
+        if (connection != null) {
+            connection.close();
+        }
+        client.shutdown();
+    }
+}
