@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 import reactor.core.publisher.Flux;
@@ -93,8 +94,27 @@ final class Suite {
                         + "(its default), ready %d ms after start; %d hits of warm-up.", product.startupMillis(),
                         sizes.warmupHits() / 2));
                 runEdgeScenarios(product);
-                environment.put("standalone peak RSS (MiB)", Math.round(maxResidentMib));
             }
+            // Then the Redis tier alone (memory tier off), when the machine has a redis-server.
+            Optional<RedisProcess> redis = RedisProcess.start(out.resolve("redis.log"));
+            if (redis.isEmpty()) {
+                notes.add("No redis-server on this machine: the Redis-tier scenarios were not run.");
+            }
+            if (redis.isPresent()) {
+                try (RedisProcess server = redis.get()) {
+                    List<String> redisTier = new ArrayList<>(arguments);
+                    redisTier.add("--llmcache.redis.url=" + server.url());
+                    redisTier.add("--llmcache.ingest.edge.memory.enabled=false");
+                    try (StandaloneProcess product = StandaloneProcess.start(standaloneJar, productJvmOptions,
+                            out.resolve("data"), out.resolve("standalone-redis.log"), port, kafkaPort, redisTier)) {
+                        notes.add(String.format(Locale.ROOT, "Restarted on the same data with Redis (a local "
+                                + "redis-server) and the memory tier off, ready %d ms after start.",
+                                product.startupMillis()));
+                        runRedisScenarios(product);
+                    }
+                }
+            }
+            environment.put("standalone peak RSS (MiB)", Math.round(maxResidentMib));
             Report.write(out, environment, scenarios, Targets.judge(scenarios, maxResidentMib), notes);
         }
     }
@@ -186,6 +206,23 @@ final class Suite {
         }
     }
 
+    /** Hits from Redis (memory tier off), once Redis holds the entries (the replica copies them at start). */
+    private void runRedisScenarios(StandaloneProcess product) throws Exception {
+        try (ChatClient pipeline = new ChatClient(product.baseUrl(), 2_048, TIMEOUT)) {
+            closed("warm-up", "", pipeline, MODEL, sizes.warmupHits() / 2, 32, false,
+                    i -> prompts.ranked("hits", i % sizes.hitKeys()), false);
+            cpu = new CpuAccount(product);
+            measure(product, () -> closed("redis-hits-peak", "Cache hits answered from Redis (the memory tier "
+                    + "off), non-streaming, closed loop of 64 clients: peak throughput.", pipeline, MODEL,
+                    sizes.hitsClosed(), 64, false, i -> prompts.ranked("hits", i % sizes.hitKeys()), false));
+            measure(product, () -> open("redis-hits-" + sizes.openRate() + "rps", REDIS_HITS, pipeline,
+                    sizes.openRate(), sizes.openDuration()));
+        }
+    }
+
+    private static final String REDIS_HITS = "Cache hits answered from Redis (the memory tier off), "
+            + "non-streaming, open loop at a fixed arrival rate; latency from each request's intended start "
+            + "(coordinated-omission corrected).";
     private static final String KAFKA_PATH_HITS = "Cache hits (Kafka path), non-streaming, open loop at a fixed "
             + "arrival rate; latency from each request's intended start (coordinated-omission corrected).";
     private static final String EDGE_HITS = "Cache hits answered from ingest's memory (the edge tier), "

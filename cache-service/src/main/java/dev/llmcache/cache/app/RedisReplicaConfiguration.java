@@ -14,7 +14,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import dev.llmcache.common.redis.RedisConfigured;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -26,7 +27,7 @@ import org.springframework.util.backoff.FixedBackOff;
 
 /** The Redis replica of {@code cache-entries}, when {@code llmcache.redis.url} ({@code REDIS_URL}) is set. */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnExpression("!'${llmcache.redis.url:}'.isBlank()")
+@Conditional(RedisConfigured.class)
 @Import(KafkaConfiguration.class)
 @EnableConfigurationProperties({KafkaSettings.class, RedisSettings.class})
 public class RedisReplicaConfiguration {
@@ -39,17 +40,21 @@ public class RedisReplicaConfiguration {
         return new RedisConnection(redis.url(), WRITE_TIMEOUT);
     }
 
+    /** Health component {@code redisReplica}: DEGRADED while Redis keeps refusing the writes. */
+    @Bean
+    RedisReplica redisReplica(RedisConnection redisReplicaConnection, RedisSettings redis) {
+        return new RedisReplica(redisReplicaConnection, redis, WRITE_TIMEOUT, Clock.systemUTC());
+    }
+
     @Bean
     KafkaMessageListenerContainer<String, CachedAnswer> redisReplicaContainer(KafkaClients clients,
                                                                               KafkaSettings kafka,
-                                                                              RedisSettings redis,
-                                                                              RedisConnection redisReplicaConnection) {
+                                                                              RedisReplica redisReplica) {
         Topic<String, CachedAnswer> entries = kafka.topics().cacheEntries();
         ContainerProperties properties = new ContainerProperties(entries.name());
         String group = kafka.topics().prefix() + "redis-replica";
         properties.setGroupId(group);
-        properties.setMessageListener(new RedisReplica(redisReplicaConnection, redis, WRITE_TIMEOUT,
-                Clock.systemUTC()));
+        properties.setMessageListener(redisReplica);
         properties.setAckMode(ContainerProperties.AckMode.MANUAL);
         // A flushed Redis is noticed within this long even when no new entries come.
         properties.setIdleEventInterval(5_000L);
@@ -66,9 +71,9 @@ public class RedisReplicaConfiguration {
         return container;
     }
 
-    /** Health component {@code redisReplica}: DOWN while its consumer is not running; restarted if it stops. */
+    /** Health component {@code redisReplicaConsumer}: DOWN while its consumer is not running; restarted if it stops. */
     @Bean
-    SupervisedContainer redisReplica(KafkaMessageListenerContainer<String, CachedAnswer> redisReplicaContainer) {
+    SupervisedContainer redisReplicaConsumer(KafkaMessageListenerContainer<String, CachedAnswer> redisReplicaContainer) {
         return new SupervisedContainer(redisReplicaContainer, Duration.ofSeconds(5));
     }
 }

@@ -58,10 +58,13 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
     /** Where reading starts when the tail starts. */
     public enum StartAt { END, BEGINNING }
 
-    /** Takes each record: its key and value (null for a tombstone, or a value that could not be read). */
+    /**
+     * Takes each record: its key, value (null for a tombstone, or a value that could not be read)
+     * and timestamp.
+     */
     @FunctionalInterface
     public interface RecordHandler<V> {
-        void accept(String key, V value);
+        void accept(String key, V value, long timestamp);
     }
 
     /**
@@ -72,7 +75,7 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
      */
     public TopicTail(KafkaClients clients, Topic<String, V> topic, List<Integer> partitions, String client,
                      Map<String, ?> defaults, Consumer<V> onValue) {
-        this(clients, topic, partitions, client, defaults, StartAt.END, (key, value) -> {
+        this(clients, topic, partitions, client, defaults, StartAt.END, (key, value, timestamp) -> {
             if (value != null) {
                 onValue.accept(value);
             }
@@ -129,7 +132,7 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
         @Override
         public void onMessage(ConsumerRecord<String, V> record) {
             next.put(record.partition(), record.offset() + 1);
-            onRecord.accept(record.key(), record.value());
+            onRecord.accept(record.key(), record.value(), record.timestamp());
         }
 
         @Override

@@ -6,7 +6,10 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +22,9 @@ public final class RedisConnection implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RedisConnection.class);
 
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(2);
+
+    private final ClientResources resources;
     private final RedisClient client;
     private final Duration retryAfter;
     private volatile StatefulRedisConnection<String, String> connection;
@@ -27,12 +33,18 @@ public final class RedisConnection implements AutoCloseable {
     /** @param commandTimeout longest a command may take before it fails */
     public RedisConnection(String url, Duration commandTimeout) {
         RedisURI uri = RedisURI.create(url);
-        uri.setTimeout(commandTimeout);
-        this.client = RedisClient.create(uri);
+        // The handshake (HELLO, AUTH) may take longer than a lookup may: commands get theirs below.
+        uri.setTimeout(commandTimeout.compareTo(HANDSHAKE_TIMEOUT) > 0 ? commandTimeout : HANDSHAKE_TIMEOUT);
+        // Reconnects at most a second apart (Lettuce's default backs off to 30 s): Redis back is
+        // Redis used again within a second or two.
+        this.resources = ClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+                .socketOptions(SocketOptions.builder().connectTimeout(HANDSHAKE_TIMEOUT).build())
                 // While disconnected, commands fail at once instead of queueing up for the reconnect.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .build());
@@ -68,5 +80,6 @@ public final class RedisConnection implements AutoCloseable {
             connection.close();
         }
         client.shutdown();
+        resources.shutdown();
     }
 }

@@ -3,7 +3,9 @@ package dev.llmcache.ingest.app;
 import dev.llmcache.common.kafka.KafkaClients;
 import dev.llmcache.common.kafka.KafkaConfiguration;
 import dev.llmcache.common.kafka.KafkaReachability;
+import dev.llmcache.common.redis.RedisConfigured;
 import dev.llmcache.common.redis.RedisSettings;
+import org.springframework.context.annotation.Conditional;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.llm.PriceTable;
@@ -33,7 +35,6 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -138,7 +139,7 @@ public class IngestConfiguration {
 
     /** The Redis edge tier, when {@code llmcache.redis.url} ({@code REDIS_URL}) is set; health component {@code edgeRedis}. */
     @Bean(destroyMethod = "close")
-    @ConditionalOnExpression("!'${llmcache.redis.url:}'.isBlank()")
+    @Conditional(RedisConfigured.class)
     RedisTier edgeRedis(RedisSettings redis) {
         return new RedisTier(redis);
     }

@@ -1,10 +1,13 @@
 package dev.llmcache.ingest.edge;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.llmcache.common.event.CacheCommand;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.kafka.KafkaClients;
 import dev.llmcache.common.kafka.TopicTail;
 import dev.llmcache.common.topic.Topic;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +32,7 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
     private final MemoryTier memory;
     private final TopicTail<CachedAnswer> tail;
     private final TopicTail<CacheCommand> commands;
-    /** Recent invalidations by command id (each comes once per partition), oldest first. */
+    /** Recent invalidations by command id (each comes once per partition), oldest first; written under this. */
     private final Map<String, CacheCommand> invalidations = new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, CacheCommand> eldest) {
@@ -37,6 +40,11 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         }
     };
     private static final int MAX_INVALIDATIONS = 256;
+    /** The same, as read by lookups without a lock. */
+    private volatile List<CacheCommand> activeInvalidations = List.of();
+    /** When each recently removed key was removed (deleted, or tombstoned for any reason). */
+    private final Cache<String, Long> removedAt = Caffeine.newBuilder()
+            .maximumSize(100_000).expireAfterWrite(Duration.ofHours(1)).build();
 
     public CacheEntriesReplica(KafkaClients clients, Topic<String, CachedAnswer> cacheEntries,
                                Topic<String, CacheCommand> cacheCommands, MemoryTier memory) {
@@ -46,12 +54,18 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         this.tail = new TopicTail<>(clients, cacheEntries, List.of(), "edge-replica", latencyCritical,
                 TopicTail.StartAt.BEGINNING, this::apply);
         this.commands = new TopicTail<>(clients, cacheCommands, List.of(), "edge-commands", latencyCritical,
-                TopicTail.StartAt.BEGINNING, (key, command) -> apply(command));
+                TopicTail.StartAt.BEGINNING, (key, command, timestamp) -> apply(command));
     }
 
-    /** Whether a recent invalidation covers {@code entry}. */
-    public synchronized boolean invalidated(CachedAnswer entry) {
-        return invalidations.values().stream().anyMatch(command -> command.removes(entry));
+    /**
+     * Whether {@code entry} was removed lately: a recent invalidation covers it, or its key was
+     * deleted or tombstoned after it was created. Used for entries from Redis, which may not have
+     * its tombstone yet; never blocks.
+     */
+    public boolean invalidated(CachedAnswer entry) {
+        Long removed = removedAt.getIfPresent(entry.cacheKey());
+        return (removed != null && entry.createdAt() <= removed)
+                || activeInvalidations.stream().anyMatch(command -> command.removes(entry));
     }
 
     synchronized void apply(CacheCommand command) {
@@ -59,17 +73,25 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
             return;
         }
         if (command.type() == CacheCommand.Type.DELETE) {
-            memory.remove(command.cacheKey());
+            if (command.cacheKey() != null) {
+                removedAt.put(command.cacheKey(), command.issuedAt());
+                memory.remove(command.cacheKey());
+            }
         } else if (invalidations.putIfAbsent(command.commandId(), command) == null) {
+            activeInvalidations = List.copyOf(invalidations.values());
             memory.removeIf(command::removes);
         }
     }
 
-    synchronized void apply(String key, CachedAnswer answer) {
+    /** @param timestamp when the record was written (for a tombstone: when the entry was removed) */
+    synchronized void apply(String key, CachedAnswer answer, long timestamp) {
         if (key == null) {
             return;
         }
-        if (answer == null || invalidated(answer)) {
+        if (answer == null) {
+            removedAt.put(key, timestamp);
+            memory.remove(key);
+        } else if (invalidated(answer)) {
             memory.remove(key);
         } else {
             memory.put(answer);

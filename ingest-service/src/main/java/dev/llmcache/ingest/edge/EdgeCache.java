@@ -23,8 +23,8 @@ public final class EdgeCache {
     /**
      * @param memory      the in-memory tier, or null when it is disabled
      * @param redis       the Redis tier, or null when there is no Redis
-     * @param invalidated whether a recent invalidation covers an entry (Redis may not have its
-     *                    tombstone yet)
+     * @param invalidated whether an entry was removed lately (deleted, invalidated, expired,
+     *                    evicted): Redis may not have its tombstone yet
      */
     public EdgeCache(MemoryTier memory, RedisTier redis, Predicate<CachedAnswer> invalidated, Clock clock) {
         this.memory = memory;
@@ -38,8 +38,9 @@ public final class EdgeCache {
     }
 
     /**
-     * The hit for {@code key}: from memory, else from Redis (then kept in memory too); or empty:
-     * then the query goes to Kafka as it would without an edge.
+     * The hit for {@code key}: from memory, else from Redis; or empty: then the query goes to
+     * Kafka as it would without an edge. A Redis hit is not copied into memory: memory follows
+     * {@code cache-entries} itself, and Redis may still hold an entry memory has seen removed.
      */
     public Mono<EdgeHit> lookup(String key, CacheDirectives directives) {
         if (directives.noCache()) {
@@ -55,11 +56,6 @@ public final class EdgeCache {
         return redis.get(key)
                 .filter(entry -> key.equals(entry.cacheKey()) && directives.accepts(entry, clock.millis())
                         && !invalidated.test(entry))
-                .doOnNext(entry -> {
-                    if (memory != null) {
-                        memory.put(entry);
-                    }
-                })
                 .map(entry -> new EdgeHit(entry, Answer.REDIS));
     }
 }

@@ -14,7 +14,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The second edge tier: a lookup in the Redis replica of {@code cache-entries} that cache-service
@@ -64,6 +66,8 @@ public final class RedisTier implements HealthIndicator, AutoCloseable {
         return Mono.defer(() -> connected.reactive().get(settings.entryKey(cacheKey)))
                 .timeout(settings.timeout())
                 .transformDeferred(CircuitBreakerOperator.of(breaker))
+                // Off Lettuce's one I/O thread: decoding and answering must not delay other lookups.
+                .publishOn(Schedulers.parallel())
                 .map(json -> Json.MAPPER.readValue(json, CachedAnswer.class))
                 .onErrorResume(error -> Mono.empty());
     }
@@ -75,7 +79,9 @@ public final class RedisTier implements HealthIndicator, AutoCloseable {
     @Override
     public Health health() {
         boolean connected = connection.current() != null && connection.current().isOpen();
-        return (connected && breaker.getState() != CircuitBreaker.State.OPEN ? Health.up() : Health.down())
+        // DEGRADED, not DOWN: without Redis every request is still answered.
+        return (connected && breaker.getState() != CircuitBreaker.State.OPEN ? Health.up()
+                : Health.status(new Status("DEGRADED")))
                 .withDetail("connected", connected)
                 .withDetail("circuit", breaker.getState().name())
                 .build();

@@ -22,12 +22,12 @@ class EdgeCacheTest {
 
     @Test
     void anEntryFromTheCacheEntriesTopicIsAHitInMemoryUntilItsTombstoneArrives() {
-        replica.apply("k1", entry("k1", 60_000, 0));
+        replica.apply("k1", entry("k1", 60_000, 0), NOW);
 
         assertThat(edge.lookup("k1", CacheDirectives.DEFAULT).block())
                 .isEqualTo(new EdgeHit(entry("k1", 60_000, 0), Answer.MEMORY));
 
-        replica.apply("k1", null);
+        replica.apply("k1", null, NOW);
         assertThat(edge.lookup("k1", CacheDirectives.DEFAULT).blockOptional()).isEmpty();
     }
 
@@ -35,11 +35,11 @@ class EdgeCacheTest {
     void anEntryAnInvalidationCoversIsNeverTakenEvenIfItArrivesAfterTheCommand() {
         replica.apply(CacheCommand.invalidate("cmd", "ns", null, null, NOW));
 
-        replica.apply("k1", entry("k1", 60_000, 10));
+        replica.apply("k1", entry("k1", 60_000, 10), NOW);
 
         assertThat(edge.lookup("k1", CacheDirectives.DEFAULT).blockOptional()).isEmpty();
         replica.apply("k2", new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "k2", "ns", "m", "newer", "stop",
-                Usage.of(1, 1), NOW + 1, NOW + 60_000, 10, null));
+                Usage.of(1, 1), NOW + 1, NOW + 60_000, 10, null), NOW);
         assertThat(edge.lookup("k2", CacheDirectives.DEFAULT).blockOptional()).as("created after it").isPresent();
     }
 
