@@ -58,6 +58,24 @@ class EdgeTierTest extends PipelineTestBase {
     }
 
     @Test
+    void anotherTenantNeverGetsAnEntryFromMemory() throws InterruptedException {
+        String prompt = uniquePrompt("edge tenants");
+        String owner = "edge-owner-" + UUID.randomUUID().toString().substring(0, 8);
+        String other = "edge-other-" + UUID.randomUUID().toString().substring(0, 8);
+        chat(prompt, "X-Tenant-ID", owner);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!"memory".equals(tier(chat(prompt, "X-Tenant-ID", owner))) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(tier(chat(prompt, "X-Tenant-ID", owner))).as("in the owner's memory now").isEqualTo("memory");
+
+        HttpResponse<String> others = chat(prompt, "X-Tenant-ID", other);
+
+        assertThat(others.headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(2);
+    }
+
+    @Test
     void noCacheSkipsTheEdge() throws InterruptedException {
         String prompt = uniquePrompt("edge no-cache");
         chat(prompt);
