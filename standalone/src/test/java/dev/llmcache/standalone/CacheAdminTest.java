@@ -52,7 +52,7 @@ class CacheAdminTest extends PipelineTestBase {
         String prompt = uniquePrompt("admin delete");
         HttpResponse<String> miss = chat(prompt);
         String key = miss.headers().firstValue("X-Cache-Key").orElseThrow();
-        awaitHitFromMemory(() -> chat(prompt));
+        untilTier(() -> chat(prompt), "memory", Duration.ofSeconds(5));
         // The admin API reads cache-service's own replica of cache-entries: it follows within moments.
         HttpResponse<String> entry = send(authorized(admin("GET", "/cache/entries/" + key, null)));
         for (long deadline = System.nanoTime() + 5_000_000_000L; entry.statusCode() == 404
@@ -77,8 +77,8 @@ class CacheAdminTest extends PipelineTestBase {
         String prompt = uniquePrompt("admin namespace");
         chat(prompt, "X-Tenant-ID", tenant);
         chat(prompt, "X-Tenant-ID", other);
-        awaitHitFromMemory(() -> chat(prompt, "X-Tenant-ID", tenant));
-        awaitHitFromMemory(() -> chat(prompt, "X-Tenant-ID", other));
+        untilTier(() -> chat(prompt, "X-Tenant-ID", tenant), "memory", Duration.ofSeconds(5));
+        untilTier(() -> chat(prompt, "X-Tenant-ID", other), "memory", Duration.ofSeconds(5));
 
         assertThat(send(authorized(admin("POST", "/cache/invalidate", "{\"namespace\":\"" + tenant + "\"}")))
                 .statusCode()).isEqualTo(202);
@@ -143,17 +143,6 @@ class CacheAdminTest extends PipelineTestBase {
         System.out.println("Cache admin: visible on every tier " + took.toMillis() + " ms after the command");
         assertThat(outcome).isEqualTo("MISS");
         assertThat(took).isLessThan(bound);
-    }
-
-    private static void awaitHitFromMemory(Supplier<HttpResponse<String>> ask) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            if ("memory".equals(ask.get().headers().firstValue("X-Cache-Tier").orElse(""))) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("The entry never reached the memory tier");
     }
 
     private HttpRequest.Builder admin(String method, String path, String body) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmcache.common.serde.Json;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -25,10 +26,7 @@ class EdgeTierTest extends PipelineTestBase {
         List<HttpResponse<String>> responses = new ArrayList<>();
         responses.add(chat(prompt, "X-Tenant-ID", tenant));
         // The entry reaches this instance's memory through cache-entries, within moments.
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!"memory".equals(tier(responses.get(responses.size() - 1))) && System.nanoTime() < deadline) {
-            responses.add(chat(prompt, "X-Tenant-ID", tenant));
-        }
+        responses.addAll(untilTier(() -> chat(prompt, "X-Tenant-ID", tenant), "memory", Duration.ofSeconds(5)));
         for (int i = 0; i < 3; i++) {
             responses.add(chat(prompt, "X-Tenant-ID", tenant));
         }
@@ -58,16 +56,12 @@ class EdgeTierTest extends PipelineTestBase {
     }
 
     @Test
-    void anotherTenantNeverGetsAnEntryFromMemory() throws InterruptedException {
+    void anotherTenantNeverGetsAnEntryFromMemory() {
         String prompt = uniquePrompt("edge tenants");
         String owner = "edge-owner-" + UUID.randomUUID().toString().substring(0, 8);
         String other = "edge-other-" + UUID.randomUUID().toString().substring(0, 8);
         chat(prompt, "X-Tenant-ID", owner);
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!"memory".equals(tier(chat(prompt, "X-Tenant-ID", owner))) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(tier(chat(prompt, "X-Tenant-ID", owner))).as("in the owner's memory now").isEqualTo("memory");
+        untilTier(() -> chat(prompt, "X-Tenant-ID", owner), "memory", Duration.ofSeconds(5));
 
         HttpResponse<String> others = chat(prompt, "X-Tenant-ID", other);
 
@@ -76,23 +70,15 @@ class EdgeTierTest extends PipelineTestBase {
     }
 
     @Test
-    void noCacheSkipsTheEdge() throws InterruptedException {
+    void noCacheSkipsTheEdge() {
         String prompt = uniquePrompt("edge no-cache");
         chat(prompt);
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!"memory".equals(tier(chat(prompt))) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(tier(chat(prompt))).as("in memory now").isEqualTo("memory");
+        untilTier(() -> chat(prompt), "memory", Duration.ofSeconds(5));
         HttpResponse<String> refreshed = chat(prompt, "Cache-Control", "no-cache");
 
         assertThat(refreshed.headers().firstValue("X-Cache")).hasValue("BYPASS");
         assertThat(refreshed.headers().firstValue("X-Cache-Tier")).isEmpty();
         assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(2);
-    }
-
-    private static String tier(HttpResponse<String> response) {
-        return response.headers().firstValue("X-Cache-Tier").orElse("");
     }
 
     private static String contentOf(HttpResponse<String> response) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -151,6 +152,35 @@ abstract class PipelineTestBase {
                 found.add(event);
             }
         }
+    }
+
+    /** The {@code X-Cache-Tier} of a response: {@code memory}, {@code redis}, {@code store}, or empty. */
+    static String tier(HttpResponse<String> response) {
+        return response.headers().firstValue("X-Cache-Tier").orElse("");
+    }
+
+    /**
+     * Asks until an answer comes from {@code tier} (an entry reaches the edge tiers within moments
+     * of being created); returns every answer it got, the last one from that tier.
+     */
+    static List<HttpResponse<String>> untilTier(Supplier<HttpResponse<String>> ask, String tier, Duration within) {
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> answer = ask.get();
+            assertThat(answer.statusCode()).isEqualTo(200);
+            answers.add(answer);
+            if (tier.equals(tier(answer))) {
+                return answers;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("No answer from the " + tier + " tier within " + within);
     }
 
     HttpResponse<String> chat(String prompt, String... headers) {
