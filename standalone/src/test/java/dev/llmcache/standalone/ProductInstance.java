@@ -96,6 +96,23 @@ final class ProductInstance implements AutoCloseable {
                 .build();
     }
 
+    /** A non-streaming chat completion for {@code prompt}, with extra headers (name, value, ...), answered. */
+    HttpResponse<String> ask(String prompt, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(chat(prompt, false, Duration.ofSeconds(30)),
+                (name, value) -> true);
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }

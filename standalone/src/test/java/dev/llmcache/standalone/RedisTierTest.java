@@ -33,12 +33,12 @@ class RedisTierTest extends PipelineTestBase {
                 String tenant = "redis-" + UUID.randomUUID().toString().substring(0, 8);
                 String prompt = uniquePrompt("redis tier");
                 List<HttpResponse<String>> responses = new ArrayList<>();
-                responses.add(ask(product, prompt, tenant));
+                responses.add(product.ask(prompt, "X-Tenant-ID", tenant));
                 assertThat(responses.get(0).headers().firstValue("X-Cache")).hasValue("MISS");
 
-                responses.addAll(untilTier(() -> ask(product, prompt, tenant), "redis", Duration.ofSeconds(15)));
+                responses.addAll(untilTier(() -> product.ask(prompt, "X-Tenant-ID", tenant), "redis", Duration.ofSeconds(15)));
                 for (int i = 0; i < 3; i++) {
-                    responses.add(ask(product, prompt, tenant));
+                    responses.add(product.ask(prompt, "X-Tenant-ID", tenant));
                 }
                 long fromRedis = responses.stream().filter(r -> "redis".equals(tier(r))).count();
                 assertThat(fromRedis).isGreaterThanOrEqualTo(4);
@@ -53,7 +53,7 @@ class RedisTierTest extends PipelineTestBase {
                 redis.stop();
                 for (int i = 0; i < 20; i++) {
                     long start = System.nanoTime();
-                    HttpResponse<String> answered = ask(product, prompt, tenant);
+                    HttpResponse<String> answered = product.ask(prompt, "X-Tenant-ID", tenant);
                     assertThat(answered.statusCode()).as("Redis down costs no request").isEqualTo(200);
                     assertThat(answered.headers().firstValue("X-Cache")).hasValue("HIT");
                     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
@@ -61,31 +61,17 @@ class RedisTierTest extends PipelineTestBase {
 
                 redis.restart(); // empty, as a replaced server would be
                 long restarted = System.nanoTime();
-                untilTier(() -> ask(product, prompt, tenant), "redis", Duration.ofSeconds(30));
+                untilTier(() -> product.ask(prompt, "X-Tenant-ID", tenant), "redis", Duration.ofSeconds(30));
                 System.out.println("Redis tier: hits from Redis again " + Duration.ofNanos(System.nanoTime()
                         - restarted).toMillis() + " ms after it came back empty");
 
                 redis.flushAll();
                 long flushed = System.nanoTime();
-                assertThat(tier(ask(product, prompt, tenant))).isNotEqualTo("redis");
-                untilTier(() -> ask(product, prompt, tenant), "redis", Duration.ofSeconds(30));
+                assertThat(tier(product.ask(prompt, "X-Tenant-ID", tenant))).isNotEqualTo("redis");
+                untilTier(() -> product.ask(prompt, "X-Tenant-ID", tenant), "redis", Duration.ofSeconds(30));
                 System.out.println("Redis tier: hits from Redis again " + Duration.ofNanos(System.nanoTime()
                         - flushed).toMillis() + " ms after a flush");
             }
         }
     }
-
-    private static HttpResponse<String> ask(ProductInstance product, String prompt, String tenant) {
-        try {
-            return HTTP.send(java.net.http.HttpRequest.newBuilder(product.chat(prompt, false, Duration.ofSeconds(30)),
-                            (name, value) -> true).header("X-Tenant-ID", tenant).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
 }
