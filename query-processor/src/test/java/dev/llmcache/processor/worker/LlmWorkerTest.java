@@ -119,9 +119,12 @@ class LlmWorkerTest {
 
     @Test
     void runsAtMostMaxInflightCallsAtOnceAndPausesTheConsumerWhileRequestsWait() {
-        for (int offset = 0; offset < 5; offset++) {
-            request(P0, offset);
-        }
+        // All five in one poll, as a consumer with a backlog would fetch them.
+        consumer.schedulePollTask(() -> {
+            for (int offset = 0; offset < 5; offset++) {
+                request(P0, offset);
+            }
+        });
 
         await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == MAX_INFLIGHT);
         await().atMost(Duration.ofSeconds(5)).until(() -> container.isContainerPaused());
