@@ -1,8 +1,7 @@
 package dev.llmcache.cache.admin;
 
-import java.nio.charset.StandardCharsets;
+import dev.llmcache.common.auth.BearerCredentials;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * The admin API key, kept as its SHA-256 hash only, and the check of a request's
@@ -13,13 +12,11 @@ public final class AdminKey {
     /** What a request's credentials amount to. */
     public enum Verdict { ACCEPTED, MISSING, WRONG }
 
-    private static final String BEARER = "Bearer ";
-
     private final byte[] hash;
 
     /** @param key the configured key; null or blank disables the admin API (every request is refused) */
     public AdminKey(String key) {
-        this.hash = key == null || key.isBlank() ? null : sha256(key.strip());
+        this.hash = key == null || key.isBlank() ? null : BearerCredentials.sha256(key.strip());
     }
 
     public boolean enabled() {
@@ -27,21 +24,13 @@ public final class AdminKey {
     }
 
     public Verdict check(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        String presented = BearerCredentials.keyOf(authorization);
+        if (presented == null) {
             return Verdict.MISSING;
         }
         if (hash == null) {
             return Verdict.WRONG;
         }
-        String presented = authorization.substring(BEARER.length()).strip();
-        return MessageDigest.isEqual(hash, sha256(presented)) ? Verdict.ACCEPTED : Verdict.WRONG;
-    }
-
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return MessageDigest.isEqual(hash, BearerCredentials.sha256(presented)) ? Verdict.ACCEPTED : Verdict.WRONG;
     }
 }

@@ -36,13 +36,13 @@ public class RedisReplicaConfiguration {
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(2);
 
     @Bean(destroyMethod = "close")
-    RedisConnection redisReplicaConnection(RedisSettings redis) {
-        return new RedisConnection(redis.url(), WRITE_TIMEOUT);
+    RedisConnection<String, String> redisReplicaConnection(RedisSettings redis) {
+        return RedisConnection.strings(redis.url(), WRITE_TIMEOUT);
     }
 
     /** Health component {@code redisReplica}: DEGRADED while Redis keeps refusing the writes. */
     @Bean
-    RedisReplica redisReplica(RedisConnection redisReplicaConnection, RedisSettings redis) {
+    RedisReplica redisReplica(RedisConnection<String, String> redisReplicaConnection, RedisSettings redis) {
         return new RedisReplica(redisReplicaConnection, redis, WRITE_TIMEOUT, Clock.systemUTC());
     }
 

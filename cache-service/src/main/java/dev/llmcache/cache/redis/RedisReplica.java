@@ -58,7 +58,7 @@ public final class RedisReplica implements BatchAcknowledgingConsumerAwareMessag
     private static final String COPYING = "copying";
     private static final String SYNCED = "synced:";
 
-    private final RedisConnection connection;
+    private final RedisConnection<String, String> connection;
     private final RedisSettings settings;
     private final Duration writeTimeout;
     private final Clock clock;
@@ -67,7 +67,7 @@ public final class RedisReplica implements BatchAcknowledgingConsumerAwareMessag
     private final AtomicInteger failedBatches = new AtomicInteger();
     private volatile String lastError = "";
 
-    public RedisReplica(RedisConnection connection, RedisSettings settings, Duration writeTimeout, Clock clock) {
+    public RedisReplica(RedisConnection<String, String> connection, RedisSettings settings, Duration writeTimeout, Clock clock) {
         this.connection = connection;
         this.settings = settings;
         this.writeTimeout = writeTimeout;

@@ -6,9 +6,13 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * the product starts and serves while Redis is down, and connects once it is up. Once made, the
  * connection reconnects by itself (Lettuce's auto-reconnect).
  */
-public final class RedisConnection implements AutoCloseable {
+public final class RedisConnection<K, V> implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RedisConnection.class);
 
@@ -27,11 +31,19 @@ public final class RedisConnection implements AutoCloseable {
     private final ClientResources resources;
     private final RedisClient client;
     private final Duration retryAfter;
-    private volatile StatefulRedisConnection<String, String> connection;
+    private final RedisCodec<K, V> codec;
+    private volatile StatefulRedisConnection<K, V> connection;
     private volatile long nextAttemptAt;
+    private volatile ScheduledExecutorService connector;
+
+    /** A connection with keys and values as UTF-8 strings. */
+    public static RedisConnection<String, String> strings(String url, Duration commandTimeout) {
+        return new RedisConnection<>(url, commandTimeout, StringCodec.UTF8);
+    }
 
     /** @param commandTimeout longest a command may take before it fails */
-    public RedisConnection(String url, Duration commandTimeout) {
+    public RedisConnection(String url, Duration commandTimeout, RedisCodec<K, V> codec) {
+        this.codec = codec;
         RedisURI uri = RedisURI.create(url);
         // The handshake (HELLO, AUTH) may take longer than a lookup may: commands get theirs below.
         uri.setTimeout(commandTimeout.compareTo(HANDSHAKE_TIMEOUT) > 0 ? commandTimeout : HANDSHAKE_TIMEOUT);
@@ -56,10 +68,10 @@ public final class RedisConnection implements AutoCloseable {
      * null while Redis cannot be reached. Connecting blocks: call it off event loops, or through
      * {@link #current()} on them.
      */
-    public synchronized StatefulRedisConnection<String, String> connected() {
+    public synchronized StatefulRedisConnection<K, V> connected() {
         if (connection == null && System.currentTimeMillis() >= nextAttemptAt) {
             try {
-                connection = client.connect();
+                connection = client.connect(codec);
                 log.info("Connected to Redis");
             } catch (RuntimeException e) {
                 nextAttemptAt = System.currentTimeMillis() + retryAfter.toMillis();
@@ -70,12 +82,38 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /** The connection if it is made; null otherwise (never blocks). */
-    public StatefulRedisConnection<String, String> current() {
+    public StatefulRedisConnection<K, V> current() {
         return connection;
+    }
+
+    /**
+     * Connects on a thread of its own, trying again every two seconds until the first connection
+     * is made (afterwards Lettuce reconnects by itself): for users that only ever call
+     * {@link #current()} from event loops.
+     */
+    public synchronized RedisConnection<K, V> connectInBackground() {
+        if (connector == null) {
+            connector = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "redis-connector");
+                thread.setDaemon(true);
+                return thread;
+            });
+            connector.scheduleWithFixedDelay(() -> {
+                if (connection == null) {
+                    connected();
+                } else {
+                    connector.shutdown();
+                }
+            }, 0, 2, TimeUnit.SECONDS);
+        }
+        return this;
     }
 
     @Override
     public void close() {
+        if (connector != null) {
+            connector.shutdownNow();
+        }
         if (connection != null) {
             connection.close();
         }

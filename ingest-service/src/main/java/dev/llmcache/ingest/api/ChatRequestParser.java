@@ -5,6 +5,7 @@ import dev.llmcache.common.key.CacheKey;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.trace.RequestTracing;
+import dev.llmcache.ingest.auth.Caller;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -33,7 +34,8 @@ public final class ChatRequestParser {
         this.sharedNamespace = sharedNamespace == null || sharedNamespace.isBlank() ? null : sharedNamespace;
     }
 
-    public ParsedQuery parse(byte[] json, HttpHeaders headers) {
+    /** @param caller who sent it: an authenticated caller's tenant is its key's, whatever the headers say */
+    public ParsedQuery parse(byte[] json, HttpHeaders headers, Caller caller) {
         ObjectNode body = readObject(json);
         String model = requireString(body, "model");
         if (models.resolve(model).isEmpty()) {
@@ -46,11 +48,13 @@ public final class ChatRequestParser {
         boolean stream = optionalBoolean(body, "stream");
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
         String requestId = header(headers, RequestTracing.REQUEST_ID_HEADER, ID);
-        String tenant = header(headers, ApiHeaders.TENANT, NAME);
-        tenant = tenant == null ? defaultTenant : tenant;
+        String tenant = tenantOf(caller, header(headers, ApiHeaders.TENANT, NAME));
         String namespace = header(headers, ApiHeaders.CACHE_NAMESPACE, NAME);
         if (namespace == null) {
             namespace = sharedNamespace != null ? sharedNamespace : tenant;
+        } else if (!caller.mayUse(namespace)) {
+            throw forbidden(ApiHeaders.CACHE_NAMESPACE, "This API key may not use the cache namespace '"
+                    + namespace + "'");
         }
         ObjectNode upstream = body.deepCopy();
         upstream.remove("stream");
@@ -65,6 +69,21 @@ public final class ChatRequestParser {
                 requestId != null ? requestId : UUID.randomUUID().toString(),
                 tenant, namespace, model, cacheKey, upstream, stream, includeUsage,
                 CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(ApiHeaders.CACHE_TTL)));
+    }
+
+    private String tenantOf(Caller caller, String requested) {
+        if (!caller.authenticated()) {
+            return requested == null ? defaultTenant : requested;
+        }
+        if (requested != null && !requested.equals(caller.tenant())) {
+            // A key's tenant is fixed: a header naming another one is refused, not quietly ignored.
+            throw forbidden(ApiHeaders.TENANT, "This API key belongs to another tenant than '" + requested + "'");
+        }
+        return caller.tenant();
+    }
+
+    private static ApiException forbidden(String param, String message) {
+        return new ApiException(new ErrorInfo(403, "invalid_request_error", "permission_denied", message), param);
     }
 
     private static ObjectNode readObject(byte[] json) {

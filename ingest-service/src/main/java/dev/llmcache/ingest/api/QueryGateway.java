@@ -6,7 +6,10 @@ import dev.llmcache.common.event.QueryRequest;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.trace.RequestTracing;
+import dev.llmcache.ingest.auth.ApiAccessFilter;
+import dev.llmcache.ingest.auth.Caller;
 import dev.llmcache.ingest.edge.EdgeCache;
+import dev.llmcache.ingest.limits.Admission;
 import dev.llmcache.ingest.edge.EdgeHit;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import dev.llmcache.ingest.reply.KafkaOutage;
@@ -91,24 +94,38 @@ public final class QueryGateway {
 
     Mono<Submitted> submit(ServerRequest request) {
         long start = System.nanoTime();
+        Caller caller = ApiAccessFilter.callerOf(request);
+        Admission admission = ApiAccessFilter.admissionOf(request);
         return readBody(request)
-                .map(body -> parser.parse(body, request.headers().asHttpHeaders()))
-                .flatMap(query -> {
+                .flatMap(body -> {
                     HttpHeaders headers = request.headers().asHttpHeaders();
+                    ParsedQuery query = parser.parse(body, headers, caller);
                     // A hit at the edge is answered here, without Kafka (also while Kafka is away).
-                    return edge.lookup(query.cacheKey(), query.directives())
-                            .map(hit -> answerFromEdge(query, hit, start, headers))
-                            .switchIfEmpty(Mono.defer(() -> publish(query, start, headers, eventLoopOf(request))));
+                    return admission.takeTokens(estimatedTokens(body))
+                            .then(edge.lookup(query.cacheKey(), query.directives()))
+                            .map(hit -> answerFromEdge(query, hit, start, headers, admission))
+                            .switchIfEmpty(Mono.defer(() -> publish(query, start, headers, eventLoopOf(request),
+                                    admission)));
                 });
     }
 
-    private Submitted answerFromEdge(ParsedQuery query, EdgeHit hit, long start, HttpHeaders httpHeaders) {
+    /**
+     * What a query is taken to cost before its usage is known: a quarter of its body's length
+     * (about a token per four characters), settled with the real usage when it ends.
+     */
+    private static long estimatedTokens(byte[] body) {
+        return Math.max(1, body.length / 4);
+    }
+
+    private Submitted answerFromEdge(ParsedQuery query, EdgeHit hit, long start, HttpHeaders httpHeaders,
+                                     Admission admission) {
         RequestRecord record = telemetry.start(query, start, startSpan(query, httpHeaders));
         Answer answer = Answer.hit(UUID.randomUUID().toString(), hit.answer(), query.model(), 0, hit.tier());
         AtomicBoolean ended = new AtomicBoolean();
         Runnable end = () -> {
             if (ended.compareAndSet(false, true)) {
                 telemetry.finish(record);
+                admission.settle(record.hit(), record.usedTokens());
             }
         };
         Flux<Answer> answers = Flux.just(answer).doOnNext(record::observe).doFinally(signal -> end.run()).cache();
@@ -131,7 +148,15 @@ public final class QueryGateway {
         }
     }
 
-    private Mono<Submitted> publish(ParsedQuery query, long start, HttpHeaders httpHeaders, Executor deliverOn) {
+    private Mono<Submitted> publish(ParsedQuery query, long start, HttpHeaders httpHeaders, Executor deliverOn,
+                                    Admission admission) {
+        return publishQuery(query, start, httpHeaders, deliverOn, admission)
+                // Refused before anything was spent: the tokens taken for it go back.
+                .doOnError(e -> admission.settle(false, 0));
+    }
+
+    private Mono<Submitted> publishQuery(ParsedQuery query, long start, HttpHeaders httpHeaders, Executor deliverOn,
+                                         Admission admission) {
         // Answers are addressed to an id generated here, never to the client's X-Request-ID.
         if (outage.ongoing()) {
             // No wait for a publish that cannot succeed.
@@ -162,6 +187,7 @@ public final class QueryGateway {
             if (ended.compareAndSet(false, true)) {
                 pending.release(replyId);
                 telemetry.finish(record);
+                admission.settle(record.hit(), record.usedTokens());
             }
         };
         Sinks.Empty<Void> cancelled = Sinks.empty();

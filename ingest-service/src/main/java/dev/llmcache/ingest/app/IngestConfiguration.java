@@ -13,11 +13,15 @@ import dev.llmcache.common.metrics.ObservabilityConventions;
 import dev.llmcache.common.topic.KafkaSettings;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ApiErrorHandler;
-import dev.llmcache.ingest.api.ChatCompletionsHandler;
+import dev.llmcache.ingest.api.ApiRoutes;
 import dev.llmcache.ingest.api.ChatRequestParser;
-import dev.llmcache.ingest.api.ModelsHandler;
-import dev.llmcache.ingest.api.NativeQueryHandler;
 import dev.llmcache.ingest.api.QueryGateway;
+import dev.llmcache.ingest.auth.ApiAccessFilter;
+import dev.llmcache.ingest.auth.ApiKeys;
+import dev.llmcache.ingest.limits.Buckets;
+import dev.llmcache.ingest.limits.LocalBuckets;
+import dev.llmcache.ingest.limits.RateLimiter;
+import dev.llmcache.ingest.limits.RedisBuckets;
 import dev.llmcache.ingest.edge.CacheEntriesReplica;
 import dev.llmcache.ingest.edge.EdgeCache;
 import dev.llmcache.ingest.edge.MemoryTier;
@@ -34,6 +38,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -43,7 +49,6 @@ import org.springframework.context.annotation.Import;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.web.reactive.function.server.RouterFunction;
-import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /** Spring wiring of the ingest edge: the HTTP routes and their Kafka plumbing. */
@@ -53,7 +58,11 @@ import org.springframework.web.reactive.function.server.ServerResponse;
         RedisSettings.class})
 public class IngestConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(IngestConfiguration.class);
+
     private static final String EDGE_MEMORY_ENABLED = "llmcache.ingest.edge.memory.enabled";
+    /** Longer than an edge lookup's: a budget check that times out is a budget per instance. */
+    private static final Duration RATE_LIMIT_REDIS_TIMEOUT = Duration.ofMillis(200);
 
     @Bean
     ModelCatalog modelCatalog(LlmProperties llm) {
@@ -163,15 +172,39 @@ public class IngestConfiguration {
     }
 
     @Bean
-    RouterFunction<ServerResponse> apiRoutes(QueryGateway gateway, ModelCatalog catalog) {
-        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway);
-        NativeQueryHandler queries = new NativeQueryHandler(gateway);
-        ModelsHandler models = new ModelsHandler(catalog);
-        return RouterFunctions.route()
-                .POST("/v1/chat/completions", chat::handle)
-                .POST("/v1/queries", queries::handle)
-                .GET("/v1/models", models::handle)
-                .build();
+    ApiKeys apiKeys(IngestProperties properties) {
+        ApiKeys keys = new ApiKeys(properties.auth().keys());
+        if (keys.open()) {
+            log.warn("No API keys configured (llmcache.ingest.auth.keys): the API is OPEN. Every request is"
+                    + " accepted and served as the tenant its X-Tenant-ID header names, else '{}'."
+                    + " Configure keys before exposing it beyond a trusted network.", properties.defaultTenant());
+        } else {
+            log.info("API keys required: {} configured; tenants come from the keys", keys.size());
+        }
+        return keys;
+    }
+
+    /**
+     * Budgets shared by every instance through Redis, when it is configured (unless
+     * {@code llmcache.ingest.rate-limits.distributed=false}); health component {@code rateLimitRedis}.
+     */
+    @Bean
+    @Conditional(RedisConfigured.class)
+    @ConditionalOnProperty(name = "llmcache.ingest.rate-limits.distributed", matchIfMissing = true)
+    RedisBuckets rateLimitRedis(RedisSettings redis) {
+        return new RedisBuckets(redis, RATE_LIMIT_REDIS_TIMEOUT, new LocalBuckets());
+    }
+
+    @Bean
+    RateLimiter rateLimiter(IngestProperties properties, ObjectProvider<RedisBuckets> rateLimitRedis) {
+        Buckets buckets = rateLimitRedis.getIfAvailable();
+        return new RateLimiter(properties.rateLimits(), buckets != null ? buckets : new LocalBuckets());
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> apiRoutes(QueryGateway gateway, ModelCatalog catalog, ApiKeys apiKeys,
+                                             RateLimiter rateLimiter, IngestProperties properties) {
+        return ApiRoutes.of(gateway, catalog, new ApiAccessFilter(apiKeys, rateLimiter, properties.defaultTenant()));
     }
 
     @Bean

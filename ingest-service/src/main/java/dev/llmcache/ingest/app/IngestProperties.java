@@ -2,6 +2,7 @@ package dev.llmcache.ingest.app;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -20,6 +21,8 @@ import org.springframework.util.unit.DataSize;
  * @param defaultTenant       tenant of requests without an {@code X-Tenant-ID} header
  * @param sharedNamespace     if set, every tenant caches in this namespace instead of its own
  * @param edge                the edge cache tiers in front of the Kafka path
+ * @param auth                API keys and the tenants they stand for; none means the product runs open
+ * @param rateLimits          request and token budgets per tenant
  */
 @ConfigurationProperties("llmcache.ingest")
 public record IngestProperties(
@@ -31,7 +34,63 @@ public record IngestProperties(
         @DefaultValue List<Integer> replyPartitions,
         @DefaultValue("default") String defaultTenant,
         String sharedNamespace,
-        @DefaultValue Edge edge) {
+        @DefaultValue Edge edge,
+        @DefaultValue Auth auth,
+        @DefaultValue RateLimits rateLimits) {
+
+    /** @param keys the accepted API keys; with none, requests need no key (and headers name the tenant) */
+    public record Auth(List<ApiKey> keys) {
+        public Auth {
+            keys = keys == null ? List.of() : List.copyOf(keys);
+        }
+    }
+
+    /**
+     * One API key.
+     *
+     * @param id         a name for the key, used in logs and metrics instead of the key
+     * @param sha256     the SHA-256 of the key in hex ({@code printf %s KEY | sha256sum}); the key itself
+     *                   is never configured
+     * @param tenant     the tenant its requests are served as
+     * @param namespaces further cache namespaces it may name in {@code X-Cache-Namespace} (its tenant's
+     *                   own is always allowed)
+     * @param revoked    refuse the key (401) while keeping it on record
+     */
+    public record ApiKey(String id, String sha256, String tenant, List<String> namespaces, boolean revoked) {
+        public ApiKey {
+            namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
+        }
+    }
+
+    /**
+     * Token-bucket budgets per tenant, refilled continuously over a minute. 0 means unlimited.
+     *
+     * @param requestsPerMinute requests a tenant may send per minute
+     * @param tokensPerMinute   LLM tokens (prompt and completion) a tenant may spend per minute
+     * @param hitWeight         what a cache hit costs against both budgets, as a fraction of what it
+     *                          would cost as a miss: 1 counts hits fully, 0 makes them free
+     * @param tenants           budgets of single tenants, instead of the defaults above
+     * @param distributed       with Redis configured, share each tenant's budget across every instance
+     *                          through Redis (falling back to this instance's own while Redis is away)
+     */
+    public record RateLimits(
+            @DefaultValue("0") long requestsPerMinute,
+            @DefaultValue("0") long tokensPerMinute,
+            @DefaultValue("1.0") double hitWeight,
+            Map<String, Budget> tenants,
+            @DefaultValue("true") boolean distributed) {
+        public RateLimits {
+            tenants = tenants == null ? Map.of() : Map.copyOf(tenants);
+        }
+
+        public Budget budgetOf(String tenant) {
+            return tenants.getOrDefault(tenant, new Budget(requestsPerMinute, tokensPerMinute));
+        }
+    }
+
+    /** A tenant's budgets; 0 means unlimited. */
+    public record Budget(long requestsPerMinute, long tokensPerMinute) {
+    }
 
     /** @param memory the in-memory tier of this instance */
     public record Edge(@DefaultValue Memory memory) {

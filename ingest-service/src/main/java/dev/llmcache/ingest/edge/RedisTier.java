@@ -9,9 +9,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -38,23 +35,12 @@ public final class RedisTier implements HealthIndicator, AutoCloseable {
             .build();
 
     private final RedisSettings settings;
-    private final RedisConnection connection;
+    private final RedisConnection<String, String> connection;
     private final CircuitBreaker breaker = CircuitBreaker.of("redis", BREAKER);
-    private final ScheduledExecutorService connector = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "redis-connector");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     public RedisTier(RedisSettings settings) {
         this.settings = settings;
-        this.connection = new RedisConnection(settings.url(), settings.timeout());
-        // Until the first connection is made; afterwards Lettuce reconnects by itself.
-        connector.scheduleWithFixedDelay(() -> {
-            if (connection.current() == null) {
-                connection.connected();
-            }
-        }, 0, 2, TimeUnit.SECONDS);
+        this.connection = RedisConnection.strings(settings.url(), settings.timeout()).connectInBackground();
     }
 
     /** The entry of {@code cacheKey} in Redis, or empty (none, Redis slow, down or paused). */
@@ -89,7 +75,6 @@ public final class RedisTier implements HealthIndicator, AutoCloseable {
 
     @Override
     public void close() {
-        connector.shutdownNow();
         connection.close();
     }
 }

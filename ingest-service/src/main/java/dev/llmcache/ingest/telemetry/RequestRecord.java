@@ -51,6 +51,18 @@ public final class RequestRecord {
         }
     }
 
+    /** Whether the request was answered from a cache (any tier). */
+    public boolean hit() {
+        Answer decided = first;
+        return decided != null && decided.outcome() == CacheOutcome.HIT;
+    }
+
+    /** The LLM tokens its answer reports (prompt and completion); 0 without a complete answer. */
+    public long usedTokens() {
+        Answer done = terminal;
+        return done != null && done.type() == Answer.Type.DONE && done.usage() != null ? done.usage().totalTokens() : 0;
+    }
+
     void leaveCoalesced() {
         if (countedAsCoalesced.compareAndSet(true, false)) {
             coalescedWaiters.decrementAndGet();

@@ -1,5 +1,11 @@
 package dev.llmcache.ingest.api;
 
+import dev.llmcache.ingest.app.IngestProperties;
+import dev.llmcache.ingest.auth.ApiAccessFilter;
+import dev.llmcache.ingest.auth.ApiKeys;
+import dev.llmcache.ingest.auth.Caller;
+import dev.llmcache.ingest.limits.LocalBuckets;
+import dev.llmcache.ingest.limits.RateLimiter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import dev.llmcache.common.event.ReplyRoute;
@@ -35,7 +41,6 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.mock.MockProducerFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import org.springframework.web.reactive.function.server.RouterFunctions;
 
 /**
  * Overload and an unreachable Kafka are 503 with Retry-After, in the OpenAI error shape; what the
@@ -145,7 +150,7 @@ class UnavailableTest {
         outage.accept(new KafkaReachability.State(true, false, 0, System.currentTimeMillis() - 60_000));
         String key = new ChatRequestParser(new ModelCatalog(new LlmProperties("simulated", null, null,
                 List.of("gpt-4o-mini"), null, null, null, null, null, null)), "default", null)
-                .parse(BODY.getBytes(), new org.springframework.http.HttpHeaders()).cacheKey();
+                .parse(BODY.getBytes(), new org.springframework.http.HttpHeaders(), Caller.OPEN).cacheKey();
         long now = System.currentTimeMillis();
         memory.put(new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, "default", "gpt-4o-mini", "Hello!", "stop",
                 Usage.of(1, 2), now - 1_000, now + 60_000, 100, null));
@@ -170,9 +175,9 @@ class UnavailableTest {
                 new QueryTelemetry(kafka, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),
                 RequestTracing.requestIdOnly(), 1 << 20, Duration.ofSeconds(30), outage,
                 new EdgeCache(memory, Clock.systemUTC()));
-        ChatCompletionsHandler handler = new ChatCompletionsHandler(gateway);
-        return WebTestClient.bindToRouterFunction(RouterFunctions.route()
-                        .POST("/v1/chat/completions", handler::handle).build())
+        ApiAccessFilter open = new ApiAccessFilter(new ApiKeys(List.of()),
+                new RateLimiter(new IngestProperties.RateLimits(0, 0, 1, null, false), new LocalBuckets()), "default");
+        return WebTestClient.bindToRouterFunction(ApiRoutes.of(gateway, new ModelCatalog(llm), open))
                 .configureClient().responseTimeout(Duration.ofSeconds(20)).build();
     }
 

@@ -1,0 +1,26 @@
+package dev.llmcache.ingest.api;
+
+import dev.llmcache.common.llm.ModelCatalog;
+import dev.llmcache.ingest.auth.ApiAccessFilter;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/** The API's routes, every one behind the access filter (keys and rate limits). */
+public final class ApiRoutes {
+
+    private ApiRoutes() {
+    }
+
+    public static RouterFunction<ServerResponse> of(QueryGateway gateway, ModelCatalog catalog, ApiAccessFilter access) {
+        ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway);
+        NativeQueryHandler queries = new NativeQueryHandler(gateway);
+        ModelsHandler models = new ModelsHandler(catalog);
+        return RouterFunctions.route()
+                .POST("/v1/chat/completions", chat::handle)
+                .POST("/v1/queries", queries::handle)
+                .GET("/v1/models", models::handle)
+                .filter(access)
+                .build();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.llmcache.ingest.auth;
+
+import dev.llmcache.ingest.api.ApiException;
+import dev.llmcache.ingest.api.ApiHeaders;
+import dev.llmcache.ingest.api.ErrorResponses;
+import dev.llmcache.ingest.limits.Admission;
+import dev.llmcache.ingest.limits.RateLimiter;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.reactive.function.server.HandlerFilterFunction;
+import org.springframework.web.reactive.function.server.HandlerFunction;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * In front of every API route: who is calling ({@link ApiKeys}; 401 before anything else is
+ * read) and whether their tenant's request budget has room ({@link RateLimiter}; 429). Leaves
+ * the {@link Caller} and the {@link Admission} in the request's attributes for the handlers, and
+ * puts the budget headers on every response, whatever it turns out to be.
+ */
+public final class ApiAccessFilter implements HandlerFilterFunction<ServerResponse, ServerResponse> {
+
+    private static final String CALLER = ApiAccessFilter.class.getName() + ".caller";
+    private static final String ADMISSION = ApiAccessFilter.class.getName() + ".admission";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private final ApiKeys keys;
+    private final RateLimiter limiter;
+    private final String defaultTenant;
+
+    public ApiAccessFilter(ApiKeys keys, RateLimiter limiter, String defaultTenant) {
+        this.keys = keys;
+        this.limiter = limiter;
+        this.defaultTenant = defaultTenant;
+    }
+
+    @Override
+    public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
+        Caller caller;
+        try {
+            caller = keys.authenticate(request.headers().firstHeader(HttpHeaders.AUTHORIZATION));
+        } catch (ApiException unauthorized) {
+            return ErrorResponses.of(unauthorized);
+        }
+        request.attributes().put(CALLER, caller);
+        if (!limiter.enabled()) {
+            request.attributes().put(ADMISSION, Admission.unlimited());
+            return next.handle(request);
+        }
+        return limiter.admit(budgetTenant(caller, request)).flatMap(admission -> {
+            request.attributes().put(ADMISSION, admission);
+            ServerHttpResponse response = request.exchange().getResponse();
+            response.beforeCommit(() -> {
+                int status = response.getStatusCode() == null ? 200 : response.getStatusCode().value();
+                admission.writeHeaders(response.getHeaders(), status);
+                return Mono.empty();
+            });
+            return admission.granted() ? next.handle(request) : ErrorResponses.of(admission.refusal());
+        });
+    }
+
+    /** The caller of a request that passed this filter. */
+    public static Caller callerOf(ServerRequest request) {
+        Object caller = request.attributes().get(CALLER);
+        if (!(caller instanceof Caller known)) {
+            // A route wired without this filter must fail loudly, not run open.
+            throw new IllegalStateException("No caller: the route is not behind ApiAccessFilter");
+        }
+        return known;
+    }
+
+    /** The admission of a request that passed this filter. */
+    public static Admission admissionOf(ServerRequest request) {
+        return request.attributes().get(ADMISSION) instanceof Admission admission ? admission : Admission.unlimited();
+    }
+
+    /** Whose budget a request spends: its key's tenant; when open, the tenant its header names. */
+    private String budgetTenant(Caller caller, ServerRequest request) {
+        if (caller.authenticated()) {
+            return caller.tenant();
+        }
+        String named = request.headers().firstHeader(ApiHeaders.TENANT);
+        return named != null && NAME.matcher(named).matches() ? named : defaultTenant;
+    }
+}

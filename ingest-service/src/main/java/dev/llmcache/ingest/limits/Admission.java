@@ -1,0 +1,126 @@
+package dev.llmcache.ingest.limits;
+
+import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.ingest.api.ApiException;
+import dev.llmcache.ingest.app.IngestProperties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.springframework.http.HttpHeaders;
+import reactor.core.publisher.Mono;
+
+/**
+ * One request's dealings with its tenant's budgets: the request it took on arrival, the tokens
+ * it took before going upstream, and the settlement of what it really cost once it ended.
+ */
+public final class Admission {
+
+    public static final String LIMIT = "X-RateLimit-Limit";
+    public static final String REMAINING = "X-RateLimit-Remaining";
+    public static final String RESET = "X-RateLimit-Reset";
+    public static final String LIMIT_TOKENS = "X-RateLimit-Limit-Tokens";
+    public static final String REMAINING_TOKENS = "X-RateLimit-Remaining-Tokens";
+    public static final String RESET_TOKENS = "X-RateLimit-Reset-Tokens";
+
+    private final RateLimiter limiter;
+    private final String tenant;
+    private final IngestProperties.Budget budget;
+    private final BudgetState requests;
+    private volatile BudgetState tokens;
+    private volatile long tokensTaken;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    Admission(RateLimiter limiter, String tenant, IngestProperties.Budget budget, BudgetState requests) {
+        this.limiter = limiter;
+        this.tenant = tenant;
+        this.budget = budget;
+        this.requests = requests;
+    }
+
+    /** An admission without budgets: everything is granted, nothing is counted. */
+    public static Admission unlimited() {
+        return new Admission(null, null, new IngestProperties.Budget(0, 0), null);
+    }
+
+    public boolean granted() {
+        return requests == null || requests.granted();
+    }
+
+    /** The 429 of a request its request budget refused. */
+    public ApiException refusal() {
+        return tooMany("requests", "Rate limit reached for requests: " + requests.limit() + " per minute; retry in "
+                + requests.retryAfter() + " s");
+    }
+
+    /**
+     * Takes the request's estimated prompt tokens from the token budget before it goes anywhere
+     * that could cost tokens; fails with 429 (and gives back the request it took) if they are not there.
+     */
+    public Mono<Void> takeTokens(long estimate) {
+        if (budget.tokensPerMinute() <= 0) {
+            return Mono.empty();
+        }
+        if (estimate > budget.tokensPerMinute()) {
+            giveBackRequest();
+            return Mono.error(tooMany("tokens", "This request alone needs about " + estimate
+                    + " tokens, more than the token budget of " + budget.tokensPerMinute() + " per minute"));
+        }
+        return limiter.takeTokens(tenant, budget, estimate).flatMap(state -> {
+            tokens = state;
+            if (!state.granted()) {
+                giveBackRequest();
+                return Mono.error(tooMany("tokens", "Rate limit reached for tokens: " + state.limit()
+                        + " per minute; retry in " + state.retryAfter() + " s"));
+            }
+            tokensTaken = estimate;
+            return Mono.empty();
+        });
+    }
+
+    /**
+     * Settles what the request really cost, once: the tokens its answer used instead of the
+     * estimate, and for a hit only {@code hit-weight} of a request and of its tokens.
+     */
+    public void settle(boolean hit, long usedTokens) {
+        if (limiter == null || !settled.compareAndSet(false, true)) {
+            return;
+        }
+        double weight = limiter.hitWeight();
+        if (hit && requests != null && requests.granted() && weight < 1) {
+            limiter.adjustRequests(tenant, budget, -Math.round((1 - weight) * RateLimiter.MILLI));
+        }
+        if (budget.tokensPerMinute() > 0 && (tokensTaken > 0 || usedTokens > 0)) {
+            long cost = hit ? Math.round(weight * usedTokens) : usedTokens;
+            limiter.adjustTokens(tenant, budget, cost - tokensTaken);
+        }
+    }
+
+    /** The budgets as response headers (Retry-After too, on a refusal). */
+    public void writeHeaders(HttpHeaders headers, int status) {
+        if (requests != null) {
+            headers.set(LIMIT, Long.toString(requests.limit()));
+            headers.set(REMAINING, Long.toString(requests.remaining()));
+            headers.set(RESET, Long.toString(requests.resetSeconds()));
+        }
+        BudgetState tokenState = tokens;
+        if (tokenState != null) {
+            headers.set(LIMIT_TOKENS, Long.toString(tokenState.limit()));
+            headers.set(REMAINING_TOKENS, Long.toString(tokenState.remaining()));
+            headers.set(RESET_TOKENS, Long.toString(tokenState.resetSeconds()));
+        }
+        if (status == 429) {
+            BudgetState refusing = requests != null && !requests.granted() ? requests : tokenState;
+            if (refusing != null && !refusing.granted()) {
+                headers.set(HttpHeaders.RETRY_AFTER, Long.toString(refusing.retryAfter()));
+            }
+        }
+    }
+
+    private void giveBackRequest() {
+        if (requests != null && requests.granted() && settled.compareAndSet(false, true)) {
+            limiter.adjustRequests(tenant, budget, -RateLimiter.MILLI);
+        }
+    }
+
+    private static ApiException tooMany(String type, String message) {
+        return new ApiException(new ErrorInfo(429, type, "rate_limit_exceeded", message), null);
+    }
+}
