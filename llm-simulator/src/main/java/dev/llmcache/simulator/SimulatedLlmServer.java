@@ -167,6 +167,11 @@ public final class SimulatedLlmServer implements AutoCloseable {
             return stream(response, request, SimulatedCompletion.of(request), pacing, Integer.MAX_VALUE, false);
         }
 
+        /** HTTP 429 with {@code Retry-After}, as a rate-limited provider answers. */
+        public Mono<Void> rateLimited(Duration retryAfter) {
+            return SimulatedLlmServer.error(response, 429, "Rate limit reached", retryAfter);
+        }
+
         /** An HTTP error with an OpenAI error body. */
         public Mono<Void> error(int status, String message) {
             return SimulatedLlmServer.error(response, status, message);
@@ -253,6 +258,13 @@ public final class SimulatedLlmServer implements AutoCloseable {
     }
 
     private static Mono<Void> error(HttpServerResponse response, int status, String message) {
+        return error(response, status, message, null);
+    }
+
+    private static Mono<Void> error(HttpServerResponse response, int status, String message, Duration retryAfter) {
+        if (retryAfter != null) {
+            response.header("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+        }
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.putObject("error").put("message", message).put("type", "server_error").putNull("param").putNull("code");
         return response.status(status).header("Content-Type", "application/json")

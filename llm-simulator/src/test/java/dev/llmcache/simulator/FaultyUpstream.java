@@ -27,7 +27,11 @@ public final class FaultyUpstream implements AutoCloseable {
         /** Stream every token and [DONE], but no finish reason (as a proxy that gave up might). */
         NO_FINISH_REASON,
         /** Answer with a call of the tool {@code get_weather} instead of text. */
-        TOOL_CALL
+        TOOL_CALL,
+        /** Answer HTTP 429 with {@code Retry-After: 1}. */
+        HTTP_429,
+        /** Answer HTTP 503 (no Retry-After). */
+        HTTP_503
     }
 
     /** The arguments of the tool call that {@link Fault#TOOL_CALL} answers with. */
@@ -37,6 +41,7 @@ public final class FaultyUpstream implements AutoCloseable {
 
     private final Queue<String> prompts = new ConcurrentLinkedQueue<>();
     private final Map<String, Fault> faults = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> remaining = new ConcurrentHashMap<>();
     private final SimulatedLlmServer server;
 
     private FaultyUpstream(Duration firstTokenLatency, double tokensPerSecond) {
@@ -63,8 +68,15 @@ public final class FaultyUpstream implements AutoCloseable {
         faults.put(marker, fault);
     }
 
+    /** The first {@code times} requests whose prompt contains {@code marker} fail with {@code fault}. */
+    public void failFirstTimes(String marker, Fault fault, int times) {
+        faults.put(marker, fault);
+        remaining.put(marker, new java.util.concurrent.atomic.AtomicInteger(times));
+    }
+
     public void clearFaults() {
         faults.clear();
+        remaining.clear();
     }
 
     @Override
@@ -76,6 +88,7 @@ public final class FaultyUpstream implements AutoCloseable {
         String prompt = request.path("messages").toString();
         prompts.add(prompt);
         Fault fault = faults.entrySet().stream().filter(f -> prompt.contains(f.getKey()))
+                .filter(f -> !remaining.containsKey(f.getKey()) || remaining.get(f.getKey()).getAndDecrement() > 0)
                 .map(Map.Entry::getValue).findFirst().orElse(null);
         if (fault == null) {
             return responder.answer();
@@ -87,6 +100,8 @@ public final class FaultyUpstream implements AutoCloseable {
             case SLOW -> responder.answer(SLOW_PACING);
             case NO_FINISH_REASON -> responder.endWithoutFinishReason();
             case TOOL_CALL -> responder.toolCall("get_weather", TOOL_CALL_ARGUMENTS);
+            case HTTP_429 -> responder.rateLimited(Duration.ofSeconds(1));
+            case HTTP_503 -> responder.error(503, "Simulated overload");
         };
     }
 }

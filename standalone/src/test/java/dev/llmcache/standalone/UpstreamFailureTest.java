@@ -19,6 +19,8 @@ class UpstreamFailureTest extends PipelineTestBase {
 
         assertThat(failed.statusCode()).isEqualTo(502);
         assertOpenAiError(failed.body(), "upstream_error");
+        // A 500 before the first token is tried three times in all (llmcache.llm.retry.max-attempts).
+        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(3);
         assertNothingWasCached(prompt);
     }
 
@@ -85,10 +87,11 @@ class UpstreamFailureTest extends PipelineTestBase {
     /** Once the upstream works again, the same prompt is a miss: the failed answer was not cached. */
     private void assertNothingWasCached(String prompt) {
         UPSTREAM.clearFaults();
+        long failedCalls = UPSTREAM.requestsContaining(prompt);
         HttpResponse<String> retried = chat(prompt);
         assertThat(retried.statusCode()).isEqualTo(200);
         assertThat(retried.headers().firstValue("X-Cache")).hasValue("MISS");
-        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(2);
+        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(failedCalls + 1);
     }
 
     static void assertOpenAiError(String body, String type) {

@@ -18,6 +18,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param routes    model name to provider and upstream model, for models beyond {@code models}
  * @param pricing   price per million tokens by model, for cost and savings in the metrics
  * @param circuitBreaker when a provider's calls fail fast (one breaker per provider)
+ * @param retry     how failed calls are tried again before their first token
+ * @param maxConcurrentCalls calls the {@code default} provider may have running at once per worker
+ *                  instance; 0 means only the worker's own limit applies
  */
 @ConfigurationProperties("llmcache.llm")
 public record LlmProperties(
@@ -30,7 +33,9 @@ public record LlmProperties(
         @DefaultValue Timeouts timeouts,
         @DefaultValue Simulator simulator,
         Map<String, Price> pricing,
-        @DefaultValue CircuitBreaker circuitBreaker) {
+        @DefaultValue CircuitBreaker circuitBreaker,
+        @DefaultValue Retry retry,
+        @DefaultValue("0") int maxConcurrentCalls) {
 
     public static final String DEFAULT_PROVIDER = "default";
 
@@ -41,6 +46,32 @@ public record LlmProperties(
         pricing = pricing == null ? Map.of() : Map.copyOf(pricing);
         circuitBreaker = circuitBreaker == null ? new CircuitBreaker(20, 10, 50, Duration.ofSeconds(30), 3)
                 : circuitBreaker;
+        retry = retry == null ? new Retry(3, Duration.ofMillis(250), Duration.ofSeconds(4), Duration.ofSeconds(10))
+                : retry;
+    }
+
+    /** The bound on concurrent calls of {@code provider}; 0 for none beyond the worker's. */
+    public int maxConcurrentCallsOf(String provider) {
+        if (DEFAULT_PROVIDER.equals(provider)) {
+            return Math.max(0, maxConcurrentCalls);
+        }
+        Provider named = providers.get(provider);
+        return named == null ? 0 : Math.max(0, named.maxConcurrentCalls());
+    }
+
+    /**
+     * A call that failed before its first token with a 429, a 5xx or a broken connection is tried
+     * again, up to {@code maxAttempts} attempts in all, after an exponential backoff with full
+     * jitter between {@code initialBackoff} and {@code maxBackoff}, or after the upstream's
+     * {@code Retry-After} if it says longer. A call the upstream asks to wait more than
+     * {@code maxRetryAfter} for fails at once instead. A call that already streamed tokens is
+     * never repeated (its text would change under the client).
+     */
+    public record Retry(
+            @DefaultValue("3") int maxAttempts,
+            @DefaultValue("250ms") Duration initialBackoff,
+            @DefaultValue("4s") Duration maxBackoff,
+            @DefaultValue("10s") Duration maxRetryAfter) {
     }
 
     /**
@@ -62,8 +93,13 @@ public record LlmProperties(
     public record Price(double inputPerMillion, double outputPerMillion) {
     }
 
-    /** A named upstream. {@code type} is {@code simulated} or {@code openai}. */
-    public record Provider(@DefaultValue("openai") String type, String baseUrl, String apiKey) {
+    /**
+     * A named upstream. {@code type} is {@code simulated} or {@code openai}; {@code maxConcurrentCalls}
+     * bounds its calls running at once per worker instance (0: only the worker's own limit), so that
+     * one slow provider cannot take every worker slot.
+     */
+    public record Provider(@DefaultValue("openai") String type, String baseUrl, String apiKey,
+                           @DefaultValue("0") int maxConcurrentCalls) {
     }
 
     /** Where one model name is served: a provider name and the model name the upstream expects. */

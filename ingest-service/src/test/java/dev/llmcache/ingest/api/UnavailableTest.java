@@ -149,7 +149,7 @@ class UnavailableTest {
         WebTestClient client = client(pending, unreachableKafka());
         outage.accept(new KafkaReachability.State(true, false, 0, System.currentTimeMillis() - 60_000));
         String key = new ChatRequestParser(new ModelCatalog(new LlmProperties("simulated", null, null,
-                List.of("gpt-4o-mini"), null, null, null, null, null, null)), "default", null)
+                List.of("gpt-4o-mini"), null, null, null, null, null, null, null, 0)), "default", null)
                 .parse(BODY.getBytes(), new org.springframework.http.HttpHeaders(), Caller.OPEN).cacheKey();
         long now = System.currentTimeMillis();
         memory.put(new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, "default", "gpt-4o-mini", "Hello!", "stop",
@@ -169,7 +169,7 @@ class UnavailableTest {
         outage = new KafkaOutage(pending, GRACE, Clock.systemUTC(), () -> lastKafkaActivity);
         LlmProperties llm = new LlmProperties("simulated", null, null, List.of("gpt-4o-mini"), null, null,
                 new LlmProperties.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
-                        Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null, null);
+                        Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null, null, null, 0);
         QueryGateway gateway = new QueryGateway(new ChatRequestParser(new ModelCatalog(llm), "default", null),
                 pending, () -> ROUTE, kafka, new Topics("t.").queries(),
                 new QueryTelemetry(kafka, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),

@@ -16,18 +16,22 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Sends each request to the provider its model routes to, under the upstream's model name, through
- * that provider's circuit breaker: while a provider keeps failing, calls fail fast with 503 instead
- * of waiting for timeouts.
+ * that provider's circuit breaker (while a provider keeps failing, calls fail fast with 503 instead
+ * of waiting for timeouts), trying a call that failed before its first token again
+ * ({@link UpstreamRetry}).
  */
 public final class LlmRouter {
 
     private final ModelCatalog catalog;
     private final Map<String, LlmClient> clients;
     private final CircuitBreakerRegistry breakers;
+    private final UpstreamRetry retry;
 
-    public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients, LlmProperties.CircuitBreaker breaker) {
+    public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients, LlmProperties.CircuitBreaker breaker,
+                     LlmProperties.Retry retry) {
         this.catalog = catalog;
         this.clients = Map.copyOf(clients);
+        this.retry = new UpstreamRetry(retry);
         this.breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
                 .slidingWindowSize(breaker.window())
                 .minimumNumberOfCalls(breaker.minimumCalls())
@@ -61,7 +65,7 @@ public final class LlmRouter {
                 properties.baseUrl(), properties.apiKey(), properties, maxConnections));
         properties.providers().forEach((name, p) ->
                 clients.put(name, client(name, p.type(), p.baseUrl(), p.apiKey(), properties, maxConnections)));
-        return new LlmRouter(new ModelCatalog(properties), clients, properties.circuitBreaker());
+        return new LlmRouter(new ModelCatalog(properties), clients, properties.circuitBreaker(), properties.retry());
     }
 
     private static LlmClient client(String name, String type, String baseUrl, String apiKey,
@@ -95,8 +99,10 @@ public final class LlmRouter {
         ObjectNode upstreamRequest = request.deepCopy();
         upstreamRequest.put("model", route.upstreamModel());
         CircuitBreaker breaker = breakers.circuitBreaker(route.provider());
-        return clients.get(route.provider()).stream(upstreamRequest)
-                .transformDeferred(CircuitBreakerOperator.of(breaker))
+        LlmClient client = clients.get(route.provider());
+        // Every attempt goes through the breaker: retries of a failing provider open it sooner.
+        return retry.around(Flux.defer(() -> client.stream(upstreamRequest))
+                        .transformDeferred(CircuitBreakerOperator.of(breaker)))
                 .onErrorMap(CallNotPermittedException.class, open -> new LlmCallException(ErrorInfo.overloaded(
                         "The LLM provider '" + route.provider() + "' is failing; calls are paused for a moment")));
     }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import java.time.Duration;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.http.codec.ServerSentEvent;
@@ -75,8 +76,10 @@ public final class OpenAiCompatibleClient implements LlmClient {
 
     private Flux<LlmStreamEvent> readStream(ClientResponse response) {
         if (response.statusCode().isError()) {
+            Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
             return response.bodyToMono(String.class).defaultIfEmpty("")
-                    .flatMapMany(text -> Flux.error(new LlmCallException(upstreamError(response.statusCode(), text))));
+                    .flatMapMany(text -> Flux.error(new LlmCallException(upstreamError(response.statusCode(), text),
+                            retryAfter)));
         }
         StreamState state = new StreamState();
         return response.bodyToFlux(SSE)
@@ -84,6 +87,31 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 .takeUntil("[DONE]"::equals)
                 .concatMap(data -> Flux.fromIterable(state.accept(data)))
                 .concatWith(Mono.defer(() -> Mono.justOrEmpty(state.completion())));
+    }
+
+    /**
+     * The wait an upstream asks for: {@code retry-after-ms} (OpenAI, Azure), else {@code Retry-After}
+     * in seconds or as an HTTP date; null if it says nothing readable.
+     */
+    static Duration retryAfter(HttpHeaders headers) {
+        try {
+            String millis = headers.getFirst("retry-after-ms");
+            if (millis != null) {
+                return Duration.ofMillis(Math.max(0, (long) Double.parseDouble(millis.strip())));
+            }
+            String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
+            if (value == null || value.isBlank()) {
+                return null;
+            }
+            if (value.strip().chars().allMatch(Character::isDigit)) {
+                return Duration.ofSeconds(Long.parseLong(value.strip()));
+            }
+            Duration until = Duration.between(java.time.Instant.now(),
+                    java.time.ZonedDateTime.parse(value.strip(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME));
+            return until.isNegative() ? Duration.ZERO : until;
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
     }
 
     /** Maps the upstream's error status to what the client sees; upstream 4xx means the request itself. */

@@ -11,11 +11,16 @@ import dev.llmcache.processor.llm.LlmStreamEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Span;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -58,9 +63,16 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     private static final Duration OUTCOME_RETRY_MIN = Duration.ofMillis(200);
     private static final Duration OUTCOME_RETRY_MAX = Duration.ofSeconds(30);
 
-    /** Tuning: calls at once, chunk batching interval, the call's time limits and the answer's size limit. */
+    /**
+     * Tuning: calls at once, chunk batching interval, the call's time limits, the answer's size
+     * limit, and the calls each provider may have running at once (0: any number up to {@code maxInflight}).
+     */
     public record Settings(int maxInflight, Duration chunkInterval, LlmProperties.Timeouts timeouts,
-                           long maxAnswerBytes) {
+                           long maxAnswerBytes, ToIntFunction<String> maxCallsOfProvider) {
+
+        public Settings(int maxInflight, Duration chunkInterval, LlmProperties.Timeouts timeouts, long maxAnswerBytes) {
+            this(maxInflight, chunkInterval, timeouts, maxAnswerBytes, provider -> 0);
+        }
     }
 
     private final KafkaOperations<String, LlmResponse> responses;
@@ -71,6 +83,10 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     private final RequestTracing tracing;
     private final OffsetTracker offsets = new OffsetTracker();
     private final Queue<Pending> backlog = new ConcurrentLinkedQueue<>();
+    /** Requests whose provider is at its bound, by provider, in arrival order; guarded by this. */
+    private final Map<String, Queue<Pending>> parked = new HashMap<>();
+    private int parkedCount; // guarded by this
+    private final Map<String, AtomicInteger> providerCalls = new ConcurrentHashMap<>();
     private final AtomicInteger inflight = new AtomicInteger();
     private boolean paused; // guarded by this
     // Kafka sends happen here, never on a Netty event loop: send() may block on metadata or a full buffer.
@@ -78,7 +94,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     /** Where the requests come from (the listener container): paused while the backlog is not empty. */
     private volatile MessageListenerContainer intake;
 
-    private record Pending(ConsumerRecord<String, LlmRequest> record, TopicPartition partition) {
+    private record Pending(ConsumerRecord<String, LlmRequest> record, TopicPartition partition, String provider) {
     }
 
     public LlmWorker(KafkaOperations<String, LlmResponse> responses, String responsesTopic, LlmRouter router,
@@ -100,8 +116,9 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         return inflight.get();
     }
 
-    public int backlog() {
-        return backlog.size();
+    /** Requests waiting for a slot or for their provider. */
+    public synchronized int backlog() {
+        return backlog.size() + parkedCount;
     }
 
     /**
@@ -112,7 +129,8 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     public void onMessage(ConsumerRecord<String, LlmRequest> record, Acknowledgment ack) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         offsets.started(partition, record.offset(), Objects.requireNonNull(ack, "manual acknowledgment"));
-        backlog.add(new Pending(record, partition));
+        String provider = record.value() == null ? "none" : router.providerOf(record.value().model());
+        backlog.add(new Pending(record, partition, provider));
         startCalls();
     }
 
@@ -124,36 +142,77 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         offsets.forget(partitions);
         backlog.removeIf(pending -> partitions.contains(pending.partition()));
-        updateIntake();
-    }
-
-    /** Starts backlog calls while slots are free; runs on the consumer thread and on completing calls' threads. */
-    private void startCalls() {
-        while (true) {
-            int current = inflight.get();
-            if (current >= settings.maxInflight()) {
-                break;
+        synchronized (this) {
+            for (Queue<Pending> waiting : parked.values()) {
+                int before = waiting.size();
+                waiting.removeIf(pending -> partitions.contains(pending.partition()));
+                parkedCount -= before - waiting.size();
             }
-            if (!inflight.compareAndSet(current, current + 1)) {
-                continue;
-            }
-            Pending pending = backlog.poll();
-            if (pending == null) {
-                inflight.decrementAndGet();
-                break;
-            }
-            call(pending);
         }
         updateIntake();
     }
 
     /**
-     * Pause fetching while requests wait for a slot; resume once none wait. Every change of the
-     * backlog is followed by a call, and the check and the pause or resume happen under one lock,
-     * so the last call always leaves the intake matching the backlog.
+     * Starts waiting calls while slots are free, each only while its provider is below its bound;
+     * runs on the consumer thread and on completing calls' threads. Requests of a provider at its
+     * bound are parked (in order) and do not hold a slot, so the other providers' calls go on.
+     */
+    private synchronized void startCalls() {
+        while (inflight.get() < settings.maxInflight()) {
+            Pending next = nextStartable();
+            if (next == null) {
+                break;
+            }
+            inflight.incrementAndGet();
+            callsOf(next.provider()).incrementAndGet();
+            call(next);
+        }
+        updateIntake();
+    }
+
+    /** The oldest parked request whose provider has room, else the next one of the backlog that has. */
+    private Pending nextStartable() {
+        for (Queue<Pending> waiting : parked.values()) {
+            Pending head = waiting.peek();
+            if (head != null && hasRoom(head.provider())) {
+                parkedCount--;
+                return waiting.poll();
+            }
+        }
+        Pending pending;
+        while ((pending = backlog.poll()) != null) {
+            if (hasRoom(pending.provider())) {
+                return pending;
+            }
+            parked.computeIfAbsent(pending.provider(), p -> new ArrayDeque<>()).add(pending);
+            parkedCount++;
+        }
+        return null;
+    }
+
+    private boolean hasRoom(String provider) {
+        int bound = settings.maxCallsOfProvider().applyAsInt(provider);
+        return bound <= 0 || callsOf(provider).get() < bound;
+    }
+
+    private AtomicInteger callsOf(String provider) {
+        return providerCalls.computeIfAbsent(provider, p -> new AtomicInteger());
+    }
+
+    /** Calls running for {@code provider} now. */
+    public int inflightOf(String provider) {
+        AtomicInteger calls = providerCalls.get(provider);
+        return calls == null ? 0 : calls.get();
+    }
+
+    /**
+     * Pause fetching while requests wait for a slot, or while as many wait for their providers as
+     * there are slots (memory stays bounded); resume otherwise. Every change of the backlog is
+     * followed by a call, and the check and the pause or resume happen under one lock, so the last
+     * call always leaves the intake matching the backlog.
      */
     private synchronized void updateIntake() {
-        boolean shouldPause = !backlog.isEmpty();
+        boolean shouldPause = !backlog.isEmpty() || parkedCount >= settings.maxInflight();
         if (shouldPause != paused && intake != null) {
             paused = shouldPause;
             if (shouldPause) {
@@ -304,10 +363,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
 
     private void finish(Pending pending) {
         offsets.finished(pending.partition(), pending.record().offset());
-        release();
-    }
-
-    private void release() {
+        callsOf(pending.provider()).decrementAndGet();
         inflight.decrementAndGet();
         startCalls();
     }

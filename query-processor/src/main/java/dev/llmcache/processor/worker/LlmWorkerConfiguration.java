@@ -50,9 +50,14 @@ public class LlmWorkerConfiguration {
         ProcessorProperties.Worker settings = properties.worker();
         LlmWorker worker = new LlmWorker(template, responses.name(), router,
                 new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts(),
-                        settings.maxAnswerSize().toBytes()), meters, tracing);
+                        settings.maxAnswerSize().toBytes(), llm::maxConcurrentCallsOf), meters, tracing);
         Gauge.builder("llmcache.llm.inflight", worker, LlmWorker::inflight)
                 .description("LLM calls running in this worker").register(meters);
+        for (String provider : router.providers().keySet()) {
+            Gauge.builder("llmcache.llm.provider.inflight", worker, w -> w.inflightOf(provider))
+                    .tag("provider", provider)
+                    .description("LLM calls running in this worker for one provider").register(meters);
+        }
         return worker;
     }
 

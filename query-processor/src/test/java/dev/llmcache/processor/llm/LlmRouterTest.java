@@ -19,13 +19,15 @@ import tools.jackson.databind.node.ObjectNode;
 class LlmRouterTest {
 
     private static final Duration OPEN_FOR = Duration.ofSeconds(1);
+    private static final LlmProperties.Retry NO_RETRIES = new LlmProperties.Retry(1, Duration.ZERO, Duration.ZERO,
+            Duration.ZERO);
 
     private final FaultyUpstream upstream = FaultyUpstream.start(Duration.ZERO, 1_000);
     /** Opens when 2 of the last 4 calls failed; lets 2 probe calls through after a second. */
     private final LlmRouter router = LlmRouter.fromProperties(new LlmProperties("openai", upstream.baseUrl(), null,
             List.of("m"), null, null, new LlmProperties.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5),
                     Duration.ofSeconds(5), Duration.ofSeconds(10)), null, null,
-            new LlmProperties.CircuitBreaker(4, 4, 50, OPEN_FOR, 2)), 10);
+            new LlmProperties.CircuitBreaker(4, 4, 50, OPEN_FOR, 2), NO_RETRIES, 0), 10);
     private final CircuitBreaker breaker = router.breakers().circuitBreaker(LlmProperties.DEFAULT_PROVIDER);
 
     @AfterEach
@@ -58,7 +60,59 @@ class LlmRouterTest {
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     }
 
+    @Test
+    void anUpstream429IsTriedAgainAfterTheWaitItAsksFor() {
+        LlmRouter retrying = withRetries(new LlmProperties.Retry(3, Duration.ofMillis(10), Duration.ofMillis(50),
+                Duration.ofSeconds(5)));
+        upstream.failFirstTimes("busy", Fault.HTTP_429, 1);
+        long start = System.nanoTime();
+
+        assertThat(call(retrying, "busy")).isNotEmpty();
+        assertThat(upstream.requestsContaining("busy")).isEqualTo(2);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("waited its Retry-After: 1")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(950));
+    }
+
+    @Test
+    void aFailingUpstreamIsTriedUpToTheAttemptLimitWithBackoff() {
+        LlmRouter retrying = withRetries(new LlmProperties.Retry(3, Duration.ofMillis(10), Duration.ofMillis(50),
+                Duration.ofSeconds(5)));
+        upstream.failFirstTimes("flaky", Fault.HTTP_503, 2);
+        upstream.failWhenPromptContains("down", Fault.HTTP_500);
+
+        assertThat(call(retrying, "flaky")).isNotEmpty();
+        assertThat(upstream.requestsContaining("flaky")).isEqualTo(3);
+        assertThatThrownBy(() -> call(retrying, "down")).isInstanceOf(LlmCallException.class)
+                .satisfies(e -> assertThat(((LlmCallException) e).error().status()).isEqualTo(502));
+        assertThat(upstream.requestsContaining("down")).isEqualTo(3);
+    }
+
+    @Test
+    void aCallIsNotRepeatedOnceTokensFlowedNorForTheRequestsOwnFaultNorForAnOverlongRetryAfter() {
+        LlmRouter retrying = withRetries(new LlmProperties.Retry(3, Duration.ofMillis(10), Duration.ofMillis(50),
+                Duration.ofMillis(500)));
+        upstream.failWhenPromptContains("cut", Fault.CUT_MID_STREAM);
+        upstream.failWhenPromptContains("limited", Fault.HTTP_429);
+
+        assertThatThrownBy(() -> call(retrying, "cut")).isNotNull();
+        assertThat(upstream.requestsContaining("cut")).as("tokens had reached the client").isEqualTo(1);
+        assertThatThrownBy(() -> retrying.stream("no-such-model", body("unknown")).blockLast(Duration.ofSeconds(5)))
+                .isInstanceOf(LlmCallException.class);
+        assertThatThrownBy(() -> call(retrying, "limited")).isInstanceOf(LlmCallException.class);
+        assertThat(upstream.requestsContaining("limited")).as("asked to wait 1 s, longer than 500 ms").isEqualTo(1);
+    }
+
+    private LlmRouter withRetries(LlmProperties.Retry retry) {
+        return LlmRouter.fromProperties(new LlmProperties("openai", upstream.baseUrl(), null, List.of("m"), null, null,
+                new LlmProperties.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5),
+                        Duration.ofSeconds(10)), null, null, null, retry, 0), 10);
+    }
+
     private List<LlmStreamEvent> call(String prompt) {
+        return call(router, prompt);
+    }
+
+    private static List<LlmStreamEvent> call(LlmRouter router, String prompt) {
         return router.stream("m", body(prompt)).collectList().block(Duration.ofSeconds(10));
     }
 

@@ -84,19 +84,23 @@ class LlmWorkerTest {
 
     @BeforeEach
     void start() {
-        LlmProperties llm = new LlmProperties("test", null, null, List.of("m"), null, null,
+        // Model "slow-m" is served by the provider "slow", which may run one call at a time.
+        LlmProperties llm = new LlmProperties("test", null, null, List.of("m"),
+                Map.of("slow", new LlmProperties.Provider("openai", "http://127.0.0.1:9", null, 1)),
+                Map.of("slow-m", new LlmProperties.Route("slow", "slow-m")),
                 new LlmProperties.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30),
-                        Duration.ofSeconds(60)), new LlmProperties.Simulator(Duration.ZERO, 100), null, null);
+                        Duration.ofSeconds(60)), new LlmProperties.Simulator(Duration.ZERO, 100), null, null, null, 0);
         LlmClient llmClient = request -> {
             Sinks.Many<LlmStreamEvent> call = Sinks.many().unicast().onBackpressureBuffer();
             calls.put(request.path("key").asString(), call);
             return call.asFlux();
         };
-        LlmRouter router = new LlmRouter(new ModelCatalog(llm), Map.of(LlmProperties.DEFAULT_PROVIDER, llmClient),
-                llm.circuitBreaker());
+        LlmRouter router = new LlmRouter(new ModelCatalog(llm), Map.of(LlmProperties.DEFAULT_PROVIDER, llmClient,
+                "slow", llmClient), llm.circuitBreaker(), llm.retry());
         worker = new LlmWorker(new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)),
                 TOPICS.llmResponses().name(), router,
-                new LlmWorker.Settings(MAX_INFLIGHT, Duration.ofMillis(5), llm.timeouts(), MAX_ANSWER_BYTES),
+                new LlmWorker.Settings(MAX_INFLIGHT, Duration.ofMillis(5), llm.timeouts(), MAX_ANSWER_BYTES,
+                        llm::maxConcurrentCallsOf),
                 new SimpleMeterRegistry(), RequestTracing.requestIdOnly());
         ContainerProperties properties = new ContainerProperties(REQUESTS.name());
         properties.setGroupId("workers");
@@ -139,6 +143,35 @@ class LlmWorkerTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 5);
         await().atMost(Duration.ofSeconds(5)).until(() -> !container.isContainerPaused());
         assertThat(worker.inflight()).isEqualTo(1);
+    }
+
+    @Test
+    void aProviderAtItsBoundOfCallsDoesNotTakeTheSlotsOtherProvidersNeed() {
+        long deadline = System.currentTimeMillis() + 60_000;
+        consumer.schedulePollTask(() -> {
+            for (int offset = 0; offset < 3; offset++) {
+                request(P0, offset, deadline, "slow-m");
+            }
+            request(P0, 3, deadline, "m");
+        });
+
+        // The slow provider runs one call; its other two wait without a slot; the free slot serves "m".
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 2);
+        assertThat(calls).containsKeys(key(P0, 0), key(P0, 3));
+        assertThat(worker.inflightOf("slow")).isEqualTo(1);
+        assertThat(worker.inflight()).isEqualTo(2);
+        assertThat(worker.backlog()).isEqualTo(2);
+
+        finish(P0, 3);
+        finish(P0, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.containsKey(key(P0, 1)));
+        assertThat(worker.inflightOf("slow")).isEqualTo(1);
+        assertThat(calls).doesNotContainKey(key(P0, 2));
+        finish(P0, 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.containsKey(key(P0, 2)));
+        finish(P0, 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> worker.inflight() == 0);
+        assertThat(worker.backlog()).isZero();
     }
 
     @Test
@@ -256,10 +289,14 @@ class LlmWorkerTest {
     }
 
     private void request(TopicPartition partition, long offset, long deadline) {
+        request(partition, offset, deadline, "m");
+    }
+
+    private void request(TopicPartition partition, long offset, long deadline, String model) {
         String key = key(partition, offset);
-        ObjectNode body = Json.MAPPER.createObjectNode().put("model", "m").put("key", key);
+        ObjectNode body = Json.MAPPER.createObjectNode().put("model", model).put("key", key);
         consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), offset, key,
-                new LlmRequest(LlmRequest.SCHEMA_VERSION, key, "gen-" + key, "m", body, 0, deadline)));
+                new LlmRequest(LlmRequest.SCHEMA_VERSION, key, "gen-" + key, model, body, 0, deadline)));
     }
 
     private void finish(TopicPartition partition, long offset) {
