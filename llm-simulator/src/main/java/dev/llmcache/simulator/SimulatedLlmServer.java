@@ -132,6 +132,13 @@ public final class SimulatedLlmServer implements AutoCloseable {
                     : whole(response, request, completion, pace);
         }
 
+        /** With the given completion instead of the simulated model's, at the server's pace. */
+        public Mono<Void> answer(SimulatedCompletion completion) {
+            return request.path("stream").asBoolean(false)
+                    ? stream(response, request, completion, pacing, Integer.MAX_VALUE, true)
+                    : whole(response, request, completion, pacing);
+        }
+
         /** Streams the first {@code tokens} tokens, then drops the connection without finishing. */
         public Mono<Void> cutAfter(int tokens) {
             return stream(response, request, SimulatedCompletion.of(request), pacing, tokens, true);

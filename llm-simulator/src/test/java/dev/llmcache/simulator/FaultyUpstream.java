@@ -1,6 +1,7 @@
 package dev.llmcache.simulator;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,11 +32,18 @@ public final class FaultyUpstream implements AutoCloseable {
         /** Answer HTTP 429 with {@code Retry-After: 1}. */
         HTTP_429,
         /** Answer HTTP 503 (no Retry-After). */
-        HTTP_503
+        HTTP_503,
+        /** Answer {@link #MULTILINE_ANSWER}: text that looks like SSE framing if not escaped. */
+        MULTILINE
     }
 
     /** The arguments of the tool call that {@link Fault#TOOL_CALL} answers with. */
     public static final String TOOL_CALL_ARGUMENTS = "{\"city\":\"Paris\",\"unit\":\"celsius\"}";
+
+    /** What {@link Fault#MULTILINE} answers, in these tokens. */
+    public static final List<String> MULTILINE_TOKENS = List.of("line one\n", "\ndata: [DONE]\n\n",
+            "event: error\r\n", "data: {\"injected\":true}\n\n", "\u2028last line");
+    public static final String MULTILINE_ANSWER = String.join("", MULTILINE_TOKENS);
 
     private static final SimulatedPacing SLOW_PACING = new SimulatedPacing(Duration.ofMillis(100), 10);
 
@@ -102,6 +110,7 @@ public final class FaultyUpstream implements AutoCloseable {
             case TOOL_CALL -> responder.toolCall("get_weather", TOOL_CALL_ARGUMENTS);
             case HTTP_429 -> responder.rateLimited(Duration.ofSeconds(1));
             case HTTP_503 -> responder.error(503, "Simulated overload");
+            case MULTILINE -> responder.answer(new SimulatedCompletion(MULTILINE_TOKENS, "stop", 5));
         };
     }
 }

@@ -5,6 +5,7 @@ import dev.llmcache.common.key.CacheKey;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.trace.RequestTracing;
+import dev.llmcache.ingest.app.IngestProperties;
 import dev.llmcache.ingest.auth.Caller;
 import java.util.Set;
 import java.util.UUID;
@@ -24,11 +25,20 @@ public final class ChatRequestParser {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
+    private static final Pattern FUNCTION_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
     private final ModelCatalog models;
     private final String defaultTenant;
     private final String sharedNamespace;
+    private final IngestProperties.Limits limits;
 
     public ChatRequestParser(ModelCatalog models, String defaultTenant, String sharedNamespace) {
+        this(models, defaultTenant, sharedNamespace, new IngestProperties.Limits(2048, 1 << 20, 128, null));
+    }
+
+    public ChatRequestParser(ModelCatalog models, String defaultTenant, String sharedNamespace,
+                             IngestProperties.Limits limits) {
+        this.limits = limits;
         this.models = models;
         this.defaultTenant = defaultTenant;
         this.sharedNamespace = sharedNamespace == null || sharedNamespace.isBlank() ? null : sharedNamespace;
@@ -44,6 +54,7 @@ public final class ChatRequestParser {
         }
         validateMessages(body.get("messages"));
         validateParameters(body);
+        validateTools(body);
 
         boolean stream = optionalBoolean(body, "stream");
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
@@ -99,9 +110,13 @@ public final class ChatRequestParser {
         return object;
     }
 
-    private static void validateMessages(JsonNode messages) {
+    private void validateMessages(JsonNode messages) {
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             throw ApiException.invalid("messages", "'messages' must be a non-empty array");
+        }
+        if (messages.size() > limits.maxMessages()) {
+            throw ApiException.invalid("messages", "'messages' may hold at most " + limits.maxMessages()
+                    + " messages");
         }
         for (int i = 0; i < messages.size(); i++) {
             JsonNode message = messages.get(i);
@@ -120,6 +135,69 @@ public final class ChatRequestParser {
             if (!valid) {
                 throw ApiException.invalid(param + ".content", param + ".content must be a string or an array of parts");
             }
+            if (content != null && contentLength(content, param + ".content") > limits.maxMessageLength()) {
+                throw ApiException.invalid(param + ".content", param + ".content is longer than "
+                        + limits.maxMessageLength() + " characters");
+            }
+            optionalType(message, "name", JsonNode::isString, param + ".name", "a string");
+            optionalType(message, "tool_calls", JsonNode::isArray, param + ".tool_calls", "an array");
+        }
+    }
+
+    /** The text length of a message's content; each part must be an object with a {@code type}. */
+    private static long contentLength(JsonNode content, String param) {
+        if (content.isString()) {
+            return content.stringValue().length();
+        }
+        long length = 0;
+        for (int i = 0; i < content.size(); i++) {
+            JsonNode part = content.get(i);
+            if (!part.isObject() || !part.path("type").isString()) {
+                throw ApiException.invalid(param + "[" + i + "]", param + "[" + i
+                        + "] must be an object with a 'type'");
+            }
+            JsonNode text = part.get("text");
+            if (text != null && !text.isString()) {
+                throw ApiException.invalid(param + "[" + i + "].text", param + "[" + i + "].text must be a string");
+            }
+            length += text == null ? 0 : text.stringValue().length();
+        }
+        return length;
+    }
+
+    private void validateTools(ObjectNode body) {
+        JsonNode tools = body.get("tools");
+        if (tools == null || tools.isNull()) {
+            return;
+        }
+        if (!tools.isArray() || tools.size() > limits.maxTools()) {
+            throw ApiException.invalid("tools", "'tools' must be an array of at most " + limits.maxTools() + " tools");
+        }
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode tool = tools.get(i);
+            String param = "tools[" + i + "]";
+            if (!tool.isObject() || !tool.path("type").isString()) {
+                throw ApiException.invalid(param, param + " must be an object with a 'type'");
+            }
+            if ("function".equals(tool.path("type").stringValue())) {
+                JsonNode name = tool.path("function").path("name");
+                if (!name.isString() || !FUNCTION_NAME.matcher(name.stringValue()).matches()) {
+                    throw ApiException.invalid(param + ".function.name", param
+                            + ".function.name must match " + FUNCTION_NAME.pattern());
+                }
+            }
+        }
+        JsonNode choice = body.get("tool_choice");
+        if (choice != null && !choice.isNull() && !choice.isString() && !choice.isObject()) {
+            throw ApiException.invalid("tool_choice", "'tool_choice' must be a string or an object");
+        }
+    }
+
+    private static void optionalType(JsonNode node, String field, java.util.function.Predicate<JsonNode> valid,
+                                     String param, String expected) {
+        JsonNode value = node.get(field);
+        if (value != null && !value.isNull() && !valid.test(value)) {
+            throw ApiException.invalid(param, "'" + param + "' must be " + expected);
         }
     }
 
@@ -150,6 +228,25 @@ public final class ChatRequestParser {
         if (options != null && !options.isNull() && !options.isObject()) {
             throw ApiException.invalid("stream_options", "'stream_options' must be an object");
         }
+        JsonNode user = body.get("user");
+        if (user != null && !user.isNull() && !(user.isString() && user.stringValue().length() <= 512)) {
+            throw ApiException.invalid("user", "'user' must be a string of at most 512 characters");
+        }
+        JsonNode format = body.get("response_format");
+        if (format != null && !format.isNull() && !(format.isObject() && format.path("type").isString())) {
+            throw ApiException.invalid("response_format", "'response_format' must be an object with a 'type'");
+        }
+        JsonNode bias = body.get("logit_bias");
+        if (bias != null && !bias.isNull()) {
+            boolean valid = bias.isObject() && bias.size() <= 300 && bias.valueStream()
+                    .allMatch(v -> v.isNumber() && v.asDouble() >= -100 && v.asDouble() <= 100);
+            if (!valid) {
+                throw ApiException.invalid("logit_bias", "'logit_bias' must map at most 300 token ids to numbers"
+                        + " between -100 and 100");
+            }
+        }
+        range(body, "top_logprobs", 0, 20);
+        optionalType(body, "logprobs", JsonNode::isBoolean, "logprobs", "a boolean");
     }
 
     private static String requireString(ObjectNode body, String field) {

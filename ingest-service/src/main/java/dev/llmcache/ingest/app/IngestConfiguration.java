@@ -15,6 +15,7 @@ import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ApiErrorHandler;
 import dev.llmcache.ingest.api.ApiRoutes;
 import dev.llmcache.ingest.api.ChatRequestParser;
+import dev.llmcache.ingest.api.HeaderSizeLimit;
 import dev.llmcache.ingest.api.QueryGateway;
 import dev.llmcache.ingest.auth.ApiAccessFilter;
 import dev.llmcache.ingest.auth.ApiKeys;
@@ -166,7 +167,8 @@ public class IngestConfiguration {
                               ReplyChannel replies, KafkaPublisher queryPublisher, KafkaSettings kafka,
                               QueryTelemetry telemetry, RequestTracing tracing, KafkaOutage kafkaOutage,
                               EdgeCache edgeCache) {
-        ChatRequestParser parser = new ChatRequestParser(catalog, properties.defaultTenant(), properties.sharedNamespace());
+        ChatRequestParser parser = new ChatRequestParser(catalog, properties.defaultTenant(), properties.sharedNamespace(),
+                properties.limits());
         return new QueryGateway(parser, pending, replies, queryPublisher, kafka.topics().queries(), telemetry, tracing,
                 properties.maxBodySize().toBytes(), properties.requestTimeout(), kafkaOutage, edgeCache);
     }
@@ -205,6 +207,12 @@ public class IngestConfiguration {
     RouterFunction<ServerResponse> apiRoutes(QueryGateway gateway, ModelCatalog catalog, ApiKeys apiKeys,
                                              RateLimiter rateLimiter, IngestProperties properties) {
         return ApiRoutes.of(gateway, catalog, new ApiAccessFilter(apiKeys, rateLimiter, properties.defaultTenant()));
+    }
+
+    /** Request heads beyond {@code llmcache.ingest.limits.max-header-size} get 431 in the API's error shape. */
+    @Bean
+    HeaderSizeLimit headerSizeLimit(IngestProperties properties) {
+        return new HeaderSizeLimit(properties.limits().maxHeaderSize().toBytes());
     }
 
     @Bean

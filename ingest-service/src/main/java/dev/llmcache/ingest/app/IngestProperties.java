@@ -23,6 +23,7 @@ import org.springframework.util.unit.DataSize;
  * @param edge                the edge cache tiers in front of the Kafka path
  * @param auth                API keys and the tenants they stand for; none means the product runs open
  * @param rateLimits          request and token budgets per tenant
+ * @param limits              bounds on what one request may contain
  */
 @ConfigurationProperties("llmcache.ingest")
 public record IngestProperties(
@@ -36,7 +37,21 @@ public record IngestProperties(
         String sharedNamespace,
         @DefaultValue Edge edge,
         @DefaultValue Auth auth,
-        @DefaultValue RateLimits rateLimits) {
+        @DefaultValue RateLimits rateLimits,
+        @DefaultValue Limits limits) {
+
+    /**
+     * @param maxMessages      messages in one request
+     * @param maxMessageLength characters of one message's content (text parts together)
+     * @param maxTools         tools in one request
+     * @param maxHeaderSize    all request headers together (names and values); larger gets 431
+     */
+    public record Limits(
+            @DefaultValue("2048") int maxMessages,
+            @DefaultValue("1048576") int maxMessageLength,
+            @DefaultValue("128") int maxTools,
+            @DefaultValue("16KB") DataSize maxHeaderSize) {
+    }
 
     /** @param keys the accepted API keys; with none, requests need no key (and headers name the tenant) */
     public record Auth(List<ApiKey> keys) {
