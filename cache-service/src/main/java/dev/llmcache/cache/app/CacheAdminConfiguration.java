@@ -44,10 +44,10 @@ public class CacheAdminConfiguration {
     RouterFunction<ServerResponse> cacheAdminRoutes(AdminProperties properties, KafkaSettings kafka,
                                                     KafkaTemplate<String, CacheCommand> cacheCommandsTemplate,
                                                     ObjectProvider<AnalyticsQueries> analytics) {
-        AdminKey key = new AdminKey(properties.apiKey());
+        AdminKey key = AdminKey.configured(properties.apiKey(), properties.apiKeySha256());
         if (!key.enabled()) {
             LoggerFactory.getLogger(CacheAdminConfiguration.class)
-                    .info("The cache admin API is disabled: set llmcache.admin.api-key (LLMCACHE_ADMIN_API_KEY)");
+                    .info("The cache admin API is disabled: set llmcache.admin.api-key (LLMCACHE_ADMIN_API_KEY) or its api-key-sha256");
         }
         CacheAdminHandler admin = new CacheAdminHandler(key,
                 new CommandPublisher(cacheCommandsTemplate, kafka.topics().cacheCommands()),
