@@ -209,7 +209,7 @@ public final class ChatRequestParser {
         positiveInt(body, "max_tokens");
         positiveInt(body, "max_completion_tokens");
         JsonNode n = body.get("n");
-        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.asInt() == 1)) {
+        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.canConvertToInt() && n.asInt() == 1)) {
             throw ApiException.invalid("n", "Only n=1 is supported");
         }
         JsonNode seed = body.get("seed");
@@ -239,7 +239,7 @@ public final class ChatRequestParser {
         JsonNode bias = body.get("logit_bias");
         if (bias != null && !bias.isNull()) {
             boolean valid = bias.isObject() && bias.size() <= 300 && bias.valueStream()
-                    .allMatch(v -> v.isNumber() && v.asDouble() >= -100 && v.asDouble() <= 100);
+                    .allMatch(v -> within(v, -100, 100));
             if (!valid) {
                 throw ApiException.invalid("logit_bias", "'logit_bias' must map at most 300 token ids to numbers"
                         + " between -100 and 100");
@@ -273,8 +273,22 @@ public final class ChatRequestParser {
         if (value == null || value.isNull()) {
             return;
         }
-        if (!value.isNumber() || value.asDouble() < min || value.asDouble() > max) {
+        if (!within(value, min, max)) {
             throw ApiException.invalid(field, "'" + field + "' must be a number between " + min + " and " + max);
+        }
+    }
+
+    /** A number between {@code min} and {@code max}; false for anything else, however large or odd. */
+    private static boolean within(JsonNode value, double min, double max) {
+        if (!value.isNumber()) {
+            return false;
+        }
+        try {
+            double number = value.asDouble();
+            return Double.isFinite(number) && number >= min && number <= max;
+        } catch (RuntimeException notADouble) {
+            // Jackson refuses to convert numbers beyond a double's range.
+            return false;
         }
     }
 
@@ -283,7 +297,7 @@ public final class ChatRequestParser {
         if (value == null || value.isNull()) {
             return;
         }
-        if (!value.isIntegralNumber() || value.asLong() < 1 || value.asLong() > Integer.MAX_VALUE) {
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < 1) {
             throw ApiException.invalid(field, "'" + field + "' must be a positive integer");
         }
     }

@@ -99,7 +99,7 @@ public final class QueryGateway {
         return readBody(request)
                 .flatMap(body -> {
                     HttpHeaders headers = request.headers().asHttpHeaders();
-                    ParsedQuery query = parser.parse(body, headers, caller);
+                    ParsedQuery query = parse(body, headers, caller);
                     // A hit at the edge is answered here, without Kafka (also while Kafka is away).
                     return admission.takeTokens(estimatedTokens(body))
                             .then(edge.lookup(query.cacheKey(), query.directives()))
@@ -107,6 +107,15 @@ public final class QueryGateway {
                             .switchIfEmpty(Mono.defer(() -> publish(query, start, headers, eventLoopOf(request),
                                     admission)));
                 });
+    }
+
+    /** A body the parser's checks missed but Jackson still refuses is the request's fault: 400, not 500. */
+    private ParsedQuery parse(byte[] body, HttpHeaders headers, Caller caller) {
+        try {
+            return parser.parse(body, headers, caller);
+        } catch (tools.jackson.core.JacksonException e) {
+            throw ApiException.invalid(null, "The request body could not be read: " + e.getOriginalMessage());
+        }
     }
 
     /**
@@ -152,7 +161,7 @@ public final class QueryGateway {
                                     Admission admission) {
         return publishQuery(query, start, httpHeaders, deliverOn, admission)
                 // Refused before anything was spent: the tokens taken for it go back.
-                .doOnError(e -> admission.settle(false, 0));
+                .doOnError(e -> admission.refund());
     }
 
     private Mono<Submitted> publishQuery(ParsedQuery query, long start, HttpHeaders httpHeaders, Executor deliverOn,

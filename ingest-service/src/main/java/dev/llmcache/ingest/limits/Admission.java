@@ -26,6 +26,7 @@ public final class Admission {
     private final BudgetState requests;
     private volatile BudgetState tokens;
     private volatile long tokensTaken;
+    private volatile boolean permanentRefusal;
     private final AtomicBoolean settled = new AtomicBoolean();
 
     Admission(RateLimiter limiter, String tenant, IngestProperties.Budget budget, BudgetState requests) {
@@ -60,6 +61,8 @@ public final class Admission {
         }
         if (estimate > budget.tokensPerMinute()) {
             giveBackRequest();
+            // Waiting will not help: no Retry-After.
+            permanentRefusal = true;
             return Mono.error(tooMany("tokens", "This request alone needs about " + estimate
                     + " tokens, more than the token budget of " + budget.tokensPerMinute() + " per minute"));
         }
@@ -78,6 +81,10 @@ public final class Admission {
     /**
      * Settles what the request really cost, once: the tokens its answer used instead of the
      * estimate, and for a hit only {@code hit-weight} of a request and of its tokens.
+     *
+     * @param usedTokens the answer's usage; negative when unknown (the client left before the end,
+     *                   or the call failed): the estimate then stands, since the call may have cost
+     *                   as much (leaving early must not make a request free)
      */
     public void settle(boolean hit, long usedTokens) {
         if (limiter == null || !settled.compareAndSet(false, true)) {
@@ -87,9 +94,16 @@ public final class Admission {
         if (hit && requests != null && requests.granted() && weight < 1) {
             limiter.adjustRequests(tenant, budget, -Math.round((1 - weight) * RateLimiter.MILLI));
         }
-        if (budget.tokensPerMinute() > 0 && (tokensTaken > 0 || usedTokens > 0)) {
+        if (budget.tokensPerMinute() > 0 && usedTokens >= 0) {
             long cost = hit ? Math.round(weight * usedTokens) : usedTokens;
             limiter.adjustTokens(tenant, budget, cost - tokensTaken);
+        }
+    }
+
+    /** Gives back the tokens taken for a request refused before it could cost anything (the request still counts). */
+    public void refund() {
+        if (limiter != null && tokensTaken > 0 && settled.compareAndSet(false, true)) {
+            limiter.adjustTokens(tenant, budget, -tokensTaken);
         }
     }
 
@@ -106,7 +120,9 @@ public final class Admission {
             headers.set(REMAINING_TOKENS, Long.toString(tokenState.remaining()));
             headers.set(RESET_TOKENS, Long.toString(tokenState.resetSeconds()));
         }
-        if (status == 429) {
+        if (status == 429 && permanentRefusal) {
+            headers.remove(HttpHeaders.RETRY_AFTER);
+        } else if (status == 429) {
             BudgetState refusing = requests != null && !requests.granted() ? requests : tokenState;
             if (refusing != null && !refusing.granted()) {
                 headers.set(HttpHeaders.RETRY_AFTER, Long.toString(refusing.retryAfter()));

@@ -58,10 +58,17 @@ public final class RateLimiter {
     }
 
     void adjustRequests(String tenant, IngestProperties.Budget budget, long milliRequests) {
+        if (milliRequests == 0) {
+            return;
+        }
         buckets.adjust(requestsKey(tenant), perMinute(budget.requestsPerMinute() * MILLI), milliRequests);
     }
 
     void adjustTokens(String tenant, IngestProperties.Budget budget, long tokens) {
+        if (tokens == 0) {
+            // Bucket4j refuses to consume nothing.
+            return;
+        }
         buckets.adjust(tokensKey(tenant), perMinute(budget.tokensPerMinute()), tokens);
     }
 

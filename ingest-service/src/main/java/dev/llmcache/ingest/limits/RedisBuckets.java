@@ -55,7 +55,10 @@ public final class RedisBuckets implements Buckets, HealthIndicator, AutoCloseab
 
     @Override
     public CompletableFuture<Void> adjust(String key, BucketConfiguration configuration, long amount) {
-        return remote(key, configuration, bucket -> amount >= 0
+        if (amount == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return remote(key, configuration, bucket -> amount > 0
                         ? bucket.consumeIgnoringRateLimits(amount).thenApply(penalty -> (Void) null)
                         : bucket.addTokens(-amount),
                 () -> fallback.adjust(key, configuration, amount));

@@ -57,10 +57,13 @@ public final class RequestRecord {
         return decided != null && decided.outcome() == CacheOutcome.HIT;
     }
 
-    /** The LLM tokens its answer reports (prompt and completion); 0 without a complete answer. */
+    /**
+     * The LLM tokens its answer reports (prompt and completion); -1 when unknown: no complete answer
+     * reached the client (it left, timed out or got an error), though the call may still have cost them.
+     */
     public long usedTokens() {
         Answer done = terminal;
-        return done != null && done.type() == Answer.Type.DONE && done.usage() != null ? done.usage().totalTokens() : 0;
+        return done != null && done.type() == Answer.Type.DONE && done.usage() != null ? done.usage().totalTokens() : -1;
     }
 
     void leaveCoalesced() {

@@ -113,9 +113,38 @@ class RateLimiterTest {
         nanos.addAndGet(Duration.ofSeconds(7).toNanos());
         Admission third = limiter.admit("limited").block();
         third.takeTokens(10).block();
-        // A failed call used nothing: its estimate comes back.
-        third.settle(false, 0);
+        // Refused before it could cost anything (Kafka away): its estimate comes back.
+        third.refund();
         assertThat(limiter.admit("limited").block().takeTokens(10).then().block()).isNull();
+    }
+
+    @Test
+    void aClientThatLeavesBeforeTheEndPaysItsEstimate() {
+        RateLimiter limiter = limiter(0, 1_000, 1);
+        for (int i = 0; i < 10; i++) {
+            Admission left = limiter.admit("limited").block();
+            left.takeTokens(100).block();
+            // No usage reached it: the estimate stands.
+            left.settle(false, -1);
+        }
+        Admission next = limiter.admit("limited").block();
+
+        assertThatThrownBy(() -> next.takeTokens(100).block()).isInstanceOf(ApiException.class);
+    }
+
+    @Test
+    void aBucketInDebtIsNotForgottenWhileIdle() {
+        RateLimiter limiter = limiter(0, 1_000, 1);
+        Admission huge = limiter.admit("limited").block();
+        huge.takeTokens(100).block();
+        // An answer of 5,000 tokens: 4,100 in debt, paid off after about 4 minutes.
+        huge.settle(false, 5_000);
+
+        nanos.addAndGet(Duration.ofMinutes(3).toNanos());
+        Admission stillInDebt = limiter.admit("limited").block();
+        assertThatThrownBy(() -> stillInDebt.takeTokens(100).block()).isInstanceOf(ApiException.class);
+        nanos.addAndGet(Duration.ofMinutes(2).toNanos());
+        assertThat(limiter.admit("limited").block().takeTokens(100).then().block()).isNull();
     }
 
     @Test
@@ -125,6 +154,10 @@ class RateLimiterTest {
 
         assertThatThrownBy(() -> admission.takeTokens(5_000).block()).isInstanceOf(ApiException.class)
                 .hasMessageContaining("more than the token budget");
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, "1");
+        admission.writeHeaders(headers, 429);
+        assertThat(headers.getFirst(HttpHeaders.RETRY_AFTER)).as("waiting will not help").isNull();
     }
 
     private static HttpHeaders headers(Admission admission, int status) {
