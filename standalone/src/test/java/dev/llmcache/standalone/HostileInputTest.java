@@ -38,7 +38,7 @@ import tools.jackson.databind.JsonNode;
  */
 class HostileInputTest extends PipelineTestBase {
 
-    private static final int CASES = 2_400;
+    private static final int CASES = 2_700;
     private static final List<String> PATHS = List.of("/v1/chat/completions", "/v1/queries");
     private static final String VALID = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"fuzz\"}]}";
     private static final List<String> FIELDS = List.of("model", "messages", "temperature", "top_p", "max_tokens",
@@ -76,7 +76,8 @@ class HostileInputTest extends PipelineTestBase {
 
         List<Case> cases = new ArrayList<>();
         List<Supplier<Case>> generators = List.of(this::garbageBytes, this::unicodeText, this::wrongType,
-                this::deeplyNested, this::oversized, this::tooManyOrTooLong, this::unicodeEdges, this::hostileHeader);
+                this::deeplyNested, this::oversized, this::tooManyOrTooLong, this::unicodeEdges, this::hostileHeader,
+                this::numericEdge);
         for (int i = 0; i < CASES; i++) {
             cases.add(generators.get(i % generators.size()).get());
         }
@@ -219,6 +220,21 @@ class HostileInputTest extends PipelineTestBase {
                     + anyJson(2) + "}]}";
         }
         return new Case("wrong-type", path(), body.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    /** A numeric parameter at the edges of every number type: huge, tiny, negative, fractional, long. */
+    private Case numericEdge() {
+        List<String> fields = List.of("temperature", "top_p", "max_tokens", "max_completion_tokens", "n", "seed",
+                "presence_penalty", "frequency_penalty", "top_logprobs");
+        List<String> numbers = List.of("4294967296", "-9223372036854775809", "123456789012345678901234567890",
+                "1" + "0".repeat(400), "1e400", "-1e400", "1e-400", "0.5", "-0", "2147483648", "-1",
+                "3.0000000000000000001", Long.toString(anyLong.sample()), Double.toString(anyDouble.sample()));
+        String field = fields.get(random.nextInt(fields.size()));
+        String number = numbers.get(random.nextInt(numbers.size())).replace("Infinity", "1e999").replace("NaN", "1");
+        String body = random.nextBoolean()
+                ? VALID.substring(0, VALID.length() - 1) + ",\"" + field + "\":" + number + "}"
+                : VALID.substring(0, VALID.length() - 1) + ",\"logit_bias\":{\"50256\":" + number + "}}";
+        return new Case("numeric-edge", path(), body.getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
     private Case deeplyNested() {

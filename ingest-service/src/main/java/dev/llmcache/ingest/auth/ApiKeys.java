@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The configured API keys, kept as SHA-256 hashes, and the tenant each one stands for. With no
@@ -16,6 +18,8 @@ import java.util.regex.Pattern;
  * headers name (or the default one).
  */
 public final class ApiKeys {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiKeys.class);
 
     private static final Pattern HASH = Pattern.compile("[0-9a-fA-F]{64}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -27,6 +31,17 @@ public final class ApiKeys {
             validate(key);
             if (byHash.putIfAbsent(key.sha256().toLowerCase(), key) != null) {
                 throw new IllegalArgumentException("API key '" + key.id() + "': the same sha256 is configured twice");
+            }
+        }
+        Set<String> tenants = new java.util.HashSet<>();
+        keys.forEach(key -> tenants.add(key.tenant()));
+        for (IngestProperties.ApiKey key : keys) {
+            for (String namespace : key.namespaces()) {
+                if (tenants.contains(namespace) && !namespace.equals(key.tenant())) {
+                    // Allowed (sharing is configuration), but rarely meant: say it loudly.
+                    log.warn("API key '{}' (tenant {}) may use namespace '{}', which is tenant {}'s own: that"
+                            + " tenant's cache is shared with it", key.id(), key.tenant(), namespace, namespace);
+                }
             }
         }
     }

@@ -32,6 +32,9 @@ public final class OpenAiCompatibleClient implements LlmClient {
     private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE =
             new ParameterizedTypeReference<>() { };
 
+    /** Upstream statuses worth another attempt: overloaded, timed out or briefly failing. */
+    private static final java.util.Set<Integer> PASSING = java.util.Set.of(408, 429, 500, 502, 503, 504);
+
     private final WebClient web;
 
     public OpenAiCompatibleClient(String name, String baseUrl, String apiKey, Duration connectTimeout, int maxConnections) {
@@ -79,7 +82,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
             Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
             return response.bodyToMono(String.class).defaultIfEmpty("")
                     .flatMapMany(text -> Flux.error(new LlmCallException(upstreamError(response.statusCode(), text),
-                            retryAfter)));
+                            retryAfter, PASSING.contains(response.statusCode().value()))));
         }
         StreamState state = new StreamState();
         return response.bodyToFlux(SSE)
@@ -116,6 +119,10 @@ public final class OpenAiCompatibleClient implements LlmClient {
 
     /** Maps the upstream's error status to what the client sees; upstream 4xx means the request itself. */
     static ErrorInfo upstreamError(HttpStatusCode status, String body) {
+        if (status.value() == 401 || status.value() == 403) {
+            // Its message may quote the product's provider key (OpenAI shows part of it): never passed on.
+            return ErrorInfo.upstream("The upstream refused the product's credentials (HTTP " + status.value() + ")");
+        }
         String message = "Upstream answered HTTP " + status.value() + messageOf(body);
         if (status.value() == 400 || status.value() == 404 || status.value() == 422) {
             return new ErrorInfo(400, "invalid_request_error", "upstream_rejected", message);

@@ -53,11 +53,24 @@ final class UpstreamRetry {
         return asked.compareTo(backoff) > 0 ? asked : backoff;
     }
 
-    /** The upstream's fault or a passing one; not the request's (4xx) and not an open circuit. */
+    /**
+     * A passing failure: an upstream status worth another attempt, or a connection that failed or
+     * broke (an I/O error). Not the request's fault (4xx), not an open circuit, not a failure that
+     * would repeat (malformed stream, an error inside the stream, an answer over a limit).
+     */
     static boolean retryable(Throwable error) {
         if (error instanceof CallNotPermittedException) {
             return false;
         }
-        return !(error instanceof LlmCallException call) || call.error().status() >= 500;
+        if (error instanceof LlmCallException call) {
+            return call.passing();
+        }
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.io.IOException
+                    || cause instanceof org.springframework.web.reactive.function.client.WebClientRequestException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

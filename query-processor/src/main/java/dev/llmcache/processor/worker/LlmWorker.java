@@ -60,6 +60,12 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         ConsumerAwareRebalanceListener {
 
     private static final Logger log = LoggerFactory.getLogger(LlmWorker.class);
+    /**
+     * Requests that may wait for their provider, per worker slot. Beyond it intake pauses (memory
+     * stays bounded), so a provider slower than its bound for long enough holds up the others too;
+     * until then they go on.
+     */
+    private static final int PARKED_PER_SLOT = 4;
     private static final Duration OUTCOME_RETRY_MIN = Duration.ofMillis(200);
     private static final Duration OUTCOME_RETRY_MAX = Duration.ofSeconds(30);
 
@@ -86,6 +92,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     /** Requests whose provider is at its bound, by provider, in arrival order; guarded by this. */
     private final Map<String, Queue<Pending>> parked = new HashMap<>();
     private int parkedCount; // guarded by this
+    private boolean starting; // guarded by this
     private final Map<String, AtomicInteger> providerCalls = new ConcurrentHashMap<>();
     private final AtomicInteger inflight = new AtomicInteger();
     private boolean paused; // guarded by this
@@ -158,14 +165,23 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
      * bound are parked (in order) and do not hold a slot, so the other providers' calls go on.
      */
     private synchronized void startCalls() {
-        while (inflight.get() < settings.maxInflight()) {
-            Pending next = nextStartable();
-            if (next == null) {
-                break;
+        if (starting) {
+            // Called back from a call that ended at once (expired, unreadable): the loop below goes on.
+            return;
+        }
+        starting = true;
+        try {
+            while (inflight.get() < settings.maxInflight()) {
+                Pending next = nextStartable();
+                if (next == null) {
+                    break;
+                }
+                inflight.incrementAndGet();
+                callsOf(next.provider()).incrementAndGet();
+                call(next);
             }
-            inflight.incrementAndGet();
-            callsOf(next.provider()).incrementAndGet();
-            call(next);
+        } finally {
+            starting = false;
         }
         updateIntake();
     }
@@ -206,13 +222,13 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     }
 
     /**
-     * Pause fetching while requests wait for a slot, or while as many wait for their providers as
-     * there are slots (memory stays bounded); resume otherwise. Every change of the backlog is
+     * Pause fetching while requests wait for a slot, or while {@link #PARKED_PER_SLOT} per slot wait
+     * for their providers (memory stays bounded); resume otherwise. Every change of the backlog is
      * followed by a call, and the check and the pause or resume happen under one lock, so the last
      * call always leaves the intake matching the backlog.
      */
     private synchronized void updateIntake() {
-        boolean shouldPause = !backlog.isEmpty() || parkedCount >= settings.maxInflight();
+        boolean shouldPause = !backlog.isEmpty() || parkedCount >= PARKED_PER_SLOT * settings.maxInflight();
         if (shouldPause != paused && intake != null) {
             paused = shouldPause;
             if (shouldPause) {

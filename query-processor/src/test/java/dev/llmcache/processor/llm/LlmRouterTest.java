@@ -102,6 +102,22 @@ class LlmRouterTest {
         assertThat(upstream.requestsContaining("limited")).as("asked to wait 1 s, longer than 500 ms").isEqualTo(1);
     }
 
+    @Test
+    void onlyPassingFailuresAreWorthAnotherAttempt() {
+        assertThat(UpstreamRetry.retryable(new LlmCallException(OpenAiCompatibleClient.upstreamError(
+                org.springframework.http.HttpStatusCode.valueOf(503), ""), null, true))).isTrue();
+        assertThat(UpstreamRetry.retryable(new java.io.IOException("connection reset"))).isTrue();
+        assertThat(UpstreamRetry.retryable(new LlmCallException(OpenAiCompatibleClient.upstreamError(
+                org.springframework.http.HttpStatusCode.valueOf(401), "{\"error\":{\"message\":\"sk-abc...xyz\"}}"))))
+                .as("the product's key is wrong: it stays wrong").isFalse();
+        assertThat(OpenAiCompatibleClient.upstreamError(org.springframework.http.HttpStatusCode.valueOf(401),
+                "{\"error\":{\"message\":\"Incorrect API key provided: sk-abc...xyz\"}}").message())
+                .as("the upstream's words about the product's key are not passed on").doesNotContain("sk-");
+        assertThat(UpstreamRetry.retryable(new LlmCallException(
+                dev.llmcache.common.event.ErrorInfo.upstream("Upstream sent malformed JSON in its stream")))).isFalse();
+        assertThat(UpstreamRetry.retryable(new IllegalStateException("a bug"))).isFalse();
+    }
+
     private LlmRouter withRetries(LlmProperties.Retry retry) {
         return LlmRouter.fromProperties(new LlmProperties("openai", upstream.baseUrl(), null, List.of("m"), null, null,
                 new LlmProperties.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5),
