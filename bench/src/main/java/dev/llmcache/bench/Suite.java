@@ -42,6 +42,8 @@ final class Suite {
     /** At most this long before each scenario for the product's JIT to finish the previous one's work. */
     private static final Duration JIT_SETTLE_LIMIT = Duration.ofSeconds(15);
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** The product's default topic prefix, which the bench does not change. */
+    private static final String TOPIC_PREFIX = "llmcache.";
 
     private final Path standaloneJar;
     private final List<String> productJvmOptions;
@@ -149,6 +151,8 @@ final class Suite {
             measure(product, () -> closed("misses-stream-serial", "Streaming misses through the pipeline, one request "
                     + "at a time.", pipeline, MODEL, sizes.serialMisses(), 1, true,
                     i -> prompts.unique("miss-serial", i), false));
+            // Where the serial misses' overhead goes, hop by hop.
+            notes.addAll(HopBreakdown.measure(pipeline, kafka, TOPIC_PREFIX, MODEL, prompts, sizes.serialMisses()));
 
             closed("warm-hits", "", pipeline, MODEL, sizes.hitKeys(), 32, false, i -> prompts.ranked("hits", i), false);
             measure(product, () -> closed("hits-peak", "Cache hits (Kafka path), non-streaming, closed loop of 64 "
