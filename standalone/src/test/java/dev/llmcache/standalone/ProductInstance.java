@@ -98,8 +98,17 @@ final class ProductInstance implements AutoCloseable {
 
     /** A non-streaming chat completion for {@code prompt}, with extra headers (name, value, ...), answered. */
     HttpResponse<String> ask(String prompt, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(chat(prompt, false, Duration.ofSeconds(30)),
-                (name, value) -> true);
+        return send(HttpRequest.newBuilder(chat(prompt, false, Duration.ofSeconds(30)), (name, value) -> true),
+                headers);
+    }
+
+    /** A bodiless {@code method} request of {@code path} with headers (name, value, ...), answered. */
+    HttpResponse<String> send(String method, String path, String... headers) {
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
+                .method(method, HttpRequest.BodyPublishers.noBody()), headers);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request, String... headers) {
         for (int i = 0; i + 1 < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmcache.common.auth.BearerCredentials;
 import dev.llmcache.common.serde.Json;
-import java.io.IOException;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,18 +166,6 @@ class TenantsAndLimitsTest extends PipelineTestBase {
     }
 
     private static HttpResponse<String> send(ProductInstance instance, String method, String path, String key) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(instance.uri(path)).timeout(Duration.ofSeconds(10))
-                .method(method, HttpRequest.BodyPublishers.noBody());
-        if (key != null) {
-            request.header("Authorization", "Bearer " + key);
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return key == null ? instance.send(method, path) : instance.send(method, path, "Authorization", "Bearer " + key);
     }
 }

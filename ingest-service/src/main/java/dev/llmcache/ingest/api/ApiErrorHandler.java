@@ -1,12 +1,10 @@
 package dev.llmcache.ingest.api;
 
 import dev.llmcache.common.event.ErrorInfo;
-import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
@@ -43,9 +41,6 @@ public final class ApiErrorHandler implements WebExceptionHandler {
             log.error("Unexpected error on {}", exchange.getRequest().getPath(), error);
             info = new ErrorInfo(500, "server_error", "internal_error", "Internal error");
         }
-        response.setRawStatusCode(info.status());
-        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        byte[] body = ErrorResponses.json(info, param).getBytes(StandardCharsets.UTF_8);
-        return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+        return ErrorResponses.write(response, info, param);
     }
 }

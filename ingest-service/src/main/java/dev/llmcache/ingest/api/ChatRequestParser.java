@@ -22,7 +22,6 @@ import tools.jackson.databind.node.ObjectNode;
 public final class ChatRequestParser {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
     private static final Pattern FUNCTION_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -59,8 +58,8 @@ public final class ChatRequestParser {
         boolean stream = optionalBoolean(body, "stream");
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
         String requestId = header(headers, RequestTracing.REQUEST_ID_HEADER, ID);
-        String tenant = tenantOf(caller, header(headers, ApiHeaders.TENANT, NAME));
-        String namespace = header(headers, ApiHeaders.CACHE_NAMESPACE, NAME);
+        String tenant = tenantOf(caller, header(headers, ApiHeaders.TENANT, ApiHeaders.NAME));
+        String namespace = header(headers, ApiHeaders.CACHE_NAMESPACE, ApiHeaders.NAME);
         if (namespace == null) {
             namespace = sharedNamespace != null ? sharedNamespace : tenant;
         } else if (!caller.mayUse(namespace)) {

@@ -36,6 +36,15 @@ public final class ErrorResponses {
         return response.bodyValue(json(error, param));
     }
 
+    /** Writes the error straight onto a response, for code that runs before or outside the handlers. */
+    public static Mono<Void> write(org.springframework.http.server.reactive.ServerHttpResponse response,
+                                   ErrorInfo error, String param) {
+        response.setRawStatusCode(error.status());
+        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        byte[] body = json(error, param).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+    }
+
     public static Mono<ServerResponse> of(ApiException e) {
         return of(e.error(), e.param(), null);
     }

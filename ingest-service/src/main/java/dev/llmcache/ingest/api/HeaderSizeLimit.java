@@ -1,12 +1,9 @@
 package dev.llmcache.ingest.api;
 
 import dev.llmcache.common.event.ErrorInfo;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.springframework.core.Ordered;
-import org.springframework.http.MediaType;
-import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -36,13 +33,8 @@ public final class HeaderSizeLimit implements WebFilter, Ordered {
         if (size <= maxBytes) {
             return chain.filter(exchange);
         }
-        ServerHttpResponse response = exchange.getResponse();
-        response.setRawStatusCode(431);
-        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        byte[] body = ErrorResponses.json(new ErrorInfo(431, "invalid_request_error", "headers_too_large",
-                "The request headers are larger than " + maxBytes + " bytes together"), null)
-                .getBytes(StandardCharsets.UTF_8);
-        return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+        return ErrorResponses.write(exchange.getResponse(), new ErrorInfo(431, "invalid_request_error",
+                "headers_too_large", "The request headers are larger than " + maxBytes + " bytes together"), null);
     }
 
     /** Before everything else: nothing should read a head this large. */

@@ -5,7 +5,6 @@ import dev.llmcache.ingest.api.ApiHeaders;
 import dev.llmcache.ingest.api.ErrorResponses;
 import dev.llmcache.ingest.limits.Admission;
 import dev.llmcache.ingest.limits.RateLimiter;
-import java.util.regex.Pattern;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.reactive.function.server.HandlerFilterFunction;
@@ -24,7 +23,6 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
 
     private static final String CALLER = ApiAccessFilter.class.getName() + ".caller";
     private static final String ADMISSION = ApiAccessFilter.class.getName() + ".admission";
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final ApiKeys keys;
     private final RateLimiter limiter;
@@ -82,6 +80,6 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
             return caller.tenant();
         }
         String named = request.headers().firstHeader(ApiHeaders.TENANT);
-        return named != null && NAME.matcher(named).matches() ? named : defaultTenant;
+        return named != null && ApiHeaders.NAME.matcher(named).matches() ? named : defaultTenant;
     }
 }

@@ -3,6 +3,7 @@ package dev.llmcache.ingest.auth;
 import dev.llmcache.common.auth.BearerCredentials;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.ingest.api.ApiException;
+import dev.llmcache.ingest.api.ApiHeaders;
 import dev.llmcache.ingest.app.IngestProperties;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +23,6 @@ public final class ApiKeys {
     private static final Logger log = LoggerFactory.getLogger(ApiKeys.class);
 
     private static final Pattern HASH = Pattern.compile("[0-9a-fA-F]{64}");
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final Map<String, IngestProperties.ApiKey> byHash = new HashMap<>();
 
@@ -86,20 +86,20 @@ public final class ApiKeys {
 
     private static void validate(IngestProperties.ApiKey key) {
         String id = key.id() == null ? "(without id)" : key.id();
-        if (key.id() == null || !NAME.matcher(key.id()).matches()) {
-            throw new IllegalArgumentException("API key " + id + ": 'id' must match " + NAME.pattern());
+        if (key.id() == null || !ApiHeaders.NAME.matcher(key.id()).matches()) {
+            throw new IllegalArgumentException("API key " + id + ": 'id' must match " + ApiHeaders.NAME.pattern());
         }
         if (key.sha256() == null || !HASH.matcher(key.sha256()).matches()) {
             throw new IllegalArgumentException("API key '" + id + "': 'sha256' must be the 64 hex digits of the"
                     + " key's SHA-256 (printf %s KEY | sha256sum), not the key");
         }
-        if (key.tenant() == null || !NAME.matcher(key.tenant()).matches()) {
-            throw new IllegalArgumentException("API key '" + id + "': 'tenant' must match " + NAME.pattern());
+        if (key.tenant() == null || !ApiHeaders.NAME.matcher(key.tenant()).matches()) {
+            throw new IllegalArgumentException("API key '" + id + "': 'tenant' must match " + ApiHeaders.NAME.pattern());
         }
         for (String namespace : key.namespaces()) {
-            if (!NAME.matcher(namespace).matches()) {
+            if (!ApiHeaders.NAME.matcher(namespace).matches()) {
                 throw new IllegalArgumentException("API key '" + id + "': namespace '" + namespace + "' must match "
-                        + NAME.pattern());
+                        + ApiHeaders.NAME.pattern());
             }
         }
     }
