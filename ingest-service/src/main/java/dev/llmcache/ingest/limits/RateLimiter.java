@@ -45,16 +45,24 @@ public final class RateLimiter {
         if (budget.requestsPerMinute() <= 0) {
             return Mono.just(new Admission(this, tenant, budget, null));
         }
-        return Mono.fromFuture(() -> buckets.tryConsume(requestsKey(tenant), perMinute(budget.requestsPerMinute() * MILLI), MILLI))
-                // Off Lettuce's I/O thread when the bucket is in Redis (a no-op hop otherwise).
-                .publishOn(Schedulers.parallel())
+        return answered(() -> buckets.tryConsume(requestsKey(tenant), perMinute(budget.requestsPerMinute() * MILLI), MILLI))
                 .map(probe -> new Admission(this, tenant, budget, BudgetState.of(probe, budget.requestsPerMinute(), MILLI)));
     }
 
     Mono<BudgetState> takeTokens(String tenant, IngestProperties.Budget budget, long tokens) {
-        return Mono.fromFuture(() -> buckets.tryConsume(tokensKey(tenant), perMinute(budget.tokensPerMinute()), tokens))
-                .publishOn(Schedulers.parallel())
+        return answered(() -> buckets.tryConsume(tokensKey(tenant), perMinute(budget.tokensPerMinute()), tokens))
                 .map(probe -> BudgetState.of(probe, budget.tokensPerMinute(), 1));
+    }
+
+    /**
+     * A bucket's answer: on the caller's thread when it is already there (a local bucket), else off
+     * Lettuce's one I/O thread (a bucket in Redis), so that the request goes on elsewhere.
+     */
+    private static <T> Mono<T> answered(java.util.function.Supplier<java.util.concurrent.CompletableFuture<T>> operation) {
+        return Mono.defer(() -> {
+            java.util.concurrent.CompletableFuture<T> answer = operation.get();
+            return answer.isDone() ? Mono.fromFuture(answer) : Mono.fromFuture(answer).publishOn(Schedulers.parallel());
+        });
     }
 
     void adjustRequests(String tenant, IngestProperties.Budget budget, long milliRequests) {
