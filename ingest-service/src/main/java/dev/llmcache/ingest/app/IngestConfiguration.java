@@ -32,6 +32,7 @@ import dev.llmcache.ingest.reply.KafkaOutage;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.ingest.reply.ReplyChannel;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
+import dev.llmcache.ingest.telemetry.TelemetrySender;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -64,6 +65,7 @@ public class IngestConfiguration {
     private static final String EDGE_MEMORY_ENABLED = "llmcache.ingest.edge.memory.enabled";
     /** Longer than an edge lookup's: a budget check that times out is a budget per instance. */
     private static final Duration RATE_LIMIT_REDIS_TIMEOUT = Duration.ofMillis(200);
+    private static final Duration TELEMETRY_INTERVAL = Duration.ofMillis(20);
 
     @Bean
     ModelCatalog modelCatalog(LlmProperties llm) {
@@ -90,11 +92,23 @@ public class IngestConfiguration {
         return publisher(clients, "queries", 0, properties.maxInflightRequests(), properties.publishTimeout());
     }
 
-    /** Telemetry is not latency-critical: batched for 20 ms, fewer requests for the broker. */
+    /**
+     * Telemetry is not latency-critical: sent in batches every 20 ms from a thread of its own, so
+     * that a request (a hit above all) pays no Kafka call for it.
+     */
     @Bean(destroyMethod = "close")
-    KafkaPublisher telemetryPublisher(KafkaClients clients, IngestProperties properties) {
-        return publisher(clients, "telemetry", 20, 2 * properties.maxInflightRequests(),
-                properties.publishTimeout());
+    TelemetrySender telemetrySender(KafkaClients clients, IngestProperties properties) {
+        ProducerFactory<byte[], byte[]> producers = clients.producerFactory("telemetry", new ByteArraySerializer(),
+                new ByteArraySerializer(), Map.of(
+                        // The sender already batches; the producer adds no wait of its own.
+                        ProducerConfig.LINGER_MS_CONFIG, 0,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000),
+                Map.of(ProducerConfig.ACKS_CONFIG, "all"));
+        // Two events per request; while Kafka is away the producer's own buffer (32 MB) holds more.
+        return new TelemetrySender(producers.createProducer(), TELEMETRY_INTERVAL,
+                Math.max(10_000, 2 * properties.maxInflightRequests()));
     }
 
     private static KafkaPublisher publisher(KafkaClients clients, String client, int lingerMs, int queueCapacity,
@@ -112,17 +126,17 @@ public class IngestConfiguration {
     }
 
     @Bean
-    QueryTelemetry queryTelemetry(KafkaPublisher telemetryPublisher, KafkaSettings kafka, LlmProperties llm,
+    QueryTelemetry queryTelemetry(TelemetrySender telemetrySender, KafkaSettings kafka, LlmProperties llm,
                                   MeterRegistry meters) {
-        return new QueryTelemetry(telemetryPublisher, kafka.topics(), new PriceTable(llm.pricing()), meters);
+        return new QueryTelemetry(telemetrySender, kafka.topics(), new PriceTable(llm.pricing()), meters);
     }
 
     @Bean
     KafkaOutage kafkaOutage(PendingReplies pending, IngestProperties properties, KafkaReachability reachability,
-                            KafkaPublisher queryPublisher, KafkaPublisher telemetryPublisher) {
+                            KafkaPublisher queryPublisher, TelemetrySender telemetrySender) {
         KafkaOutage outage = new KafkaOutage(pending, properties.kafkaOutageGrace(), Clock.systemUTC(),
                 () -> Math.max(pending.lastDeliveryAt(),
-                        Math.max(queryPublisher.lastAckAt(), telemetryPublisher.lastAckAt())));
+                        Math.max(queryPublisher.lastAckAt(), telemetrySender.lastAckAt())));
         reachability.addListener(outage);
         return outage;
     }

@@ -9,19 +9,18 @@ import dev.llmcache.common.llm.PriceTable;
 import dev.llmcache.common.topic.Topics;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ParsedQuery;
-import dev.llmcache.ingest.publish.KafkaPublisher;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;
-import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
 
 /**
  * Turns each finished request into exactly one {@link CacheEvent} and one {@link LatencyMetric}
@@ -32,22 +31,30 @@ public final class QueryTelemetry {
     /** Error code of a request whose client went away before the answer was complete. */
     static final String CLIENT_CANCELLED = "client_cancelled";
 
-    private static final Logger log = LoggerFactory.getLogger(QueryTelemetry.class);
-
-    private final KafkaPublisher publisher;
+    private final TelemetrySender sender;
     private final Topics topics;
     private final PriceTable prices;
     private final MeterRegistry meters;
     private final AtomicInteger coalescedWaiters = new AtomicInteger();
+    // Bounded: outcomes x tiers x the catalog's models (a query's model is one the catalog knows).
+    private final Map<OutcomeMeters.Key, OutcomeMeters> outcomeMeters = new ConcurrentHashMap<>();
+    private final Map<String, ModelMeters> modelMeters = new ConcurrentHashMap<>();
 
-    public QueryTelemetry(KafkaPublisher publisher, Topics topics, PriceTable prices, MeterRegistry meters) {
-        this.publisher = publisher;
+    public QueryTelemetry(TelemetrySender sender, Topics topics, PriceTable prices, MeterRegistry meters) {
+        this.sender = sender;
         this.topics = topics;
         this.prices = prices;
         this.meters = meters;
         Gauge.builder("llmcache.coalesced.waiters", coalescedWaiters, AtomicInteger::get)
                 .description("Requests of this instance waiting on an LLM call another request started")
                 .register(meters);
+        FunctionCounter.builder("llmcache.telemetry.dropped", sender, TelemetrySender::dropped)
+                .description("Cache events and latency metrics not published: the send queue was full")
+                .register(meters);
+        FunctionCounter.builder("llmcache.telemetry.failed", sender, TelemetrySender::failed)
+                .description("Cache events and latency metrics Kafka did not accept").register(meters);
+        Gauge.builder("llmcache.telemetry.queued", sender, TelemetrySender::queued)
+                .description("Cache events and latency metrics waiting to be published").register(meters);
     }
 
     public RequestRecord start(ParsedQuery query, long startNanos, Span span) {
@@ -78,13 +85,8 @@ public final class QueryTelemetry {
 
         Headers headers = new RecordHeaders();
         RequestTracing.setRequestId(headers, query.requestId());
-        Mono.when(publisher.publish(topics.cacheEvents(), query.cacheKey(), event, headers),
-                        publisher.publish(topics.latencyMetrics(), query.model(), latency, headers))
-                .subscribe(null, error -> {
-                    try (var logContext = RequestTracing.logContext(query.requestId(), request.span())) {
-                        log.warn("Could not publish telemetry: {}", error.getMessage());
-                    }
-                });
+        sender.send(topics.cacheEvents(), query.cacheKey(), event, headers);
+        sender.send(topics.latencyMetrics(), query.model(), latency, headers);
         record(event, latency);
         request.span().tag("llmcache.outcome", outcome.name());
         if (errorCode != null) {
@@ -113,33 +115,63 @@ public final class QueryTelemetry {
     }
 
     private void record(CacheEvent event, LatencyMetric latency) {
-        String outcome = event.outcome().name();
-        Counter.builder("llmcache.cache.requests").description("Queries by outcome and the tier that answered")
-                .tag("outcome", outcome).tag("tier", event.tier()).tag("model", event.model())
-                .register(meters).increment();
-        Timer.builder("llmcache.request.duration").description("End-to-end duration as the client saw it")
-                .tag("outcome", outcome).tag("model", event.model())
-                .register(meters).record(Duration.ofMillis(latency.endToEndMillis()));
+        OutcomeMeters outcome = outcomeMeters.computeIfAbsent(new OutcomeMeters.Key(event.outcome(), event.tier(),
+                event.model()), key -> OutcomeMeters.register(key, meters));
+        outcome.requests().increment();
+        outcome.duration().record(latency.endToEndMillis(), TimeUnit.MILLISECONDS);
         if (latency.timeToFirstTokenMillis() != null) {
-            Timer.builder("llmcache.request.time.to.first.token").description("Time to first content as the client saw it")
-                    .tag("outcome", outcome).tag("model", event.model())
-                    .register(meters).record(Duration.ofMillis(latency.timeToFirstTokenMillis()));
+            outcome.timeToFirstToken().record(latency.timeToFirstTokenMillis(), TimeUnit.MILLISECONDS);
         }
-        tokens("in", event.model(), latency.tokensIn());
-        tokens("out", event.model(), latency.tokensOut());
-        Counter.builder("llmcache.tokens.saved").description("Completion tokens not generated again thanks to the cache")
-                .tag("model", event.model()).register(meters).increment(latency.savedTokens());
-        Counter.builder("llmcache.cost.usd").description("LLM cost incurred, from the price table")
-                .tag("model", event.model()).register(meters).increment(latency.costUsd());
-        Counter.builder("llmcache.cost.saved.usd").description("LLM cost avoided by hits and coalescing")
-                .tag("model", event.model()).register(meters).increment(latency.savedCostUsd());
-        Counter.builder("llmcache.time.saved.seconds").description("LLM time avoided by hits")
-                .tag("model", event.model()).register(meters).increment(latency.savedMillis() / 1000.0);
+        ModelMeters model = modelMeters.computeIfAbsent(event.model(), name -> ModelMeters.register(name, meters));
+        model.tokensIn().increment(latency.tokensIn());
+        model.tokensOut().increment(latency.tokensOut());
+        model.tokensSaved().increment(latency.savedTokens());
+        model.cost().increment(latency.costUsd());
+        model.costSaved().increment(latency.savedCostUsd());
+        model.timeSaved().increment(latency.savedMillis() / 1000.0);
     }
 
-    private void tokens(String direction, String model, int count) {
-        Counter.builder("llmcache.tokens").description("Tokens of answered queries")
-                .tag("direction", direction).tag("model", model).register(meters).increment(count);
+    /**
+     * The meters of one outcome, tier and model, registered once: looking a meter up in the
+     * registry on every request (tags sorted, filters run) cost more than the request's own work.
+     */
+    private record OutcomeMeters(Counter requests, Timer duration, Timer timeToFirstToken) {
+        record Key(CacheEvent.Outcome outcome, String tier, String model) {
+        }
+
+        static OutcomeMeters register(Key key, MeterRegistry meters) {
+            String outcome = key.outcome().name();
+            return new OutcomeMeters(
+                    Counter.builder("llmcache.cache.requests").description("Queries by outcome and the tier that answered")
+                            .tag("outcome", outcome).tag("tier", key.tier()).tag("model", key.model()).register(meters),
+                    Timer.builder("llmcache.request.duration").description("End-to-end duration as the client saw it")
+                            .tag("outcome", outcome).tag("model", key.model()).register(meters),
+                    Timer.builder("llmcache.request.time.to.first.token")
+                            .description("Time to first content as the client saw it")
+                            .tag("outcome", outcome).tag("model", key.model()).register(meters));
+        }
+    }
+
+    /** The meters of one model, registered once (see {@link OutcomeMeters}). */
+    private record ModelMeters(Counter tokensIn, Counter tokensOut, Counter tokensSaved, Counter cost,
+                               Counter costSaved, Counter timeSaved) {
+        static ModelMeters register(String model, MeterRegistry meters) {
+            return new ModelMeters(tokens("in", model, meters), tokens("out", model, meters),
+                    Counter.builder("llmcache.tokens.saved")
+                            .description("Completion tokens not generated again thanks to the cache")
+                            .tag("model", model).register(meters),
+                    Counter.builder("llmcache.cost.usd").description("LLM cost incurred, from the price table")
+                            .tag("model", model).register(meters),
+                    Counter.builder("llmcache.cost.saved.usd").description("LLM cost avoided by hits and coalescing")
+                            .tag("model", model).register(meters),
+                    Counter.builder("llmcache.time.saved.seconds").description("LLM time avoided by hits")
+                            .tag("model", model).register(meters));
+        }
+
+        private static Counter tokens(String direction, String model, MeterRegistry meters) {
+            return Counter.builder("llmcache.tokens").description("Tokens of answered queries")
+                    .tag("direction", direction).tag("model", model).register(meters);
+        }
     }
 
     static String tier(CacheEvent.Outcome outcome) {

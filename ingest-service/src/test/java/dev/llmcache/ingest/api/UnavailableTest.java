@@ -23,6 +23,7 @@ import dev.llmcache.ingest.edge.MemoryTier;
 import dev.llmcache.ingest.reply.KafkaOutage;
 import dev.llmcache.ingest.reply.PendingReplies;
 import dev.llmcache.ingest.telemetry.QueryTelemetry;
+import dev.llmcache.ingest.telemetry.TelemetrySender;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -32,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +55,7 @@ class UnavailableTest {
     private static final Duration GRACE = Duration.ofSeconds(5);
 
     private KafkaPublisher publisher;
+    private TelemetrySender telemetry;
     private KafkaOutage outage;
     private volatile long lastKafkaActivity;
     private final MemoryTier memory = new MemoryTier(1 << 20, Clock.systemUTC());
@@ -60,6 +63,7 @@ class UnavailableTest {
     @AfterEach
     void close() throws Exception {
         publisher.close();
+        telemetry.close();
     }
 
     @Test
@@ -88,7 +92,7 @@ class UnavailableTest {
     }
 
     @Test
-    void aKafkaThatDoesNotAcknowledgeAnswers503WithinThePublishDeadline() {
+    void aKafkaThatDoesNotAcknowledgeAnswers503WithinThePublishDeadline() throws IOException {
         PendingReplies pending = new PendingReplies(10);
         // Sends that Kafka never acknowledges, as while its brokers are away.
         MockProducer<byte[], byte[]> stuck = new MockProducer<>(false, null, new ByteArraySerializer(),
@@ -108,7 +112,7 @@ class UnavailableTest {
     }
 
     @Test
-    void onceKafkaHasBeenAwayForTheGraceWaitingRequestsEndWith503AndNewOnesAreRefusedUntilItIsBack() {
+    void onceKafkaHasBeenAwayForTheGraceWaitingRequestsEndWith503AndNewOnesAreRefusedUntilItIsBack() throws IOException {
         PendingReplies pending = new PendingReplies(10);
         // Kafka took the query, then went away: its answers cannot arrive.
         MockProducer<byte[], byte[]> accepting = new MockProducer<>(true, null, new ByteArraySerializer(),
@@ -164,15 +168,17 @@ class UnavailableTest {
         assertThat(pending.size()).isZero();
     }
 
-    private WebTestClient client(PendingReplies pending, KafkaPublisher kafka) {
+    private WebTestClient client(PendingReplies pending, KafkaPublisher kafka) throws IOException {
         publisher = kafka;
+        telemetry = new TelemetrySender(new KafkaProducer<>(unreachableKafkaConfig(), new ByteArraySerializer(),
+                new ByteArraySerializer()), Duration.ofMillis(20), 100);
         outage = new KafkaOutage(pending, GRACE, Clock.systemUTC(), () -> lastKafkaActivity);
         LlmProperties llm = new LlmProperties("simulated", null, null, List.of("gpt-4o-mini"), null, null,
                 new LlmProperties.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
                         Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null, null, null, 0);
         QueryGateway gateway = new QueryGateway(new ChatRequestParser(new ModelCatalog(llm), "default", null),
                 pending, () -> ROUTE, kafka, new Topics("t.").queries(),
-                new QueryTelemetry(kafka, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),
+                new QueryTelemetry(telemetry, new Topics("t."), new PriceTable(Map.of()), new SimpleMeterRegistry()),
                 RequestTracing.requestIdOnly(), 1 << 20, Duration.ofSeconds(30), outage,
                 new EdgeCache(memory, Clock.systemUTC()));
         ApiAccessFilter open = new ApiAccessFilter(new ApiKeys(List.of()),
@@ -183,14 +189,16 @@ class UnavailableTest {
 
     /** A real producer pointed at a loopback port where no broker listens. */
     private static KafkaPublisher unreachableKafka() throws IOException {
+        return new KafkaPublisher(new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(unreachableKafkaConfig(),
+                new ByteArraySerializer(), new ByteArraySerializer())), 100, Duration.ofSeconds(3));
+    }
+
+    private static Map<String, Object> unreachableKafkaConfig() throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        Map<String, Object> config = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
+        return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
-        return new KafkaPublisher(new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(config,
-                new ByteArraySerializer(), new ByteArraySerializer())), 100, Duration.ofSeconds(3));
     }
 }
