@@ -26,8 +26,7 @@ class TelemetrySenderTest {
 
     @Test
     void everyEventBecomesOneRecordInTheOrderItWasQueued() throws Exception {
-        MockProducer<byte[], byte[]> kafka = new MockProducer<>(true, null, new ByteArraySerializer(),
-                new ByteArraySerializer());
+        MockProducer<byte[], byte[]> kafka = producer(true);
         TelemetrySender sender = new TelemetrySender(kafka, Duration.ofMillis(5), 1_000);
         for (int i = 0; i < 100; i++) {
             sender.send(EVENTS, "key-" + i, "event-" + i, new RecordHeaders());
@@ -77,8 +76,7 @@ class TelemetrySenderTest {
 
     @Test
     void recordsKafkaRefusesAreCountedAsFailed() throws Exception {
-        MockProducer<byte[], byte[]> refusing = new MockProducer<>(false, null, new ByteArraySerializer(),
-                new ByteArraySerializer());
+        MockProducer<byte[], byte[]> refusing = producer(false);
         TelemetrySender sender = new TelemetrySender(refusing, Duration.ofMillis(5), 100);
         sender.send(EVENTS, "k", "event", new RecordHeaders());
         eventually(() -> refusing.history().size() == 1);
@@ -92,8 +90,7 @@ class TelemetrySenderTest {
 
     @Test
     void closingSendsWhatIsStillQueued() throws Exception {
-        MockProducer<byte[], byte[]> kafka = new MockProducer<>(true, null, new ByteArraySerializer(),
-                new ByteArraySerializer());
+        MockProducer<byte[], byte[]> kafka = producer(true);
         // An interval far longer than the test: only close() can send the events.
         TelemetrySender sender = new TelemetrySender(kafka, Duration.ofHours(1), 100);
         sender.send(EVENTS, "k", "a", new RecordHeaders());
@@ -103,6 +100,11 @@ class TelemetrySenderTest {
 
         assertThat(kafka.history()).extracting(record -> new String(record.value())).containsExactly("a", "b");
         assertThat(sender.dropped()).isZero();
+    }
+
+    /** @param autoComplete whether Kafka acknowledges each record at once (else the test completes them) */
+    private static MockProducer<byte[], byte[]> producer(boolean autoComplete) {
+        return new MockProducer<>(autoComplete, null, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static void eventually(BooleanSupplier condition) throws InterruptedException {
