@@ -22,6 +22,10 @@ import java.util.List;
  *                   written before it existed
  * @param tier       on a hit's {@code DONE}: the cache tier that answered ({@link #STATE_STORE},
  *                   {@link #MEMORY} or {@link #REDIS}); null otherwise, and in records written before it existed
+ * @param direct     on {@code CHUNK}: true if the LLM worker sent it straight to the request that started the
+ *                   call (one Kafka hop less to its first token), ahead of the same text coming through the
+ *                   processor; only that copy speaks for the call, so a direct chunk that contradicts text
+ *                   already delivered is dropped, not an error. Null otherwise
  */
 public record Answer(
         int schemaVersion,
@@ -40,7 +44,8 @@ public record Answer(
         List<String> requestIds,
         MessageExtras extras,
         Integer at,
-        String tier) {
+        String tier,
+        Boolean direct) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -66,25 +71,36 @@ public record Answer(
 
     public static Answer started(QueryRequest q, CacheOutcome outcome, long queueMillis) {
         return new Answer(SCHEMA_VERSION, q.requestId(), q.cacheKey(), Type.STARTED, outcome, q.model(),
-                null, null, null, null, null, 0, Timings.queued(queueMillis), null, null, null, null);
+                null, null, null, null, null, 0, Timings.queued(queueMillis), null, null, null, null, null);
     }
 
     public static Answer chunk(String requestId, String cacheKey, CacheOutcome outcome, String model, String delta,
                                int at) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
-                delta, null, null, null, null, 0, null, null, null, at, null);
+                delta, null, null, null, null, 0, null, null, null, at, null, null);
+    }
+
+    /**
+     * The call's first token, sent by the LLM worker straight to the request that started it.
+     *
+     * @see #direct()
+     */
+    public static Answer directChunk(String requestId, String cacheKey, CacheOutcome outcome, String model,
+                                     String delta) {
+        return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
+                delta, null, null, null, null, 0, null, null, null, 0, null, true);
     }
 
     /** One chunk for several waiters of the same reply route. */
     public static Answer sharedChunk(List<String> requestIds, String cacheKey, String model, String delta, int at) {
         return new Answer(SCHEMA_VERSION, null, cacheKey, Type.CHUNK, null, model,
-                delta, null, null, null, null, 0, null, List.copyOf(requestIds), null, at, null);
+                delta, null, null, null, null, 0, null, List.copyOf(requestIds), null, at, null, null);
     }
 
     /** The same chunk with another text at another position (what is left of it after a dedupe). */
     public Answer withDelta(String text, int position) {
         return new Answer(schemaVersion, requestId, cacheKey, type, outcome, model, text, content, finishReason,
-                usage, error, createdAt, timings, requestIds, extras, position, tier);
+                usage, error, createdAt, timings, requestIds, extras, position, tier, direct);
     }
 
     public static Answer done(String requestId, String cacheKey, CacheOutcome outcome, String model, String content,
@@ -96,7 +112,7 @@ public record Answer(
                               String finishReason, Usage usage, long createdAt, Timings timings,
                               MessageExtras extras) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.DONE, outcome, model,
-                null, content, finishReason, usage, null, createdAt, timings, null, extras, null, null);
+                null, content, finishReason, usage, null, createdAt, timings, null, extras, null, null, null);
     }
 
     /** The complete answer for several waiters of the same reply route. */
@@ -105,24 +121,29 @@ public record Answer(
                                     MessageExtras extras) {
         return new Answer(SCHEMA_VERSION, null, cacheKey, Type.DONE, null, model,
                 null, content, finishReason, usage, null, createdAt, timings, List.copyOf(requestIds), extras, null,
-                null);
+                null, null);
     }
 
     /** A hit: the cached answer, told by {@code tier}. */
     public static Answer hit(String requestId, CachedAnswer cached, String model, long queueMillis, String tier) {
         return new Answer(SCHEMA_VERSION, requestId, cached.cacheKey(), Type.DONE, CacheOutcome.HIT, model,
                 null, cached.content(), cached.finishReason(), cached.usage(), null, cached.createdAt(),
-                new Timings(queueMillis, null, null, cached.llmDurationMillis()), null, cached.extras(), null, tier);
+                new Timings(queueMillis, null, null, cached.llmDurationMillis()), null, cached.extras(), null, tier, null);
     }
 
     public static Answer error(String requestId, String cacheKey, CacheOutcome outcome, String model, ErrorInfo error) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.ERROR, outcome, model,
-                null, null, null, null, error, 0, null, null, null, null, null);
+                null, null, null, null, error, 0, null, null, null, null, null, null);
     }
 
     /** The requests this record is for. */
     public List<String> recipients() {
         return requestIds != null ? requestIds : List.of(requestId);
+    }
+
+    /** Whether this is a chunk sent straight by the LLM worker ({@link #direct()}). */
+    public boolean isDirect() {
+        return Boolean.TRUE.equals(direct);
     }
 
     public boolean isTerminal() {

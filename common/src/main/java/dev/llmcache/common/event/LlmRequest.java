@@ -10,6 +10,8 @@ import tools.jackson.databind.node.ObjectNode;
  * @param deadline     epoch millis after which nobody waits for the answer any more (the topology
  *                     has failed the call's waiters): the worker does not call the LLM for it;
  *                     {@code 0} for none (records written before deadlines existed)
+ * @param starter      the request that started the call: the worker sends it the first token straight
+ *                     away ({@link Answer#direct()}); null for none (records written before it existed)
  */
 public record LlmRequest(
         int schemaVersion,
@@ -18,7 +20,15 @@ public record LlmRequest(
         String model,
         ObjectNode body,
         long createdAt,
-        long deadline) {
+        long deadline,
+        Starter starter) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /**
+     * Where the call's first token goes without waiting for the processor: the starting request's
+     * reply id and route, its outcome ({@code MISS} or {@code BYPASS}) and the client's request id.
+     */
+    public record Starter(String requestId, ReplyRoute replyTo, CacheOutcome outcome, String clientRequestId) {
+    }
 }

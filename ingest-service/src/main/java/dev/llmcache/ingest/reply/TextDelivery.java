@@ -11,7 +11,8 @@ import java.util.List;
  * after a gap is held back (the text in the gap was lost), and the final answer, which carries the
  * whole text, delivers whatever never arrived. Text sent again must be the same text: an answer
  * that contradicts what the client already has (a re-run that answered otherwise) ends with an
- * error instead of a splice of two answers. One instance per request; not thread-safe (a request's
+ * error instead of a splice of two answers (except a first token sent straight by the LLM worker,
+ * {@link Answer#direct()}, which is only dropped). One instance per request; not thread-safe (a request's
  * answers are handled one at a time, on its own event loop).
  */
 public final class TextDelivery {
@@ -43,7 +44,9 @@ public final class TextDelivery {
         }
         int overlap = Math.min(text.length(), delivered.length() - at);
         if (!delivered.substring(at, at + overlap).equals(text.substring(0, overlap))) {
-            return contradiction(chunk);
+            // A first token sent straight by a re-run of the call does not speak for it: the
+            // processor's copies do, and they check the re-run against what the waiters have.
+            return chunk.isDirect() ? List.of() : contradiction(chunk);
         }
         if (overlap == text.length()) {
             return List.of(); // already delivered

@@ -59,6 +59,27 @@ class TextDeliveryTest {
         assertThat(seen).singleElement().satisfies(a -> assertThat(a.type()).isEqualTo(Answer.Type.DONE));
     }
 
+    @Test
+    void theFirstTokenSentStraightByTheWorkerIsDeliveredOnceWhicheverCopyComesFirst() {
+        receive(direct("Hel"), chunk("Hel", 0), chunk("lo", 3));
+        assertThat(text()).isEqualTo("Hello");
+
+        TextDelivery processorFirst = new TextDelivery();
+        List<Answer> other = new ArrayList<>();
+        for (Answer answer : List.of(chunk("Hel", 0), direct("Hel"), chunk("lo", 3))) {
+            other.addAll(processorFirst.accept(answer));
+        }
+        assertThat(other).extracting(Answer::delta).containsExactly("Hel", "lo");
+    }
+
+    @Test
+    void aDirectFirstTokenOfARerunThatAnswersOtherwiseIsDroppedNotAnError() {
+        receive(chunk("Hello", 0), direct("Howdy"), chunk(" world", 5), done("Hello world"));
+
+        assertThat(text()).isEqualTo("Hello world");
+        assertThat(seen).noneMatch(a -> a.type() == Answer.Type.ERROR);
+    }
+
     private void receive(Answer... answers) {
         for (Answer answer : answers) {
             seen.addAll(delivery.accept(answer));
@@ -73,6 +94,10 @@ class TextDeliveryTest {
 
     private static Answer chunk(String delta, int at) {
         return Answer.chunk("r1", "key", CacheOutcome.MISS, "m", delta, at);
+    }
+
+    private static Answer direct(String firstToken) {
+        return Answer.directChunk("r1", "key", CacheOutcome.MISS, "m", firstToken);
     }
 
     private static Answer done(String content) {

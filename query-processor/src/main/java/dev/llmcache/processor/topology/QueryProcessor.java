@@ -103,10 +103,14 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         InflightEntry entry = InflightEntry.start(query.requestId(), query.namespace(), query.model(), now,
                 now + settings.inflightTimeout().toMillis(), !directives.noStore(), ttlMillis, waiter);
         inflight.start(key, entry);
+        // STARTED goes out before the request: it is then (almost always) ahead of the first token,
+        // which the worker sends straight to the starter. Ingest copes with either order.
+        replies.send(query.replyTo(), Answer.started(query, outcome, queueMillis), headers, query.clientRequestId());
+        LlmRequest.Starter starter = new LlmRequest.Starter(query.requestId(), query.replyTo(), outcome,
+                query.clientRequestId());
         LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
-                query.model(), query.body(), now, entry.deadline());
+                query.model(), query.body(), now, entry.deadline(), starter);
         // The query's trace headers travel on to the worker, so the LLM call joins the query's trace.
         context.forward(new Record<>(key, request, now, headers), QueryTopology.LLM_REQUESTS_SINK);
-        replies.send(query.replyTo(), Answer.started(query, outcome, queueMillis), headers, query.clientRequestId());
     }
 }

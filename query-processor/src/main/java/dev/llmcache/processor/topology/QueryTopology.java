@@ -10,13 +10,11 @@ import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.topic.Topics;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.processor.TopicNameExtractor;
@@ -114,19 +112,9 @@ public final class QueryTopology {
         return (topic, routed) -> values.serialize(topic, routed.answer());
     }
 
-    /**
-     * The route's partition; without one (every ingest instance reads every partition), the cache
-     * key's partition: all answers of one call then share a partition and arrive in order, whether
-     * addressed to one waiter or shared by several.
-     */
+    /** The route's partition, or the cache key's ({@link ReplyRoute#partitionFor}). */
     private static StreamPartitioner<String, RoutedAnswer> replyPartitioner() {
-        return (topic, key, routed, numPartitions) -> {
-            int partition = routed.route().partition();
-            if (partition != ReplyRoute.ANY_PARTITION && partition < numPartitions) {
-                return Optional.of(Set.of(partition));
-            }
-            byte[] cacheKey = routed.answer().cacheKey().getBytes(StandardCharsets.UTF_8);
-            return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(cacheKey)) % numPartitions));
-        };
+        return (topic, key, routed, numPartitions) ->
+                Optional.of(Set.of(routed.route().partitionFor(routed.answer().cacheKey(), numPartitions)));
     }
 }

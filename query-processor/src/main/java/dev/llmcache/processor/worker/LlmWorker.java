@@ -1,5 +1,6 @@
 package dev.llmcache.processor.worker;
 
+import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
@@ -48,7 +49,10 @@ import reactor.util.retry.Retry;
 /**
  * Answers misses: the listener of the {@code llm-requests} container. Streams each request
  * through the {@link LlmRouter} with at most {@code maxInflight} calls at once, and publishes
- * batched chunks and the outcome to {@code llm-responses}.
+ * batched chunks and the outcome to {@code llm-responses}. The first token also goes straight to
+ * the request that started the call ({@link LlmRequest#starter()}), on the answers topic: its
+ * client sees it one Kafka hop (and one processor pass) sooner; the copy through the processor,
+ * which every other waiter gets, is dropped by ingest as already delivered.
  *
  * <p>The consumer thread never waits for a call: calls run on Reactor Netty and timer threads,
  * and requests beyond the free slots wait in a backlog while the container is paused (memory stays
@@ -81,7 +85,8 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         }
     }
 
-    private final KafkaOperations<String, LlmResponse> responses;
+    /** Sends {@link LlmResponse}s and the starters' first tokens ({@link Answer}s): one producer for both. */
+    private final KafkaOperations<String, Object> out;
     private final String responsesTopic;
     private final LlmRouter router;
     private final Settings settings;
@@ -104,9 +109,9 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     private record Pending(ConsumerRecord<String, LlmRequest> record, TopicPartition partition, String provider) {
     }
 
-    public LlmWorker(KafkaOperations<String, LlmResponse> responses, String responsesTopic, LlmRouter router,
+    public LlmWorker(KafkaOperations<String, Object> out, String responsesTopic, LlmRouter router,
                      Settings settings, MeterRegistry meters, RequestTracing tracing) {
-        this.responses = responses;
+        this.out = out;
         this.responsesTopic = responsesTopic;
         this.router = router;
         this.settings = settings;
@@ -315,11 +320,14 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
 
     private Mono<Void> publish(LlmResponse response, Headers headers, String requestId, Pending pending,
                                LlmCall call) {
-        ProducerRecord<String, LlmResponse> out =
+        ProducerRecord<String, Object> record =
                 new ProducerRecord<>(responsesTopic, null, response.cacheKey(), response, headers);
         if (response.type() == LlmResponse.Type.CHUNK) {
+            if (response.seq() == 0) {
+                sendFirstTokenToStarter(pending.record().value(), response, headers);
+            }
             // Chunks are not awaited: order is kept by the producer, and DONE carries the full text anyway.
-            send(out).exceptionally(error -> {
+            send(record).exceptionally(error -> {
                 log.warn("A chunk for key {} was not published; its call's DONE carries the full text",
                         response.cacheKey());
                 return null;
@@ -329,7 +337,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         // The outcome must reach Kafka before the request's offset may be committed: retried (the
         // slot stays taken) until it does, so a Kafka outage delays outcomes instead of losing them.
         // Every attempt sends from the publisher thread: a retry must not block a Reactor timer thread.
-        return Mono.defer(() -> Mono.fromFuture(() -> send(out)))
+        return Mono.defer(() -> Mono.fromFuture(() -> send(record)))
                 .subscribeOn(publisher)
                 .doOnError(error -> {
                     try (var logContext = RequestTracing.logContext(requestId, null)) {
@@ -347,6 +355,35 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
                                 "The answer could not be passed on: " + rootMessage(error)))),
                                 headers, requestId, pending, call)
                         : Mono.<Void>fromRunnable(() -> finish(pending)));
+    }
+
+    /**
+     * The call's first token straight to the request that started it, on its reply route (best
+     * effort: the same text follows through the processor anyway). A re-run of the call sends its
+     * own first token again; ingest keeps the text its client already has.
+     */
+    private void sendFirstTokenToStarter(LlmRequest request, LlmResponse first, Headers headers) {
+        LlmRequest.Starter starter = request.starter();
+        if (starter == null || first.delta() == null || first.delta().isEmpty()) {
+            return;
+        }
+        String topic = starter.replyTo().topic();
+        int partitions;
+        try {
+            partitions = out.partitionsFor(topic).size();
+        } catch (RuntimeException e) {
+            partitions = 0; // metadata not at hand in time: the processor's copy is on its way
+        }
+        if (partitions == 0) {
+            return;
+        }
+        Answer token = Answer.directChunk(starter.requestId(), request.cacheKey(), starter.outcome(),
+                request.model(), first.delta());
+        int partition = starter.replyTo().partitionFor(request.cacheKey(), partitions);
+        send(new ProducerRecord<>(topic, partition, starter.requestId(), token, headers)).exceptionally(error -> {
+            log.debug("The first token for key {} did not go straight to its starter", request.cacheKey(), error);
+            return null;
+        });
     }
 
     private static String rootMessage(Throwable error) {
@@ -369,9 +406,9 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     }
 
     /** A send whose failure, immediate or later, is always the returned future's. */
-    private java.util.concurrent.CompletableFuture<?> send(ProducerRecord<String, LlmResponse> out) {
+    private java.util.concurrent.CompletableFuture<?> send(ProducerRecord<String, Object> record) {
         try {
-            return responses.send(out);
+            return out.send(record);
         } catch (RuntimeException e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
@@ -387,7 +424,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     /** Stops publishing; calls still running are dropped and re-sent by whoever owns the partition next. */
     public void close() throws Exception {
         publisher.dispose();
-        if (responses instanceof KafkaTemplate<String, LlmResponse> template
+        if (out instanceof KafkaTemplate<String, Object> template
                 && template.getProducerFactory() instanceof DisposableBean producers) {
             producers.destroy(); // flushes and closes the producer
         }

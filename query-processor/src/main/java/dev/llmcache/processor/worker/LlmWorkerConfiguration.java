@@ -1,5 +1,6 @@
 package dev.llmcache.processor.worker;
 
+import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.kafka.KafkaClients;
@@ -18,16 +19,19 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serializer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 
 /**
  * The LLM worker as it runs in this JVM: a spring-kafka listener container on {@code llm-requests}
- * feeding the {@link LlmWorker}, a {@link KafkaTemplate} for {@code llm-responses}, and the
+ * feeding the {@link LlmWorker}, a {@link KafkaTemplate} for {@code llm-responses} (and the starters'
+ * first tokens on {@code answers}), and the
  * {@code llmWorker} health component.
  */
 @Configuration(proxyBeanMethods = false)
@@ -38,8 +42,13 @@ public class LlmWorkerConfiguration {
     LlmWorker llmWorkerListener(KafkaClients clients, KafkaSettings kafka, ProcessorProperties properties,
                                 LlmProperties llm, LlmRouter router, MeterRegistry meters, RequestTracing tracing) {
         Topic<String, LlmResponse> responses = kafka.topics().llmResponses();
-        KafkaTemplate<String, LlmResponse> template = new KafkaTemplate<>(clients.producerFactory("llm-responses",
-                responses.keySerde().serializer(), responses.valueSerde().serializer(),
+        Topic<String, Answer> answers = kafka.topics().answers();
+        // One producer for the call's responses and for the first token it sends straight to the starter.
+        Serializer<Object> values = new DelegatingByTypeSerializer(Map.of(
+                LlmResponse.class, responses.valueSerde().serializer(),
+                Answer.class, answers.valueSerde().serializer()));
+        KafkaTemplate<String, Object> template = new KafkaTemplate<>(clients.producerFactory("llm-responses",
+                responses.keySerde().serializer(), values,
                 // Tokens are latency-critical; batching is done per call (chunkInterval), not by the producer.
                 Map.of(ProducerConfig.LINGER_MS_CONFIG, 0,
                         // While Kafka is away a send waits at most this long on the one publisher

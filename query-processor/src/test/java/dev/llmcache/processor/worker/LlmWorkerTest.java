@@ -3,8 +3,11 @@ package dev.llmcache.processor.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.llmcache.common.event.Answer;
+import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
+import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.event.Usage;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
@@ -31,7 +34,10 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.junit.jupiter.api.AfterEach;
@@ -42,6 +48,7 @@ import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.kafka.mock.MockConsumerFactory;
 import org.springframework.kafka.mock.MockProducerFactory;
+import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 import reactor.core.publisher.Sinks;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -63,12 +70,19 @@ class LlmWorkerTest {
     private final MockConsumer<String, LlmRequest> consumer = new MockConsumer<>("earliest");
     /** Outcomes the broker refuses as too large. */
     private volatile Predicate<LlmResponse> tooLarge = response -> false;
+    /** The reply topic of the ingest instance that waits for the answers, with three partitions. */
+    private static final String REPLIES = TOPICS.answers().name();
+    private static final Node BROKER = new Node(0, "127.0.0.1", 9092);
     /** One producer for the whole test: KafkaTemplate closes its producer after each send. */
-    private final MockProducer<String, LlmResponse> producer = new MockProducer<>(true, null,
-            TOPICS.llmResponses().keySerde().serializer(), TOPICS.llmResponses().valueSerde().serializer()) {
+    private final MockProducer<String, Object> producer = new MockProducer<>(
+            new Cluster("c", List.of(BROKER), List.of(replyPartition(0), replyPartition(1), replyPartition(2)),
+                    Set.of(), Set.of()),
+            true, null, TOPICS.llmResponses().keySerde().serializer(), new DelegatingByTypeSerializer(Map.of(
+                    LlmResponse.class, TOPICS.llmResponses().valueSerde().serializer(),
+                    Answer.class, TOPICS.answers().valueSerde().serializer()))) {
         @Override
-        public synchronized Future<RecordMetadata> send(ProducerRecord<String, LlmResponse> record, Callback callback) {
-            if (tooLarge.test(record.value())) {
+        public synchronized Future<RecordMetadata> send(ProducerRecord<String, Object> record, Callback callback) {
+            if (record.value() instanceof LlmResponse response && tooLarge.test(response)) {
                 callback.onCompletion(null, new RecordTooLargeException("too large"));
                 return CompletableFuture.failedFuture(new RecordTooLargeException("too large"));
             }
@@ -246,6 +260,41 @@ class LlmWorkerTest {
     }
 
     @Test
+    void theFirstTokenAlsoGoesStraightToTheStarterOnItsReplyPartitionAndLaterTokensOnlyToTheProcessor() {
+        request(P0, 0, new ReplyRoute(REPLIES, 2));
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        Sinks.Many<LlmStreamEvent> call = calls.get(key(P0, 0));
+        call.tryEmitNext(new LlmStreamEvent.Delta("Hel"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> direct().size() == 1);
+        call.tryEmitNext(new LlmStreamEvent.Delta("lo"));
+        finish(P0, 0);
+        awaitOutcomes(1);
+
+        ProducerRecord<String, Object> token = direct().get(0);
+        assertThat(token.partition()).isEqualTo(2);
+        assertThat(token.key()).as("addressed by the starter's reply id").isEqualTo("reply-" + key(P0, 0));
+        Answer first = (Answer) token.value();
+        assertThat(first.isDirect()).isTrue();
+        assertThat(first.outcome()).isEqualTo(CacheOutcome.MISS);
+        assertThat(first.delta()).isEqualTo("Hel");
+        assertThat(first.at()).isZero();
+        assertThat(first.cacheKey()).isEqualTo(key(P0, 0));
+        assertThat(direct()).as("one record per call, not per token").hasSize(1);
+        assertThat(chunks()).first().extracting(LlmResponse::delta).isEqualTo("Hel");
+    }
+
+    @Test
+    void aStarterWithoutAPartitionOfItsOwnGetsItsFirstTokenOnTheCacheKeysPartition() {
+        request(P0, 0, new ReplyRoute(REPLIES, ReplyRoute.ANY_PARTITION));
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        finish(P0, 0);
+        awaitOutcomes(1);
+
+        assertThat(direct()).singleElement().extracting(ProducerRecord::partition)
+                .isEqualTo(new ReplyRoute(REPLIES, ReplyRoute.ANY_PARTITION).partitionFor(key(P0, 0), 3));
+    }
+
+    @Test
     void anAnswerReachingTheSizeLimitEndsThereAsIfItHitMaxTokensAndItsUpstreamCallIsCancelled() {
         request(P0, 0);
         await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
@@ -293,10 +342,38 @@ class LlmWorkerTest {
     }
 
     private void request(TopicPartition partition, long offset, long deadline, String model) {
+        request(partition, offset, deadline, model, null);
+    }
+
+    private void request(TopicPartition partition, long offset, ReplyRoute starterRoute) {
+        request(partition, offset, System.currentTimeMillis() + 60_000, "m", starterRoute);
+    }
+
+    private void request(TopicPartition partition, long offset, long deadline, String model, ReplyRoute starterRoute) {
         String key = key(partition, offset);
         ObjectNode body = Json.MAPPER.createObjectNode().put("model", model).put("key", key);
+        LlmRequest.Starter starter = starterRoute == null ? null
+                : new LlmRequest.Starter("reply-" + key, starterRoute, CacheOutcome.MISS, "client-" + key);
         consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), offset, key,
-                new LlmRequest(LlmRequest.SCHEMA_VERSION, key, "gen-" + key, model, body, 0, deadline)));
+                new LlmRequest(LlmRequest.SCHEMA_VERSION, key, "gen-" + key, model, body, 0, deadline, starter)));
+    }
+
+    private static PartitionInfo replyPartition(int partition) {
+        return new PartitionInfo(REPLIES, partition, BROKER, new Node[] {BROKER}, new Node[] {BROKER});
+    }
+
+    /** What went straight to a starter. */
+    private List<ProducerRecord<String, Object>> direct() {
+        return producer.history().stream().filter(record -> record.topic().equals(REPLIES)).toList();
+    }
+
+    private List<LlmResponse> chunks() {
+        return responses().filter(response -> response.type() == LlmResponse.Type.CHUNK).toList();
+    }
+
+    private java.util.stream.Stream<LlmResponse> responses() {
+        return producer.history().stream().map(ProducerRecord::value)
+                .filter(LlmResponse.class::isInstance).map(LlmResponse.class::cast);
     }
 
     private void finish(TopicPartition partition, long offset) {
@@ -311,8 +388,7 @@ class LlmWorkerTest {
     }
 
     private List<LlmResponse> outcomes() {
-        return producer.history().stream().map(ProducerRecord::value)
-                .filter(response -> response.type() != LlmResponse.Type.CHUNK).toList();
+        return responses().filter(response -> response.type() != LlmResponse.Type.CHUNK).toList();
     }
 
     /** Lets the consumer thread run a few poll loops (acknowledgments are committed there). */
