@@ -87,6 +87,43 @@ class TelemetryTest extends PipelineTestBase {
                 - before.getOrDefault(outcome, 0.0)).as(outcome).isEqualTo(count.doubleValue()));
     }
 
+    @Test
+    void replayedRequestsAreMarkedOnTheMetricTopicsAndInPrometheusAndLiveOnesAreNot() throws Exception {
+        String tenant = "origin-" + UUID.randomUUID().toString().substring(0, 8);
+        String prompt = uniquePrompt("telemetry origin");
+        double before = scrapeReplays();
+
+        send(prompt, tenant, "X-Llmcache-Origin", "replay");
+        send(prompt, tenant);
+
+        List<JsonNode> events = readTopic("llmcache.cache-events", tenant, 2);
+        List<JsonNode> latencies = readTopic("llmcache.latency-metrics", tenant, 2);
+        assertThat(events).extracting(e -> e.path("origin").asString()).containsExactlyInAnyOrder("replay", "live");
+        assertThat(latencies).extracting(e -> e.path("origin").asString()).containsExactlyInAnyOrder("replay", "live");
+        assertValid("cache-event", events);
+        assertValid("latency-metric", latencies);
+        assertThat(scrapeReplays() - before).isEqualTo(1.0);
+    }
+
+    @Test
+    void anUnknownOriginIsRefusedWithA400() {
+        HttpResponse<String> response = post("/v1/chat/completions", body(uniquePrompt("origin"), false),
+                "X-Llmcache-Origin", "robot");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("X-Llmcache-Origin");
+    }
+
+    /** {@code llmcache_cache_requests_total} of this test's model with origin "replay", all outcomes. */
+    private double scrapeReplays() throws IOException, InterruptedException {
+        String text = HTTP.send(HttpRequest.newBuilder(uri("/actuator/prometheus")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return text.lines()
+                .filter(line -> line.startsWith("llmcache_cache_requests_total{") && line.contains("model=\"" + MODEL + "\"")
+                        && line.contains("origin=\"replay\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
     private void send(String prompt, String tenant, String... headers) {
         List<String> all = new ArrayList<>(List.of("X-Tenant-ID", tenant));
         all.addAll(List.of(headers));

@@ -171,14 +171,14 @@ class AnalyticsTopologyTest {
     private void event(long timestamp, String model, String tenant, Outcome outcome) {
         events.pipeInput("key", new CacheEvent(CacheEvent.SCHEMA_VERSION, UUID.randomUUID().toString(), timestamp,
                 tenant, tenant, model, "key", outcome, outcome == Outcome.HIT ? "STATE_STORE" : outcome == Outcome.ERROR
-                ? "NONE" : "LLM", null, null));
+                ? "NONE" : "LLM", null, null, CacheEvent.LIVE));
     }
 
     private void latency(long timestamp, String model, Outcome outcome, long millis, double cost, double saved) {
         boolean hit = outcome == Outcome.HIT;
         latencies.pipeInput(model, new LatencyMetric(LatencyMetric.SCHEMA_VERSION, UUID.randomUUID().toString(),
                 timestamp, "t", model, outcome, 1L, millis, hit ? null : millis, millis, 5, 10, cost,
-                hit ? 2_000 : 0, saved, hit ? 10 : 0));
+                hit ? 2_000 : 0, saved, hit ? 10 : 0, CacheEvent.LIVE));
     }
 
     private static CachedAnswer answer(String key, String content) {

@@ -9,6 +9,8 @@ package dev.llmcache.common.event;
  *                  a Kafka round trip), {@code STATE_STORE} (the processor's cache),
  *                  {@code LLM} (an LLM call, own or shared), {@code NONE} (no answer)
  * @param errorCode the error's code for {@code ERROR}, or when the client left early
+ * @param origin    {@link #LIVE} for client traffic, {@link #REPLAY} for a replay (the request's
+ *                  {@code X-Llmcache-Origin} header); null in records written before it existed
  */
 public record CacheEvent(
         int schemaVersion,
@@ -21,9 +23,14 @@ public record CacheEvent(
         Outcome outcome,
         String tier,
         String errorCode,
-        Integer errorStatus) {
+        Integer errorStatus,
+        String origin) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** Origins of a query: client traffic, or a batch replay (dashboards tell them apart). */
+    public static final String LIVE = "live";
+    public static final String REPLAY = "replay";
 
     /** The analytics outcome: the cache outcome, or ERROR when the query got no answer. */
     public enum Outcome { HIT, MISS, COALESCED, BYPASS, ERROR, SEMANTIC_HIT }

@@ -13,6 +13,7 @@ package dev.llmcache.common.event;
  * @param savedMillis           hits: what the original LLM call took
  * @param savedCostUsd          hits and joiners: the LLM cost this query did not incur
  * @param savedTokens           hits and joiners: the tokens not generated again
+ * @param origin                {@link CacheEvent#LIVE} or {@link CacheEvent#REPLAY}, as on the cache event
  */
 public record LatencyMetric(
         int schemaVersion,
@@ -30,7 +31,8 @@ public record LatencyMetric(
         double costUsd,
         long savedMillis,
         double savedCostUsd,
-        int savedTokens) {
+        int savedTokens,
+        String origin) {
 
     public static final int SCHEMA_VERSION = 1;
 }

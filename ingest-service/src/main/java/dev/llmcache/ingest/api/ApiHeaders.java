@@ -16,6 +16,8 @@ public final class ApiHeaders {
     public static final String CACHE_NAMESPACE = "X-Cache-Namespace";
     /** Request: lifetime in seconds of the entry this request creates. */
     public static final String CACHE_TTL = "X-Cache-TTL";
+    /** Request: {@code live} (the default) or {@code replay}; reported on the metric topics and in Prometheus. */
+    public static final String ORIGIN = "X-Llmcache-Origin";
     /** What a tenant or namespace name may be, in headers and in the API key configuration. */
     public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
 

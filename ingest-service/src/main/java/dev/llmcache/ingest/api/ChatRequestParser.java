@@ -1,5 +1,6 @@
 package dev.llmcache.ingest.api;
 
+import dev.llmcache.common.event.CacheEvent;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.key.CacheKey;
 import dev.llmcache.common.llm.ModelCatalog;
@@ -78,7 +79,20 @@ public final class ChatRequestParser {
         return new ParsedQuery(
                 requestId != null ? requestId : UUID.randomUUID().toString(),
                 tenant, namespace, model, cacheKey, upstream, stream, includeUsage,
-                CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(ApiHeaders.CACHE_TTL)));
+                CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(ApiHeaders.CACHE_TTL)),
+                origin(headers));
+    }
+
+    private static String origin(HttpHeaders headers) {
+        String origin = headers.getFirst(ApiHeaders.ORIGIN);
+        if (origin == null || origin.isEmpty() || origin.equals(CacheEvent.LIVE)) {
+            return CacheEvent.LIVE;
+        }
+        if (!origin.equals(CacheEvent.REPLAY)) {
+            throw ApiException.invalid(ApiHeaders.ORIGIN, "Header " + ApiHeaders.ORIGIN + " must be "
+                    + CacheEvent.LIVE + " or " + CacheEvent.REPLAY);
+        }
+        return origin;
     }
 
     private String tenantOf(Caller caller, String requested) {

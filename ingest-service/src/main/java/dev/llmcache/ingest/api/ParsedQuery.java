@@ -9,6 +9,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param body         the chat-completion request for the upstream, without the client's streaming options
  * @param stream       whether the client asked for an SSE stream
  * @param includeUsage whether the client asked for a usage chunk at the end of the stream
+ * @param origin       {@code live} or {@code replay} ({@link ApiHeaders#ORIGIN})
  */
 public record ParsedQuery(
         String requestId,
@@ -19,5 +20,6 @@ public record ParsedQuery(
         ObjectNode body,
         boolean stream,
         boolean includeUsage,
-        CacheDirectives directives) {
+        CacheDirectives directives,
+        String origin) {
 }

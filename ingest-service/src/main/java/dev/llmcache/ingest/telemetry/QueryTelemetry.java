@@ -36,7 +36,7 @@ public final class QueryTelemetry {
     private final PriceTable prices;
     private final MeterRegistry meters;
     private final AtomicInteger coalescedWaiters = new AtomicInteger();
-    // Bounded: outcomes x tiers x the catalog's models (a query's model is one the catalog knows).
+    // Bounded: outcomes x tiers x the catalog's models (a query's model is one the catalog knows) x two origins.
     private final Map<OutcomeMeters.Key, OutcomeMeters> outcomeMeters = new ConcurrentHashMap<>();
     private final Map<String, ModelMeters> modelMeters = new ConcurrentHashMap<>();
 
@@ -80,7 +80,7 @@ public final class QueryTelemetry {
         String tier = outcome == CacheEvent.Outcome.HIT && first.tier() != null ? first.tier() : tier(outcome);
 
         CacheEvent event = new CacheEvent(CacheEvent.SCHEMA_VERSION, query.requestId(), now, query.tenant(),
-                query.namespace(), query.model(), query.cacheKey(), outcome, tier, errorCode, errorStatus);
+                query.namespace(), query.model(), query.cacheKey(), outcome, tier, errorCode, errorStatus, query.origin());
         LatencyMetric latency = latency(request, outcome, now);
 
         Headers headers = new RecordHeaders();
@@ -111,12 +111,12 @@ public final class QueryTelemetry {
                 outcome, request.queueMillis(), ttft, timings.llmMillis(), endToEnd,
                 usage.promptTokens(), usage.completionTokens(),
                 avoidedCall ? 0 : cost, savedMillis, avoidedCall ? cost : 0,
-                avoidedCall ? usage.completionTokens() : 0);
+                avoidedCall ? usage.completionTokens() : 0, query.origin());
     }
 
     private void record(CacheEvent event, LatencyMetric latency) {
         OutcomeMeters outcome = outcomeMeters.computeIfAbsent(new OutcomeMeters.Key(event.outcome(), event.tier(),
-                event.model()), key -> OutcomeMeters.register(key, meters));
+                event.model(), event.origin()), key -> OutcomeMeters.register(key, meters));
         outcome.requests().increment();
         outcome.duration().record(latency.endToEndMillis(), TimeUnit.MILLISECONDS);
         if (latency.timeToFirstTokenMillis() != null) {
@@ -136,14 +136,15 @@ public final class QueryTelemetry {
      * registry on every request (tags sorted, filters run) cost more than the request's own work.
      */
     private record OutcomeMeters(Counter requests, Timer duration, Timer timeToFirstToken) {
-        record Key(CacheEvent.Outcome outcome, String tier, String model) {
+        record Key(CacheEvent.Outcome outcome, String tier, String model, String origin) {
         }
 
         static OutcomeMeters register(Key key, MeterRegistry meters) {
             String outcome = key.outcome().name();
             return new OutcomeMeters(
                     Counter.builder("llmcache.cache.requests").description("Queries by outcome and the tier that answered")
-                            .tag("outcome", outcome).tag("tier", key.tier()).tag("model", key.model()).register(meters),
+                            .tag("outcome", outcome).tag("tier", key.tier()).tag("model", key.model())
+                            .tag("origin", key.origin()).register(meters),
                     Timer.builder("llmcache.request.duration").description("End-to-end duration as the client saw it")
                             .tag("outcome", outcome).tag("model", key.model()).register(meters),
                     Timer.builder("llmcache.request.time.to.first.token")
