@@ -1,5 +1,6 @@
 package dev.llmcache.replay;
 
+import dev.llmcache.replay.input.QueryRangeDownload;
 import dev.llmcache.replay.output.OutputFile;
 import dev.llmcache.replay.output.OutputLines;
 import dev.llmcache.replay.report.AnswerComparison;
@@ -13,6 +14,7 @@ import dev.llmcache.replay.run.RetryPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,7 +28,8 @@ import reactor.core.scheduler.Schedulers;
 
 /** The replay tool's command line: {@code run} a replay, {@code diff} two runs. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-        subcommands = {ReplayCommand.RunCommand.class, ReplayCommand.DiffCommand.class},
+        subcommands = {ReplayCommand.RunCommand.class, ReplayCommand.ExportCommand.class,
+                ReplayCommand.DiffCommand.class},
         description = "Replays recorded queries through a running llmcache and reports on them.")
 public final class ReplayCommand implements Runnable {
 
@@ -36,7 +39,13 @@ public final class ReplayCommand implements Runnable {
 
     /** Runs the command line and returns its exit code (0: done, 1: done with failed lines, 2: bad usage). */
     public static int execute(String... args) {
-        return new CommandLine(new ReplayCommand()).execute(args);
+        return new CommandLine(new ReplayCommand())
+                // A refused export, an output file of another run: the message, not a stack trace.
+                .setExecutionExceptionHandler((error, command, parsed) -> {
+                    command.getErr().println("replay: " + error.getMessage());
+                    return 2;
+                })
+                .execute(args);
     }
 
     @Override
@@ -44,14 +53,66 @@ public final class ReplayCommand implements Runnable {
         CommandLine.usage(this, System.out);
     }
 
+    /** Where recorded queries come from in the product: a time range of its {@code queries} topic. */
+    static final class QueryRangeOptions {
+
+        @Option(names = "--since", required = true, description = "First instant of the range (ISO-8601, e.g. "
+                + "2026-12-07T00:00:00Z).")
+        Instant since;
+
+        @Option(names = "--until", description = "End of the range, exclusive (ISO-8601; default: now).")
+        Instant until;
+
+        @Option(names = "--tenant", description = "Only this tenant's queries.")
+        String tenant;
+
+        @Option(names = "--limit", defaultValue = "100000", description = "At most this many queries (default: "
+                + "${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(names = "--admin-key", defaultValue = "${LLMCACHE_ADMIN_API_KEY}",
+                description = "The product's admin key (env LLMCACHE_ADMIN_API_KEY): recorded queries are prompts.")
+        String adminKey;
+
+        @Option(names = "--admin-url", description = "Where the product serves /cache/... (default: --url "
+                + "without its /v1).")
+        String adminUrl;
+
+        QueryRangeDownload.Range range() {
+            return new QueryRangeDownload.Range(since, until, tenant, limit);
+        }
+
+        String adminUrl(String apiUrl) {
+            return adminUrl != null ? adminUrl : apiUrl.replaceFirst("/v1/?$", "");
+        }
+
+        /** Downloads the range into {@code file}; returns how many queries it holds. */
+        long download(String apiUrl, Path file) {
+            long count = QueryRangeDownload.download(adminUrl(apiUrl), adminKey, range(), file, Duration.ofMinutes(5));
+            System.err.println(count + " recorded queries in " + file);
+            return count;
+        }
+    }
+
+    /** The input of a run: a file, or a range of recorded queries. */
+    static final class Source {
+
+        @Option(names = "--input", required = true, description = "The JSONL input file (OpenAI Batch input lines, "
+                + "or plain chat request bodies).")
+        Path input;
+
+        @CommandLine.ArgGroup(exclusive = false, heading = "Or replay recorded queries of the product:%n")
+        QueryRangeOptions recorded;
+    }
+
     @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Replays a JSONL file (OpenAI Batch input lines, or plain chat request bodies) "
-                    + "and writes one output line per input line (OpenAI Batch output format plus the "
-                    + "pipeline's view), then report.md and report.json.")
+            description = "Replays a JSONL file (OpenAI Batch input lines, or plain chat request bodies), or the "
+                    + "product's recorded queries of a time range, and writes one output line per input line "
+                    + "(OpenAI Batch output format plus the pipeline's view), then report.md and report.json.")
     static final class RunCommand implements Callable<Integer> {
 
-        @Option(names = "--input", required = true, description = "The JSONL input file.")
-        Path input;
+        @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+        Source source;
 
         @Option(names = "--output", required = true, description = "The JSONL output file (append-only).")
         Path output;
@@ -69,7 +130,8 @@ public final class ReplayCommand implements Runnable {
         String apiKey;
 
         @Option(names = "--namespace", description = "Cache namespace for every request (X-Cache-Namespace): "
-                + "a scratch namespace keeps an evaluation out of the production cache.")
+                + "a scratch namespace keeps an evaluation out of the production cache. Without it, recorded "
+                + "queries are sent in the namespace they were asked in.")
         String namespace;
 
         @Option(names = "--cache", defaultValue = "use", converter = CacheModeConverter.class,
@@ -114,9 +176,9 @@ public final class ReplayCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (concurrency < 1 || rate < 0 || maxRetries < 0) {
+            if (concurrency < 1 || rate < 0 || maxRetries < 0 || timeout.isNegative() || timeout.isZero()) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--concurrency must be at least 1; --rate and --max-retries not negative");
+                        "--concurrency must be at least 1, --timeout positive, --rate and --max-retries not negative");
             }
             Prices priceTable = Prices.parse(prices);
             Map<String, String> headers = new LinkedHashMap<>();
@@ -124,7 +186,7 @@ public final class ReplayCommand implements Runnable {
                 headers.put("Authorization", "Bearer " + apiKey);
             }
             if (namespace != null) {
-                headers.put("X-Cache-Namespace", namespace);
+                headers.put(ReplayClient.NAMESPACE_HEADER, namespace);
             }
             if (cache.cacheControl() != null) {
                 headers.put("Cache-Control", cache.cacheControl());
@@ -132,6 +194,14 @@ public final class ReplayCommand implements Runnable {
             RequestRewriter rewriter = new RequestRewriter(modelMap, RequestRewriter.fields(set));
             RetryPolicy retries = new RetryPolicy(maxRetries, RetryPolicy.DEFAULT.firstBackoff(),
                     RetryPolicy.DEFAULT.maxWait());
+            Path input = source.input;
+            if (input == null) {
+                // Downloaded next to the output, and kept: a resumed run replays the same lines.
+                input = output.resolveSibling(output.getFileName() + ".queries.jsonl");
+                if (!(resume && Files.exists(input))) {
+                    source.recorded.download(url, input);
+                }
+            }
             long total = ReplayRun.count(input);
             AtomicLong hits = new AtomicLong();
             AtomicLong failed = new AtomicLong();
@@ -140,7 +210,7 @@ public final class ReplayCommand implements Runnable {
                  ProgressBar progress = ProgressBar.builder().setTaskName("replay").setInitialMax(total)
                          .setUpdateIntervalMillis(500).continuousUpdate().showSpeed().build()) {
                 progress.stepTo(out.doneCount());
-                new ReplayRun(client, rewriter, new ReplayRun.Settings(concurrency, rate), Schedulers.parallel())
+                new ReplayRun(client, rewriter, new ReplayRun.Settings(concurrency, rate, namespace == null), Schedulers.parallel())
                         .run(input, out, line -> {
                             if (line.outcome().equals("HIT")) {
                                 hits.incrementAndGet();
@@ -162,6 +232,28 @@ public final class ReplayCommand implements Runnable {
             System.out.println(summary.toMarkdown());
             System.out.println("Output: " + output.toAbsolutePath() + "; report: " + folder.resolve("report.md"));
             return summary.errors().isEmpty() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Writes the product's recorded queries of a time range (its queries topic) as a replay "
+                    + "input file: OpenAI Batch input lines.")
+    static final class ExportCommand implements Callable<Integer> {
+
+        @CommandLine.ArgGroup(exclusive = false, multiplicity = "1")
+        QueryRangeOptions recorded;
+
+        @Option(names = "--url", defaultValue = "${LLMCACHE_URL:-http://127.0.0.1:8080/v1}",
+                description = "The product's OpenAI base URL (default: ${DEFAULT-VALUE}; env LLMCACHE_URL).")
+        String url;
+
+        @Option(names = "--out", required = true, description = "The JSONL file to write.")
+        Path out;
+
+        @Override
+        public Integer call() {
+            recorded.download(url, out);
+            return 0;
         }
     }
 

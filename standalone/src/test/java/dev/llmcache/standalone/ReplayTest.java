@@ -7,8 +7,10 @@ import dev.llmcache.replay.output.OutputLines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,17 +121,68 @@ class ReplayTest extends PipelineTestBase {
     }
 
     @Test
+    void recordedQueriesOfATimeRangeAreReplayedInTheirOwnNamespaceAndHitTheCache() throws Exception {
+        String tenant = "recorded-" + UUID.randomUUID().toString().substring(0, 8);
+        Instant since = Instant.now().minusSeconds(1);
+        List<String> prompts = prompts("replay recorded", 3);
+        prompts.forEach(prompt -> chat(prompt, "X-Tenant-ID", tenant));
+        chat(uniquePrompt("replay another tenant"), "X-Tenant-ID", "someone-else");
+        Path output = dir.resolve("recorded.jsonl");
+
+        int exit = replay("--since", since.toString(), "--tenant", tenant, "--admin-key", ADMIN_KEY,
+                "--output", output.toString());
+
+        assertThat(exit).isZero();
+        List<JsonNode> lines = OutputLines.read(output);
+        assertThat(lines).hasSize(3).allSatisfy(line -> {
+            assertThat(line.path("response").path("status_code").asInt()).isEqualTo(200);
+            assertThat(line.path("llmcache").path("outcome").asString()).as("asked again in its namespace")
+                    .isEqualTo("HIT");
+        });
+        assertThat(prompts).allSatisfy(prompt -> assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(1));
+        assertThat(Files.readString(dir.resolve("recorded.jsonl.queries.jsonl")))
+                .as("kept beside the output, for --resume").contains(prompts.get(0));
+    }
+
+    @Test
+    void recordedQueriesAreOnlyHandedOutWithTheAdminKey() {
+        String[] export = {"export", "--url", "http://127.0.0.1:" + port + "/v1", "--since", "2026-01-01T00:00:00Z",
+                "--out", dir.resolve("q.jsonl").toString()};
+
+        assertThat(ReplayCommand.execute(export)).as("no key").isEqualTo(2);
+        String[] wrongKey = java.util.stream.Stream.concat(java.util.Arrays.stream(export),
+                java.util.stream.Stream.of("--admin-key", "wrong")).toArray(String[]::new);
+        assertThat(ReplayCommand.execute(wrongKey)).as("a wrong key").isEqualTo(2);
+        assertThat(get("/cache/queries?since=2026-01-01T00:00:00Z").statusCode()).isEqualTo(401);
+        assertThat(get("/cache/queries?since=yesterday", "Authorization", "Bearer " + ADMIN_KEY).statusCode())
+                .isEqualTo(400);
+    }
+
+    private java.net.http.HttpResponse<String> get(String path, String... headers) {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(uri(path)).GET();
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return HTTP.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void aRateLimitedReplayHoldsItsRate() throws Exception {
         List<String> prompts = prompts("replay rate", 5);
         Path in = input("in.jsonl", prompts, 60);
-        long start = System.nanoTime();
+        Path output = dir.resolve("out.jsonl");
 
-        replay("--input", in.toString(), "--output", dir.resolve("out.jsonl").toString(), "--rate", "20",
-                "--concurrency", "16");
+        replay("--input", in.toString(), "--output", output.toString(), "--rate", "20", "--concurrency", "16");
 
-        double seconds = (System.nanoTime() - start) / 1e9;
-        // 60 requests at 20/s: the last starts at 2.95 s; it and its answer within +-10%.
-        assertThat(60 / seconds).isBetween(18.0, 22.0);
+        // 60 requests at 20/s: 59 intervals of 50 ms between the first start and the last.
+        List<Long> starts = OutputLines.read(output).stream()
+                .map(line -> line.path("llmcache").path("started_at").asLong()).sorted().toList();
+        double seconds = (starts.get(starts.size() - 1) - starts.get(0)) / 1000.0;
+        assertThat(59 / seconds).isBetween(18.0, 22.0);
     }
 
     private static long lineCount(Path file) throws Exception {

@@ -4,6 +4,7 @@ import dev.llmcache.cache.analytics.AnalyticsQueries;
 import dev.llmcache.common.event.CacheCommand;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.event.QueryRequest;
 import dev.llmcache.common.serde.Json;
 import java.time.Clock;
 import java.time.Instant;
@@ -17,6 +18,7 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -33,18 +35,98 @@ public final class CacheAdminHandler {
     /** Cache keys are hex SHA-256 digests. */
     private static final Pattern CACHE_KEY = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_NAME = 256;
+    /** Tenant names, as ingest accepts them. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final int DEFAULT_EXPORT_LIMIT = 100_000;
+    private static final int MAX_EXPORT_LIMIT = 1_000_000;
 
     private final AdminKey key;
     private final CommandPublisher commands;
     private final AnalyticsQueries entries;
+    private final QueryExport queries;
     private final Clock clock;
 
-    /** @param entries where entries are looked up; null when the analytics (their replica) are off */
-    public CacheAdminHandler(AdminKey key, CommandPublisher commands, AnalyticsQueries entries, Clock clock) {
+    /**
+     * @param entries where entries are looked up; null when the analytics (their replica) are off
+     * @param queries reads recorded queries for {@code GET /cache/queries}
+     */
+    public CacheAdminHandler(AdminKey key, CommandPublisher commands, AnalyticsQueries entries, QueryExport queries,
+                             Clock clock) {
         this.key = key;
         this.commands = commands;
         this.entries = entries;
+        this.queries = queries;
         this.clock = clock;
+    }
+
+    /**
+     * {@code GET /cache/queries?since=&until=&tenant=&limit=}: the queries of a time range, from the
+     * {@code queries} topic, as OpenAI Batch input lines (NDJSON, {@code custom_id} the query's own
+     * id) for a replay. Needs the admin key: it hands out prompts.
+     */
+    public Mono<ServerResponse> queries(ServerRequest request) {
+        return authorized(request, () -> {
+            long now = clock.millis();
+            long since = instant(request, "since", null);
+            long until = instant(request, "until", now);
+            if (until <= since) {
+                throw new InvalidInput("until", "until must be after since");
+            }
+            String tenant = request.queryParam("tenant").orElse(null);
+            if (tenant != null && !NAME.matcher(tenant).matches()) {
+                throw new InvalidInput("tenant", "tenant must match " + NAME.pattern());
+            }
+            int limit = limit(request);
+            return Mono.fromCallable(() -> queries.open(since, until, tenant))
+                    .subscribeOn(Schedulers.boundedElastic())
+                    .flatMap(session -> ServerResponse.ok().contentType(MediaType.APPLICATION_NDJSON)
+                            .body(session.queries(limit).map(CacheAdminHandler::batchLine), String.class))
+                    .onErrorResume(QueryExport.BusyException.class, e -> error(new ErrorInfo(503, "server_error",
+                            "export_busy", e.getMessage())));
+        });
+    }
+
+    /** One query as an OpenAI Batch input line, with where it came from under {@code llmcache}. */
+    private static String batchLine(QueryRequest query) {
+        ObjectNode line = Json.MAPPER.createObjectNode();
+        line.put("custom_id", query.requestId()).put("method", "POST").put("url", "/v1/chat/completions");
+        line.set("body", query.body());
+        line.putObject("llmcache").put("tenant", query.tenant()).put("namespace", query.namespace())
+                .put("received_at", Instant.ofEpochMilli(query.receivedAt()).toString())
+                .put("client_request_id", query.clientRequestId());
+        return Json.MAPPER.writeValueAsString(line) + "\n";
+    }
+
+    private static long instant(ServerRequest request, String param, Long otherwise) {
+        String text = request.queryParam(param).orElse(null);
+        if (text == null || text.isBlank()) {
+            if (otherwise == null) {
+                throw new InvalidInput(param, param + " is required (epoch milliseconds or an ISO-8601 instant)");
+            }
+            return otherwise;
+        }
+        try {
+            return text.chars().allMatch(Character::isDigit) && text.length() <= 15 ? Long.parseLong(text)
+                    : Instant.parse(text).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            throw new InvalidInput(param, param + " must be epoch milliseconds or an ISO-8601 instant");
+        }
+    }
+
+    private static int limit(ServerRequest request) {
+        String text = request.queryParam("limit").orElse(null);
+        if (text == null) {
+            return DEFAULT_EXPORT_LIMIT;
+        }
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= MAX_EXPORT_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new InvalidInput("limit", "limit must be 1 to " + MAX_EXPORT_LIMIT);
     }
 
     /** {@code GET /cache/entries/{key}}: the live entry, or 404. */

@@ -39,14 +39,16 @@ public final class TextDelivery {
             return List.of(chunk);
         }
         int at = chunk.at();
+        if (chunk.isDirect() && delivered.length() > 0) {
+            // The processor's copies (or another run's first token) are here already: they decide.
+            return List.of();
+        }
         if (at > delivered.length()) {
             return List.of(); // after text that never arrived: the final answer brings it
         }
         int overlap = Math.min(text.length(), delivered.length() - at);
         if (!delivered.substring(at, at + overlap).equals(text.substring(0, overlap))) {
-            // A first token sent straight by a re-run of the call does not speak for it: the
-            // processor's copies do, and they check the re-run against what the waiters have.
-            return chunk.isDirect() ? List.of() : contradiction(chunk);
+            return contradiction(chunk);
         }
         if (overlap == text.length()) {
             return List.of(); // already delivered

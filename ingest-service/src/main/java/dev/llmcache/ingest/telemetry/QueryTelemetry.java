@@ -146,10 +146,12 @@ public final class QueryTelemetry {
                             .tag("outcome", outcome).tag("tier", key.tier()).tag("model", key.model())
                             .tag("origin", key.origin()).register(meters),
                     Timer.builder("llmcache.request.duration").description("End-to-end duration as the client saw it")
-                            .tag("outcome", outcome).tag("model", key.model()).register(meters),
+                            .tag("outcome", outcome).tag("model", key.model()).tag("origin", key.origin())
+                            .register(meters),
                     Timer.builder("llmcache.request.time.to.first.token")
                             .description("Time to first content as the client saw it")
-                            .tag("outcome", outcome).tag("model", key.model()).register(meters));
+                            .tag("outcome", outcome).tag("model", key.model()).tag("origin", key.origin())
+                            .register(meters));
         }
     }
 

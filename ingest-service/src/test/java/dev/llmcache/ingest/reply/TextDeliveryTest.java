@@ -80,6 +80,14 @@ class TextDeliveryTest {
         assertThat(seen).noneMatch(a -> a.type() == Answer.Type.ERROR);
     }
 
+    @Test
+    void aDirectFirstTokenNeverExtendsTextThatCameFromElsewhere() {
+        // Another run's first token was delivered; this run's longer first token would splice two runs.
+        receive(direct("Hel"), direct("Hello there"), chunk("Hel", 0), chunk("lo", 3));
+
+        assertThat(text()).isEqualTo("Hello");
+    }
+
     private void receive(Answer... answers) {
         for (Answer answer : answers) {
             seen.addAll(delivery.accept(answer));

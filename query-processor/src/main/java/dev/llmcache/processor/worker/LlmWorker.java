@@ -93,6 +93,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     private final LlmCallMetrics metrics;
     private final RequestTracing tracing;
     private final OffsetTracker offsets = new OffsetTracker();
+    private final PartitionCounts replyPartitions;
     private final Queue<Pending> backlog = new ConcurrentLinkedQueue<>();
     /** Requests whose provider is at its bound, by provider, in arrival order; guarded by this. */
     private final Map<String, Queue<Pending>> parked = new HashMap<>();
@@ -112,6 +113,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     public LlmWorker(KafkaOperations<String, Object> out, String responsesTopic, LlmRouter router,
                      Settings settings, MeterRegistry meters, RequestTracing tracing) {
         this.out = out;
+        this.replyPartitions = new PartitionCounts(out::partitionsFor, Duration.ofMinutes(5));
         this.responsesTopic = responsesTopic;
         this.router = router;
         this.settings = settings;
@@ -122,6 +124,11 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     /** Connects the worker to the container that feeds it. */
     public void attach(MessageListenerContainer intake) {
         this.intake = intake;
+    }
+
+    /** Whether the worker knows the partition count of a reply topic (first tokens go straight to it). */
+    boolean knowsReplyTopic(String topic) {
+        return replyPartitions.known(topic);
     }
 
     public int inflight() {
@@ -271,6 +278,10 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     private void stream(Pending pending, LlmRequest request) {
         ConsumerRecord<String, LlmRequest> record = pending.record();
         LlmCall call = new LlmCall(request, settings.maxAnswerBytes());
+        if (request.starter() != null) {
+            // Looked up now (off this thread), so it is known when the first token comes.
+            replyPartitions.of(request.starter().replyTo().topic());
+        }
         LlmProperties.Timeouts timeouts = settings.timeouts();
         // The call continues the trace of the query that caused it; its records carry both onwards.
         String requestId = Objects.requireNonNullElse(
@@ -368,19 +379,18 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
             return;
         }
         String topic = starter.replyTo().topic();
-        int partitions;
-        try {
-            partitions = out.partitionsFor(topic).size();
-        } catch (RuntimeException e) {
-            partitions = 0; // metadata not at hand in time: the processor's copy is on its way
-        }
+        int partitions = replyPartitions.of(topic);
         if (partitions == 0) {
-            return;
+            return; // not known yet (being looked up): the processor's copy is on its way
         }
         Answer token = Answer.directChunk(starter.requestId(), request.cacheKey(), starter.outcome(),
                 request.model(), first.delta());
         int partition = starter.replyTo().partitionFor(request.cacheKey(), partitions);
-        send(new ProducerRecord<>(topic, partition, starter.requestId(), token, headers)).exceptionally(error -> {
+        RecordHeaders tokenHeaders = new RecordHeaders(headers.toArray());
+        if (starter.clientRequestId() != null) {
+            RequestTracing.setRequestId(tokenHeaders, starter.clientRequestId());
+        }
+        send(new ProducerRecord<>(topic, partition, starter.requestId(), token, tokenHeaders)).exceptionally(error -> {
             log.debug("The first token for key {} did not go straight to its starter", request.cacheKey(), error);
             return null;
         });

@@ -262,7 +262,7 @@ class LlmWorkerTest {
     @Test
     void theFirstTokenAlsoGoesStraightToTheStarterOnItsReplyPartitionAndLaterTokensOnlyToTheProcessor() {
         request(P0, 0, new ReplyRoute(REPLIES, 2));
-        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1 && worker.knowsReplyTopic(REPLIES));
         Sinks.Many<LlmStreamEvent> call = calls.get(key(P0, 0));
         call.tryEmitNext(new LlmStreamEvent.Delta("Hel"));
         await().atMost(Duration.ofSeconds(5)).until(() -> direct().size() == 1);
@@ -286,7 +286,7 @@ class LlmWorkerTest {
     @Test
     void aStarterWithoutAPartitionOfItsOwnGetsItsFirstTokenOnTheCacheKeysPartition() {
         request(P0, 0, new ReplyRoute(REPLIES, ReplyRoute.ANY_PARTITION));
-        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1 && worker.knowsReplyTopic(REPLIES));
         finish(P0, 0);
         awaitOutcomes(1);
 

@@ -3,6 +3,7 @@ package dev.llmcache.replay.input;
 import dev.llmcache.replay.ReplayJson;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -21,6 +22,8 @@ public final class BatchInputParser {
     public static final int MAX_LINE_CHARS = 8 * 1024 * 1024;
     /** OpenAI's Batch API limit for a custom_id. */
     static final int MAX_CUSTOM_ID_CHARS = 512;
+    /** A cache namespace, as the product accepts it. */
+    static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final Set<String> customIds = new HashSet<>();
 
@@ -64,21 +67,25 @@ public final class BatchInputParser {
         if (!(line.get("body") instanceof ObjectNode body)) {
             return InputLine.invalid(lineNumber, customId, "body must be a JSON object");
         }
-        return request(lineNumber, customId, body);
+        JsonNode namespace = line.path("llmcache").path("namespace");
+        if (!namespace.isMissingNode() && !(namespace.isString() && NAMESPACE.matcher(namespace.asString()).matches())) {
+            return InputLine.invalid(lineNumber, customId, "llmcache.namespace must match " + NAMESPACE.pattern());
+        }
+        return request(lineNumber, customId, body, namespace.isString() ? namespace.asString() : null);
     }
 
     private InputLine plainBody(int lineNumber, ObjectNode body) {
-        return request(lineNumber, "line-" + lineNumber, body);
+        return request(lineNumber, "line-" + lineNumber, body, null);
     }
 
-    private static InputLine request(int lineNumber, String customId, ObjectNode body) {
+    private static InputLine request(int lineNumber, String customId, ObjectNode body, String namespace) {
         if (!body.path("messages").isArray() || body.path("messages").isEmpty()) {
             return InputLine.invalid(lineNumber, customId, "body.messages must be a non-empty array");
         }
         if (!body.path("model").isString()) {
             return InputLine.invalid(lineNumber, customId, "body.model must be a string");
         }
-        return InputLine.valid(lineNumber, customId, body);
+        return InputLine.valid(lineNumber, customId, body, namespace);
     }
 
     /** The second line with an id already seen is refused: outputs are matched to inputs by it. */

@@ -7,15 +7,17 @@ import tools.jackson.databind.node.ObjectNode;
  * that cannot be sent, why ({@code error}; the line still gets exactly one output line, with that error).
  *
  * @param lineNumber where it is in the file, from 1
+ * @param namespace  the cache namespace a recorded query was asked in ({@code llmcache.namespace} of a
+ *                   line exported from the product); null for other lines
  */
-public record InputLine(int lineNumber, String customId, ObjectNode body, String error) {
+public record InputLine(int lineNumber, String customId, ObjectNode body, String error, String namespace) {
 
-    public static InputLine valid(int lineNumber, String customId, ObjectNode body) {
-        return new InputLine(lineNumber, customId, body, null);
+    public static InputLine valid(int lineNumber, String customId, ObjectNode body, String namespace) {
+        return new InputLine(lineNumber, customId, body, null, namespace);
     }
 
     public static InputLine invalid(int lineNumber, String customId, String error) {
-        return new InputLine(lineNumber, customId, null, error);
+        return new InputLine(lineNumber, customId, null, error, null);
     }
 
     public boolean isValid() {

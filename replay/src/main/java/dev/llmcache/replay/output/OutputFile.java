@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HashSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -37,7 +37,8 @@ public final class OutputFile implements Closeable {
      *                               mixed with another run's), or a line before the last is unreadable
      */
     public static OutputFile open(Path path, boolean resume) throws IOException {
-        Set<String> done = new HashSet<>();
+        // Read by the input's thread while the writer adds to it.
+        Set<String> done = ConcurrentHashMap.newKeySet();
         if (Files.exists(path) && Files.size(path) > 0) {
             if (!resume) {
                 throw new IllegalStateException(path + " already has lines: use --resume to go on with that run, "

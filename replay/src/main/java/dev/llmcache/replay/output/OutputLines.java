@@ -30,7 +30,8 @@ public final class OutputLines {
     private OutputLines() {
     }
 
-    public static ObjectNode of(InputLine input, Exchange exchange) {
+    /** @param model the model the request was sent for (after {@code --model-map}) */
+    public static ObjectNode of(InputLine input, String model, Exchange exchange) {
         ObjectNode line = start(input.customId());
         if (exchange.status() == 0) {
             line.putNull("response");
@@ -46,7 +47,8 @@ public final class OutputLines {
         view.put("outcome", exchange.status() == 200 && exchange.outcome() != null ? exchange.outcome() : ERROR);
         view.put("tier", exchange.tier());
         view.put("cache_key", exchange.cacheKey());
-        view.put("model", input.body().path("model").asString());
+        view.put("model", model);
+        view.put("started_at", exchange.startedAt());
         view.put("latency_ms", round(exchange.latencyMillis()));
         view.put("head_ms", round(exchange.headMillis()));
         view.put("attempts", exchange.attempts());

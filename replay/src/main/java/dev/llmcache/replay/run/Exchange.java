@@ -12,16 +12,19 @@ import tools.jackson.databind.JsonNode;
  * @param headMillis     from sending the last attempt to its response head
  * @param attempts       how many times it was sent
  * @param transportError why no HTTP answer arrived (connection refused, timeout); null if one did
+ * @param refused        the product refused the connection: it is not there (down, wrong address)
+ * @param startedAt      when the last attempt was sent (epoch millis)
  */
 public record Exchange(int status, String requestId, JsonNode body, String outcome, String tier, String cacheKey,
-                       double latencyMillis, double headMillis, int attempts, String transportError) {
+                       double latencyMillis, double headMillis, int attempts, String transportError, boolean refused,
+                       long startedAt) {
 
     public Exchange withAttempts(int count) {
         return new Exchange(status, requestId, body, outcome, tier, cacheKey, latencyMillis, headMillis, count,
-                transportError);
+                transportError, refused, startedAt);
     }
 
-    public static Exchange failed(String transportError, double latencyMillis) {
-        return new Exchange(0, null, null, null, null, null, latencyMillis, 0, 1, transportError);
+    public static Exchange failed(String transportError, boolean refused, double latencyMillis, long startedAt) {
+        return new Exchange(0, null, null, null, null, null, latencyMillis, 0, 1, transportError, refused, startedAt);
     }
 }

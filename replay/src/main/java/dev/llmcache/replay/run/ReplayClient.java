@@ -25,6 +25,7 @@ public final class ReplayClient implements AutoCloseable {
     /** Request header that marks a request as replayed: metric topics and Prometheus tell it from live traffic. */
     public static final String ORIGIN_HEADER = "X-Llmcache-Origin";
     public static final String ORIGIN_REPLAY = "replay";
+    public static final String NAMESPACE_HEADER = "X-Cache-Namespace";
 
     private final HttpClient http;
     private final ConnectionProvider pool;
@@ -43,7 +44,7 @@ public final class ReplayClient implements AutoCloseable {
                         RetryPolicy retries) {
         this.pool = ConnectionProvider.builder("replay").maxConnections(maxConnections)
                 .pendingAcquireMaxCount(-1).pendingAcquireTimeout(timeout).build();
-        this.http = HttpClient.create(pool).baseUrl(baseUrl).headers(h -> {
+        this.http = HttpClient.create(pool).baseUrl(baseUrl.replaceAll("/+$", "")).headers(h -> {
             h.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
             h.set(ORIGIN_HEADER, ORIGIN_REPLAY);
             headers.forEach(h::set);
@@ -52,41 +53,58 @@ public final class ReplayClient implements AutoCloseable {
         this.retries = retries;
     }
 
-    /** Sends one request (again, while the retry policy says so); never fails: errors are in the exchange. */
-    public Mono<Exchange> send(ObjectNode body) {
+    /**
+     * Sends one request (again, while the retry policy says so); never fails: errors are in the exchange.
+     *
+     * @param namespace the request's cache namespace ({@code X-Cache-Namespace}); null for the client's default
+     */
+    public Mono<Exchange> send(ObjectNode body, String namespace) {
         String json = ReplayJson.MAPPER.writeValueAsString(body);
-        return attempt(json, 0);
+        HttpClient request = namespace == null ? http : http.headers(h -> h.set(NAMESPACE_HEADER, namespace));
+        return attempt(request, json, 0);
     }
 
-    private Mono<Exchange> attempt(String json, int retriesSoFar) {
-        return once(json).flatMap(attempt -> retries.nextWait(attempt.exchange(), retriesSoFar, attempt.retryAfter())
-                .map(wait -> Mono.delay(wait).then(Mono.defer(() -> attempt(json, retriesSoFar + 1))))
+    private Mono<Exchange> attempt(HttpClient request, String json, int retriesSoFar) {
+        return once(request, json).flatMap(attempt -> retries.nextWait(attempt.exchange(), retriesSoFar,
+                        attempt.retryAfter())
+                .map(wait -> Mono.delay(wait).then(Mono.defer(() -> attempt(request, json, retriesSoFar + 1))))
                 .orElseGet(() -> Mono.just(attempt.exchange().withAttempts(retriesSoFar + 1))));
     }
 
-    private Mono<Attempt> once(String json) {
+    private Mono<Attempt> once(HttpClient request, String json) {
         return Mono.defer(() -> {
             long start = System.nanoTime();
-            return http.post().uri("/chat/completions")
+            long startedAt = System.currentTimeMillis();
+            return request.post().uri("/chat/completions")
                     .send(ByteBufFlux.fromString(Mono.just(json)))
                     .response((response, content) -> {
                         long head = System.nanoTime();
                         return content.aggregate().asString().defaultIfEmpty("")
-                                .map(text -> new Attempt(exchange(response, text, start, head),
+                                .map(text -> new Attempt(exchange(response, text, start, head, startedAt),
                                         response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER)));
                     })
                     .single()
                     .timeout(timeout)
-                    .onErrorResume(error -> Mono.just(new Attempt(
-                            Exchange.failed(describe(error), millisSince(start)), null)));
+                    .onErrorResume(error -> Mono.just(new Attempt(Exchange.failed(describe(error),
+                            isRefused(error), millisSince(start), startedAt), null)));
         });
     }
 
-    private static Exchange exchange(HttpClientResponse response, String text, long start, long head) {
+    private static Exchange exchange(HttpClientResponse response, String text, long start, long head,
+                                     long startedAt) {
         var headers = response.responseHeaders();
         return new Exchange(response.status().code(), headers.get("X-Request-ID"), json(text),
                 headers.get("X-Cache"), headers.get("X-Cache-Tier"), headers.get("X-Cache-Key"),
-                millisSince(start), (head - start) / 1e6, 1, null);
+                millisSince(start), (head - start) / 1e6, 1, null, false, startedAt);
+    }
+
+    private static boolean isRefused(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static JsonNode json(String text) {

@@ -24,8 +24,11 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ReplayRun {
 
-    /** How the run goes: concurrency, rate (per second, 0 for none). */
-    public record Settings(int concurrency, double rate) {
+    /**
+     * How the run goes: concurrency, rate (per second, 0 for none), and whether recorded queries
+     * are replayed in the namespace they were asked in (off when the run sets one for all).
+     */
+    public record Settings(int concurrency, double rate, boolean recordedNamespaces) {
     }
 
     /** What happened to one line, for the progress display. */
@@ -62,8 +65,7 @@ public final class ReplayRun {
             Flux<ObjectNode> written = pending.publish(shared -> Flux.merge(
                     shared.filter(line -> !line.isValid()).map(OutputLines::invalid),
                     Pacing.atRate(shared.filter(InputLine::isValid), settings.rate(), timer)
-                            .flatMap(line -> client.send(rewriter.rewrite(line.body()))
-                                    .map(exchange -> OutputLines.of(line, exchange)), settings.concurrency())));
+                            .flatMap(line -> send(line), settings.concurrency())));
             written.publishOn(writer)
                     .doOnNext(line -> {
                         try {
@@ -79,6 +81,31 @@ public final class ReplayRun {
                     .block();
         } finally {
             writer.dispose();
+        }
+    }
+
+    /**
+     * One line's request and its output line. A product that refuses connections (down, or the
+     * wrong address) ends the run instead: writing its lines as errors would make a {@code --resume}
+     * skip them, though they were never answered.
+     */
+    private Mono<ObjectNode> send(InputLine line) {
+        ObjectNode body = rewriter.rewrite(line.body());
+        return client.send(body, settings.recordedNamespaces() ? line.namespace() : null)
+                .handle((exchange, sink) -> {
+                    if (exchange.refused()) {
+                        sink.error(new UnreachableException(exchange.transportError()));
+                    } else {
+                        sink.next(OutputLines.of(line, body.path("model").asString(), exchange));
+                    }
+                });
+    }
+
+    /** The product refused connections, after retries: the run stops; {@code --resume} goes on later. */
+    public static final class UnreachableException extends RuntimeException {
+        UnreachableException(String cause) {
+            super("The product refused connections (" + cause + "): the run stopped; lines not written yet are "
+                    + "sent by a run with --resume");
         }
     }
 

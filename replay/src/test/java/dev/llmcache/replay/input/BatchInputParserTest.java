@@ -21,6 +21,15 @@ class BatchInputParserTest {
     }
 
     @Test
+    void aRecordedQueryKeepsTheNamespaceItWasAskedIn() {
+        InputLine line = parser.parse(1, "{\"custom_id\":\"r\",\"body\":" + BODY + ",\"llmcache\":{\"namespace\":\"team-a\"}}");
+        InputLine hostile = parser.parse(2, "{\"custom_id\":\"s\",\"body\":" + BODY + ",\"llmcache\":{\"namespace\":\"a b\"}}");
+
+        assertThat(line.namespace()).isEqualTo("team-a");
+        assertThat(hostile.error()).contains("llmcache.namespace");
+    }
+
+    @Test
     void takesAPlainChatRequestBodyAndNamesItByItsLineNumber() {
         InputLine line = parser.parse(7, BODY);
 

@@ -92,7 +92,7 @@ class ReplayRunTest {
                      Map.of("X-Cache-Namespace", "scratch", "Cache-Control", "no-store"), concurrency,
                      Duration.ofSeconds(10), new RetryPolicy(2, Duration.ofMillis(10), Duration.ofSeconds(1)))) {
             new ReplayRun(client, new RequestRewriter(Map.of("a", "b"), Map.of()),
-                    new ReplayRun.Settings(concurrency, 0), Schedulers.parallel())
+                    new ReplayRun.Settings(concurrency, 0, true), Schedulers.parallel())
                     .run(input, out, progress -> { });
         }
     }
@@ -116,6 +116,7 @@ class ReplayRunTest {
         assertThat(first.path("response").path("status_code").asInt()).isEqualTo(200);
         assertThat(first.path("response").path("body").path("model").asString()).as("--model-map a=b").isEqualTo("b");
         assertThat(first.path("llmcache").path("cache_key").asString()).isEqualTo("key-prompt 1");
+        assertThat(first.path("llmcache").path("model").asString()).as("the model sent, for pricing").isEqualTo("b");
         assertThat(written).filteredOn(l -> l.path("custom_id").asString().equals("q0")).singleElement()
                 .satisfies(l -> {
                     assertThat(l.path("response").path("status_code").asInt()).isEqualTo(200);
@@ -126,6 +127,24 @@ class ReplayRunTest {
                         .contains("Line 31"));
         assertThat(headersSeen).containsOnly("replay|scratch|no-store");
         assertThat(mostAtOnce.get()).isLessThanOrEqualTo(4);
+    }
+
+    @Test
+    void aProductThatRefusesConnectionsStopsTheRunWithoutWritingItsLinesAsAnswered() throws Exception {
+        Path input = input("in.jsonl", List.of(line("q0", "down 0"), line("q1", "down 1")));
+        Path output = dir.resolve("out.jsonl");
+        int port = server.port();
+        server.disposeNow(); // nothing listens there any more
+
+        try (OutputFile out = OutputFile.open(output, false);
+             ReplayClient client = new ReplayClient("http://127.0.0.1:" + port + "/v1/", Map.of(), 2,
+                     Duration.ofSeconds(5), new RetryPolicy(1, Duration.ofMillis(10), Duration.ofSeconds(1)))) {
+            ReplayRun run = new ReplayRun(client, new RequestRewriter(Map.of(), Map.of()),
+                    new ReplayRun.Settings(2, 0, true), Schedulers.parallel());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> run.run(input, out, progress -> { }))
+                    .isInstanceOf(ReplayRun.UnreachableException.class).hasMessageContaining("--resume");
+        }
+        assertThat(Files.size(output)).as("no line counts as done").isZero();
     }
 
     @Test

@@ -10,7 +10,7 @@ class RetryPolicyTest {
     private final RetryPolicy policy = new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(30));
 
     private static Exchange status(int code) {
-        return new Exchange(code, null, null, null, null, null, 1, 1, 1, null);
+        return new Exchange(code, null, null, null, null, null, 1, 1, 1, null, false, 0);
     }
 
     @Test
@@ -23,7 +23,7 @@ class RetryPolicyTest {
     void backsOffExponentiallyOnGatewayErrorsAndLostConnections() {
         assertThat(policy.nextWait(status(502), 0, null)).contains(Duration.ofMillis(100));
         assertThat(policy.nextWait(status(504), 1, null)).contains(Duration.ofMillis(200));
-        assertThat(policy.nextWait(Exchange.failed("refused", 1), 2, null)).contains(Duration.ofMillis(400));
+        assertThat(policy.nextWait(Exchange.failed("reset", false, 1, 0), 2, null)).contains(Duration.ofMillis(400));
         assertThat(policy.nextWait(status(503), 1, "soon")).as("an unreadable Retry-After").contains(Duration.ofMillis(200));
     }
 
