@@ -73,6 +73,9 @@ final class CpuAccount {
         use.put("productGcPauseMillis", before.productGcPauseSeconds() < 0 ? -1
                 : round((now.productGcPauseSeconds() - before.productGcPauseSeconds()) * 1000));
         use.put("loadGeneratorCores", cores(before.benchCpuNanos(), now.benchCpuNanos(), seconds));
+        // What one request cost the load generator (for replay-hits: the replay client).
+        use.put("loadGeneratorCpuMsPerRequest", before.benchCpuNanos() < 0 || result.requests() == 0 ? -1
+                : round((now.benchCpuNanos() - before.benchCpuNanos()) / 1e6 / result.requests()));
         // What one request cost the product, all its threads (web, Kafka, broker, GC, JIT) included.
         use.put("productCpuMsPerRequest", before.productCpuNanos() < 0 || now.productCpuNanos() < 0
                 || result.requests() == 0 ? -1

@@ -1,7 +1,14 @@
 package dev.llmcache.bench;
 
+import dev.llmcache.replay.output.OutputFile;
+import dev.llmcache.replay.output.OutputLines;
+import dev.llmcache.replay.run.ReplayClient;
+import dev.llmcache.replay.run.ReplayRun;
+import dev.llmcache.replay.run.RequestRewriter;
+import dev.llmcache.replay.run.RetryPolicy;
 import dev.llmcache.simulator.SimulatedLlmServer;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +21,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The standard suite: a freshly started standalone product against the simulated LLM (started
@@ -163,6 +172,8 @@ final class Suite {
             measure(product, () -> open("hits-" + sizes.openRate() + "rps", KAFKA_PATH_HITS, pipeline, sizes.openRate(),
                     sizes.openDuration()));
 
+            measure(product, () -> replayHits(product));
+
             measure(product, () -> storm(pipeline, llm));
             measure(product, () -> inflightMisses(pipeline, product));
             measure(product, () -> zipf(pipeline));
@@ -290,6 +301,46 @@ final class Suite {
         return closed("zipf-mixed", "Mixed traffic: prompts drawn from " + sizes.zipfKeys() + " keys with Zipf "
                         + "skew 1.1 (a few questions asked very often), non-streaming, 32 clients.",
                 client, MODEL, sizes.zipfRequests(), 32, false, i -> prompts.ranked("zipf", ranks.next()), false);
+    }
+
+    /**
+     * The replay tool, run in this JVM, replaying recorded hits through the product: what one
+     * replayed request costs the client (this JVM's CPU, with nothing else running in it).
+     */
+    private ScenarioResult replayHits(StandaloneProcess product) throws Exception {
+        int requests = Math.max(100, sizes.hitsClosed() / 4);
+        int concurrency = 16;
+        Path dir = Files.createTempDirectory("bench-replay");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            lines.add("{\"custom_id\":\"r" + i + "\",\"body\":"
+                    + ChatClient.body(MODEL, prompts.ranked("hits", i % sizes.hitKeys()), false) + "}");
+        }
+        Files.write(dir.resolve("in.jsonl"), lines);
+        ScenarioRecorder recorder = new ScenarioRecorder();
+        try (OutputFile output = OutputFile.open(dir.resolve("out.jsonl"), false);
+             ReplayClient client = new ReplayClient(product.baseUrl(), Map.of(), concurrency, TIMEOUT,
+                     RetryPolicy.DEFAULT)) {
+            new ReplayRun(client, new RequestRewriter(Map.of(), Map.of()),
+                    new ReplayRun.Settings(concurrency, 0, false), Schedulers.parallel())
+                    .run(dir.resolve("in.jsonl"), output, line -> { });
+        }
+        // Each output line as a request of the scenario, timed by the replay client itself.
+        long zero = System.nanoTime() - System.currentTimeMillis() * 1_000_000L;
+        for (JsonNode line : OutputLines.read(dir.resolve("out.jsonl"))) {
+            JsonNode view = line.path("llmcache");
+            long start = zero + view.path("started_at").asLong() * 1_000_000L;
+            long end = start + Math.round(view.path("latency_ms").asDouble() * 1e6);
+            int status = line.path("response").path("status_code").asInt();
+            String outcome = view.path("outcome").asString();
+            recorder.record(new RequestResult(start, start + Math.round(view.path("head_ms").asDouble() * 1e6), end,
+                    status, view.path("tier").isString() ? outcome + "/" + view.path("tier").asString() : outcome,
+                    status == 200 ? null : "http_" + status, null));
+        }
+        return recorder.result("replay-hits", "The replay tool (in the load generator's JVM) replaying " + requests
+                + " recorded queries that are cache hits, " + concurrency + " at a time: its throughput, and what one "
+                + "replayed request costs the client (load generator CPU per request).",
+                settings("requests", requests, "concurrency", concurrency));
     }
 
     /** One measured scenario: what it needed to compute, and where the machine's CPU went meanwhile. */

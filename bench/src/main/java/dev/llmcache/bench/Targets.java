@@ -12,6 +12,12 @@ final class Targets {
     private Targets() {
     }
 
+    /** The load generator's CPU per request of a scenario, from its {@code cpu} findings; NaN if unknown. */
+    private static double cpuMsPerRequest(ScenarioResult result) {
+        return result.extra().get("cpu") instanceof java.util.Map<?, ?> cpu
+                && cpu.get("loadGeneratorCpuMsPerRequest") instanceof Number ms ? ms.doubleValue() : Double.NaN;
+    }
+
     static List<Report.Target> judge(List<ScenarioResult> scenarios, double maxResidentMib) {
         List<Report.Target> targets = new ArrayList<>();
         edgeTargets(targets, scenarios);
@@ -29,6 +35,11 @@ final class Targets {
                             hits.total().p50(), hits.total().p99(), hits.throughput(), hits.errorCount(), ratio),
                     verdict(met)));
         });
+        find(scenarios, "replay-hits").ifPresent(replay -> targets.add(new Report.Target(
+                "Replay client CPU per request", "reported", String.format(Locale.ROOT,
+                        "%.3f ms of the replay client's CPU per replayed hit, %.0f req/s at %s at a time",
+                        cpuMsPerRequest(replay), replay.throughput(), replay.settings().get("concurrency")),
+                "reported")));
         find(scenarios, "hits-peak").ifPresent(peak -> targets.add(new Report.Target("Kafka-path hits, peak",
                 "reported", String.format(Locale.ROOT, "%.0f req/s at 64 clients (p50 %.2f ms, p99 %.2f ms)",
                         peak.throughput(), peak.total().p50(), peak.total().p99()), "reported")));
