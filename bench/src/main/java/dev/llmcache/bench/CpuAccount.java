@@ -91,7 +91,8 @@ final class CpuAccount {
         return Math.round(value * 100) / 100.0;
     }
 
-    private static long benchCpuNanos() {
+    /** This JVM's CPU time so far (all its threads); -1 if unknown. */
+    static long benchCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
     }

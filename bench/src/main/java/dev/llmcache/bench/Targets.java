@@ -12,10 +12,9 @@ final class Targets {
     private Targets() {
     }
 
-    /** The load generator's CPU per request of a scenario, from its {@code cpu} findings; NaN if unknown. */
+    /** The replay client's CPU per request, as the replay-hits scenario measured it; NaN if unknown. */
     private static double cpuMsPerRequest(ScenarioResult result) {
-        return result.extra().get("cpu") instanceof java.util.Map<?, ?> cpu
-                && cpu.get("loadGeneratorCpuMsPerRequest") instanceof Number ms ? ms.doubleValue() : Double.NaN;
+        return result.extra().get("replayClientCpuMsPerRequest") instanceof Number ms ? ms.doubleValue() : Double.NaN;
     }
 
     static List<Report.Target> judge(List<ScenarioResult> scenarios, double maxResidentMib) {

@@ -42,7 +42,7 @@ public final class ReplayCommand implements Runnable {
         return new CommandLine(new ReplayCommand())
                 // A refused export, an output file of another run: the message, not a stack trace.
                 .setExecutionExceptionHandler((error, command, parsed) -> {
-                    command.getErr().println("replay: " + error.getMessage());
+                    command.getErr().println("replay: " + (error.getMessage() != null ? error.getMessage() : error));
                     return 2;
                 })
                 .execute(args);
@@ -194,35 +194,19 @@ public final class ReplayCommand implements Runnable {
             RequestRewriter rewriter = new RequestRewriter(modelMap, RequestRewriter.fields(set));
             RetryPolicy retries = new RetryPolicy(maxRetries, RetryPolicy.DEFAULT.firstBackoff(),
                     RetryPolicy.DEFAULT.maxWait());
-            Path input = source.input;
-            if (input == null) {
-                // Downloaded next to the output, and kept: a resumed run replays the same lines.
-                input = output.resolveSibling(output.getFileName() + ".queries.jsonl");
-                if (!(resume && Files.exists(input))) {
-                    source.recorded.download(url, input);
-                }
-            }
-            long total = ReplayRun.count(input);
             AtomicLong hits = new AtomicLong();
             AtomicLong failed = new AtomicLong();
-            try (OutputFile out = OutputFile.open(output, resume);
-                 ReplayClient client = new ReplayClient(url, headers, concurrency, timeout, retries);
-                 ProgressBar progress = ProgressBar.builder().setTaskName("replay").setInitialMax(total)
-                         .setUpdateIntervalMillis(500).continuousUpdate().showSpeed().build()) {
-                progress.stepTo(out.doneCount());
-                new ReplayRun(client, rewriter, new ReplayRun.Settings(concurrency, rate, namespace == null), Schedulers.parallel())
-                        .run(input, out, line -> {
-                            if (line.outcome().equals("HIT")) {
-                                hits.incrementAndGet();
-                            }
-                            if (line.error()) {
-                                failed.incrementAndGet();
-                            }
-                            progress.step();
-                            long done = Math.max(1, progress.getCurrent() - 0);
-                            progress.setExtraMessage(String.format(java.util.Locale.ROOT, "hits %.0f%%, errors %d",
-                                    100.0 * hits.get() / done, failed.get()));
-                        });
+            // The output first: a run that may not write there must not touch its recorded queries either.
+            try (OutputFile out = OutputFile.open(output, resume)) {
+                Path input = source.input;
+                if (input == null) {
+                    // Downloaded next to the output, and kept: a resumed run replays the same lines.
+                    input = output.resolveSibling(output.getFileName() + ".queries.jsonl");
+                    if (!(resume && Files.exists(input))) {
+                        source.recorded.download(url, input);
+                    }
+                }
+                replay(input, out, headers, rewriter, retries, hits, failed);
             }
             ReplayReport summary = ReplayReport.of(OutputLines.read(output), priceTable,
                     baseline == null ? null : OutputLines.read(baseline));
@@ -232,6 +216,29 @@ public final class ReplayCommand implements Runnable {
             System.out.println(summary.toMarkdown());
             System.out.println("Output: " + output.toAbsolutePath() + "; report: " + folder.resolve("report.md"));
             return summary.errors().isEmpty() ? 0 : 1;
+        }
+
+        private void replay(Path input, OutputFile out, Map<String, String> headers, RequestRewriter rewriter,
+                            RetryPolicy retries, AtomicLong hits, AtomicLong failed) throws java.io.IOException {
+            try (ReplayClient client = new ReplayClient(url, headers, concurrency, timeout, retries);
+                 ProgressBar progress = ProgressBar.builder().setTaskName("replay")
+                         .setInitialMax(ReplayRun.count(input)).setUpdateIntervalMillis(500).continuousUpdate()
+                         .showSpeed().build()) {
+                progress.stepTo(out.doneCount());
+                new ReplayRun(client, rewriter, new ReplayRun.Settings(concurrency, rate, namespace == null),
+                        Schedulers.parallel())
+                        .run(input, out, line -> {
+                            if (line.outcome().equals("HIT")) {
+                                hits.incrementAndGet();
+                            }
+                            if (line.error()) {
+                                failed.incrementAndGet();
+                            }
+                            progress.step();
+                            progress.setExtraMessage(String.format(java.util.Locale.ROOT, "hits %.0f%%, errors %d",
+                                    100.0 * hits.get() / Math.max(1, progress.getCurrent()), failed.get()));
+                        });
+            }
         }
     }
 

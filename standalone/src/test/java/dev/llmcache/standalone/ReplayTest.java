@@ -142,6 +142,13 @@ class ReplayTest extends PipelineTestBase {
         assertThat(prompts).allSatisfy(prompt -> assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(1));
         assertThat(Files.readString(dir.resolve("recorded.jsonl.queries.jsonl")))
                 .as("kept beside the output, for --resume").contains(prompts.get(0));
+        // Each export frees its place when it ends (two may run at once): a third in a row is served.
+        for (int i = 0; i < 3; i++) {
+            java.net.http.HttpResponse<String> export = get("/cache/queries?since=" + since + "&tenant=" + tenant,
+                    "Authorization", "Bearer " + ADMIN_KEY);
+            assertThat(export.statusCode()).isEqualTo(200);
+            assertThat(export.body().lines()).hasSize(3);
+        }
     }
 
     @Test

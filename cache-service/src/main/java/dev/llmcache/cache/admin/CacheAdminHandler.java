@@ -82,7 +82,9 @@ public final class CacheAdminHandler {
                     .flatMap(session -> ServerResponse.ok().contentType(MediaType.APPLICATION_NDJSON)
                             .body(session.queries(limit).map(CacheAdminHandler::batchLine), String.class))
                     .onErrorResume(QueryExport.BusyException.class, e -> error(new ErrorInfo(503, "server_error",
-                            "export_busy", e.getMessage())));
+                            "export_busy", e.getMessage())))
+                    .onErrorResume(CacheAdminHandler::isKafkaFailure, e -> error(new ErrorInfo(503, "server_error",
+                            "kafka_unavailable", "The recorded queries could not be read: Kafka did not answer")));
         });
     }
 
@@ -108,7 +110,7 @@ public final class CacheAdminHandler {
         try {
             return text.chars().allMatch(Character::isDigit) && text.length() <= 15 ? Long.parseLong(text)
                     : Instant.parse(text).toEpochMilli();
-        } catch (DateTimeParseException e) {
+        } catch (DateTimeParseException | ArithmeticException e) {
             throw new InvalidInput(param, param + " must be epoch milliseconds or an ISO-8601 instant");
         }
     }
@@ -260,7 +262,7 @@ public final class CacheAdminHandler {
         if (value.isString()) {
             try {
                 return Instant.parse(value.stringValue()).toEpochMilli();
-            } catch (DateTimeParseException e) {
+            } catch (DateTimeParseException | ArithmeticException e) {
                 // answered below
             }
         }

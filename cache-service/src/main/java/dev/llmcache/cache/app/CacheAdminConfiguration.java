@@ -12,6 +12,7 @@ import dev.llmcache.common.kafka.KafkaConfiguration;
 import dev.llmcache.common.topic.KafkaSettings;
 import dev.llmcache.common.topic.Topic;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -59,7 +60,8 @@ public class CacheAdminConfiguration {
         QueryExport export = new QueryExport(clients.consumerFactory("query-export", queries,
                 // Reads a fixed range once: no group, nothing committed.
                 Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1_000),
-                Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)), queries.name(), MAX_EXPORTS);
+                Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)), queries.name(), MAX_EXPORTS,
+                Duration.ofSeconds(30));
         CacheAdminHandler admin = new CacheAdminHandler(key,
                 new CommandPublisher(cacheCommandsTemplate, kafka.topics().cacheCommands()),
                 analytics.getIfAvailable(), export, Clock.systemUTC());

@@ -35,7 +35,11 @@ final class PartitionCounts {
         Count count = counts.get(topic);
         long now = System.currentTimeMillis();
         if ((count == null || now - count.fetchedAt() > maxAgeMillis) && lookingUp.add(topic)) {
-            Schedulers.boundedElastic().schedule(() -> lookUp(topic));
+            try {
+                Schedulers.boundedElastic().schedule(() -> lookUp(topic));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                lookingUp.remove(topic); // shutting down, or saturated: asked again next time
+            }
         }
         return count == null ? 0 : count.partitions();
     }

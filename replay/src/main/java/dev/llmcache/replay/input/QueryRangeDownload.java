@@ -8,6 +8,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,10 +39,24 @@ public final class QueryRangeDownload {
     }
 
     /**
+     * Writes the queries to {@code file}, which appears only once the whole export arrived (written
+     * beside it first): a download cut short never passes for a complete one.
+     *
      * @param adminBaseUrl where the product serves {@code /cache/...}, e.g. {@code http://127.0.0.1:8080}
      * @return how many queries were written
      */
     public static long download(String adminBaseUrl, String adminKey, Range range, Path file, Duration timeout) {
+        Path partial = file.resolveSibling(file.getFileName() + ".part");
+        long lines = downloadTo(adminBaseUrl, adminKey, range, partial, timeout);
+        try {
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return lines;
+    }
+
+    private static long downloadTo(String adminBaseUrl, String adminKey, Range range, Path file, Duration timeout) {
         StringBuilder uri = new StringBuilder("/cache/queries?since=").append(range.since());
         if (range.until() != null) {
             uri.append("&until=").append(range.until());
