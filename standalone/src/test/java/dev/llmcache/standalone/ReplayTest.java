@@ -157,6 +157,8 @@ class ReplayTest extends PipelineTestBase {
                 "--out", dir.resolve("q.jsonl").toString()};
 
         assertThat(ReplayCommand.execute(export)).as("no key").isEqualTo(2);
+        assertThat(dir.resolve("q.jsonl")).as("nothing of a refused export stays").doesNotExist();
+        assertThat(dir.resolve("q.jsonl.part")).doesNotExist();
         String[] wrongKey = java.util.stream.Stream.concat(java.util.Arrays.stream(export),
                 java.util.stream.Stream.of("--admin-key", "wrong")).toArray(String[]::new);
         assertThat(ReplayCommand.execute(wrongKey)).as("a wrong key").isEqualTo(2);

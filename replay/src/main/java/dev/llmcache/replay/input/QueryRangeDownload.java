@@ -47,13 +47,15 @@ public final class QueryRangeDownload {
      */
     public static long download(String adminBaseUrl, String adminKey, Range range, Path file, Duration timeout) {
         Path partial = file.resolveSibling(file.getFileName() + ".part");
-        long lines = downloadTo(adminBaseUrl, adminKey, range, partial, timeout);
         try {
+            long lines = downloadTo(adminBaseUrl, adminKey, range, partial, timeout);
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return lines;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            deleteQuietly(partial); // refused or cut short: nothing of it stays
         }
-        return lines;
     }
 
     private static long downloadTo(String adminBaseUrl, String adminKey, Range range, Path file, Duration timeout) {
@@ -95,6 +97,14 @@ public final class QueryRangeDownload {
             writer.dispose();
         }
         return lines.get();
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // left behind: harmless, the next download writes it again
+        }
     }
 
     private static void write(OutputStream out, byte[] bytes) {
