@@ -5,6 +5,7 @@ import dev.llmcache.common.event.CacheCommand;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.QueryRequest;
+import dev.llmcache.common.key.CacheKey;
 import dev.llmcache.common.serde.Json;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,8 +36,6 @@ public final class CacheAdminHandler {
     /** Cache keys are hex SHA-256 digests. */
     private static final Pattern CACHE_KEY = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_NAME = 256;
-    /** Tenant names, as ingest accepts them. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final int DEFAULT_EXPORT_LIMIT = 100_000;
     private static final int MAX_EXPORT_LIMIT = 1_000_000;
 
@@ -73,8 +72,8 @@ public final class CacheAdminHandler {
                 throw new InvalidInput("until", "until must be after since");
             }
             String tenant = request.queryParam("tenant").orElse(null);
-            if (tenant != null && !NAME.matcher(tenant).matches()) {
-                throw new InvalidInput("tenant", "tenant must match " + NAME.pattern());
+            if (tenant != null && !CacheKey.NAME.matcher(tenant).matches()) {
+                throw new InvalidInput("tenant", "tenant must match " + CacheKey.NAME.pattern());
             }
             int limit = limit(request);
             return Mono.fromCallable(() -> queries.open(since, until, tenant))
@@ -107,12 +106,12 @@ public final class CacheAdminHandler {
             }
             return otherwise;
         }
-        try {
-            return text.chars().allMatch(Character::isDigit) && text.length() <= 15 ? Long.parseLong(text)
-                    : Instant.parse(text).toEpochMilli();
-        } catch (DateTimeParseException | ArithmeticException e) {
+        Long millis = text.chars().allMatch(Character::isDigit) && text.length() <= 15 ? Long.valueOf(text)
+                : isoInstant(text);
+        if (millis == null) {
             throw new InvalidInput(param, param + " must be epoch milliseconds or an ISO-8601 instant");
         }
+        return millis;
     }
 
     private static int limit(ServerRequest request) {
@@ -259,14 +258,20 @@ public final class CacheAdminHandler {
         if (value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= 0) {
             return value.longValue();
         }
-        if (value.isString()) {
-            try {
-                return Instant.parse(value.stringValue()).toEpochMilli();
-            } catch (DateTimeParseException | ArithmeticException e) {
-                // answered below
-            }
+        Long millis = value.isString() ? isoInstant(value.stringValue()) : null;
+        if (millis == null) {
+            throw new InvalidInput(field, field + " must be epoch milliseconds or an ISO-8601 instant");
         }
-        throw new InvalidInput(field, field + " must be epoch milliseconds or an ISO-8601 instant");
+        return millis;
+    }
+
+    /** An ISO-8601 instant such as {@code 2026-11-22T10:00:00Z} in epoch millis; null if it is none (or out of range). */
+    private static Long isoInstant(String text) {
+        try {
+            return Instant.parse(text).toEpochMilli();
+        } catch (DateTimeParseException | ArithmeticException e) {
+            return null;
+        }
     }
 
     private Mono<ServerResponse> accepted(CacheCommand command, int partitions) {

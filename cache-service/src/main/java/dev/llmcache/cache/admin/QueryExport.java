@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +21,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.springframework.kafka.core.ConsumerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -85,7 +87,7 @@ public final class QueryExport {
         long id = sequence.incrementAndGet();
         Scheduler thread = Schedulers.newSingle("query-export-" + id);
         try {
-            return reactor.core.publisher.Mono.fromCallable(() -> {
+            return Mono.fromCallable(() -> {
                 Consumer<String, QueryRequest> consumer = consumers.createConsumer(null, null, "-" + id);
                 try {
                     return new Session(consumer, thread, position(consumer, since), until, tenant);
@@ -143,7 +145,7 @@ public final class QueryExport {
                 if (!started.get()) {
                     close();
                 }
-            }, stallTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }, stallTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         /** At most {@code limit} queries; unreadable records are skipped. Can be read once. */

@@ -24,8 +24,8 @@ import java.util.List;
  *                   {@link #MEMORY} or {@link #REDIS}); null otherwise, and in records written before it existed
  * @param direct     on {@code CHUNK}: true if the LLM worker sent it straight to the request that started the
  *                   call (one Kafka hop less to its first token), ahead of the same text coming through the
- *                   processor; only that copy speaks for the call, so a direct chunk that contradicts text
- *                   already delivered is dropped, not an error. Null otherwise
+ *                   processor; only that copy speaks for the call, so a direct chunk counts only while the
+ *                   request has no text yet (else it is dropped, never an error). Null otherwise
  */
 public record Answer(
         int schemaVersion,

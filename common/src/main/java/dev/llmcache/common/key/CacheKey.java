@@ -9,6 +9,7 @@ import java.text.Normalizer;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -25,6 +26,12 @@ import tools.jackson.databind.node.ObjectNode;
  * answer, are left out. Unknown fields are kept: a parameter we do not know may change the answer.
  */
 public final class CacheKey {
+
+    /**
+     * What a tenant or namespace name may be (a namespace is part of every key), wherever one is
+     * given: request headers, API key configuration, the admin API.
+     */
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     /** Fields that never change the answer's content. */
     static final Set<String> TRANSPORT_FIELDS = Set.of("stream", "stream_options", "user", "metadata", "store");

@@ -19,7 +19,7 @@ public final class ApiHeaders {
     /** Request: {@code live} (the default) or {@code replay}; reported on the metric topics and in Prometheus. */
     public static final String ORIGIN = "X-Llmcache-Origin";
     /** What a tenant or namespace name may be, in headers and in the API key configuration. */
-    public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    public static final java.util.regex.Pattern NAME = dev.llmcache.common.key.CacheKey.NAME;
 
     private ApiHeaders() {
     }

@@ -11,8 +11,9 @@ import java.util.List;
  * after a gap is held back (the text in the gap was lost), and the final answer, which carries the
  * whole text, delivers whatever never arrived. Text sent again must be the same text: an answer
  * that contradicts what the client already has (a re-run that answered otherwise) ends with an
- * error instead of a splice of two answers (except a first token sent straight by the LLM worker,
- * {@link Answer#direct()}, which is only dropped). One instance per request; not thread-safe (a request's
+ * error instead of a splice of two answers. A first token sent straight by the LLM worker
+ * ({@link Answer#direct()}) counts only while the request has no text yet; after that it is
+ * dropped, whatever it says. One instance per request; not thread-safe (a request's
  * answers are handled one at a time, on its own event loop).
  */
 public final class TextDelivery {

@@ -22,7 +22,10 @@ public final class BatchInputParser {
     public static final int MAX_LINE_CHARS = 8 * 1024 * 1024;
     /** OpenAI's Batch API limit for a custom_id. */
     static final int MAX_CUSTOM_ID_CHARS = 512;
-    /** A cache namespace, as the product accepts it. */
+    /**
+     * A cache namespace, as the product accepts it ({@code CacheKey.NAME} in its {@code common}
+     * module: this client does not depend on the product's modules, so it repeats the rule).
+     */
     static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final Set<String> customIds = new HashSet<>();
