@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,28 +34,48 @@ public final class OutputFile implements Closeable {
     }
 
     /**
-     * @throws IllegalStateException if the file has lines and {@code resume} is off (they would be
-     *                               mixed with another run's), or a line before the last is unreadable
+     * Opens the file for this run, and holds a lock on it while the run writes: a second replay
+     * given the same output (by mistake, or on another terminal) is refused instead of writing
+     * lines twice.
+     *
+     * @throws IllegalStateException if another replay writes to the file, if the file has lines and
+     *                               {@code resume} is off (they would be mixed with another run's),
+     *                               or a line before the last is unreadable
      */
     public static OutputFile open(Path path, boolean resume) throws IOException {
-        // Read by the input's thread while the writer adds to it.
-        Set<String> done = ConcurrentHashMap.newKeySet();
-        if (Files.exists(path) && Files.size(path) > 0) {
-            if (!resume) {
-                throw new IllegalStateException(path + " already has lines: use --resume to go on with that run, "
-                        + "or another --output");
-            }
-            long keep = readDone(path, done);
-            try (FileChannel truncate = FileChannel.open(path, StandardOpenOption.WRITE)) {
-                truncate.truncate(keep);
-            }
-        }
         if (path.toAbsolutePath().getParent() != null) {
             Files.createDirectories(path.toAbsolutePath().getParent());
         }
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
-        return new OutputFile(channel, done);
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            if (!lock(channel)) {
+                throw new IllegalStateException("Another replay is writing to " + path);
+            }
+            // Read by the input's thread while the writer adds to it.
+            Set<String> done = ConcurrentHashMap.newKeySet();
+            if (channel.size() > 0) {
+                if (!resume) {
+                    throw new IllegalStateException(path + " already has lines: use --resume to go on with that "
+                            + "run, or another --output");
+                }
+                channel.truncate(readDone(path, done));
+            }
+            channel.position(channel.size()); // appends from here, the one writer
+            return new OutputFile(channel, done);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** Whether this run got the file's lock: not while another process, or this one, holds it. */
+    private static boolean lock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock() != null;
+        } catch (OverlappingFileLockException e) {
+            return false;
+        }
     }
 
     /** Collects the ids of complete lines; returns the length of the file up to the last complete line. */

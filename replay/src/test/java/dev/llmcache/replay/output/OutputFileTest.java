@@ -53,6 +53,19 @@ class OutputFileTest {
     }
 
     @Test
+    void aSecondReplayCannotWriteToAnOutputFileInUse() throws Exception {
+        Path file = dir.resolve("out.jsonl");
+        try (OutputFile first = OutputFile.open(file, false)) {
+            first.append(line("a"));
+
+            assertThatThrownBy(() -> OutputFile.open(file, true)).hasMessageContaining("Another replay");
+        }
+        try (OutputFile again = OutputFile.open(file, true)) {
+            assertThat(again.isDone("a")).as("free again once the first closed it").isTrue();
+        }
+    }
+
+    @Test
     void refusesToMixTwoRunsInOneFileWithoutResume() throws Exception {
         Path file = dir.resolve("out.jsonl");
         Files.writeString(file, "{\"custom_id\":\"a\"}\n");
