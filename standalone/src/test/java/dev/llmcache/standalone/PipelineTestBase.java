@@ -70,6 +70,9 @@ abstract class PipelineTestBase {
         registry.add("llmcache.llm.circuit-breaker.minimum-calls", () -> 1_000);
         registry.add("llmcache.llm.circuit-breaker.window", () -> 1_000);
         registry.add("llmcache.ingest.max-body-size", () -> "64KB");
+        // Small chunks and files, so that tests cross chunk boundaries and reach the size limit.
+        registry.add("llmcache.ingest.batch.chunk-size", () -> "16KB");
+        registry.add("llmcache.ingest.batch.max-file-size", () -> "1MB");
     }
 
     @AfterEach

@@ -9,7 +9,7 @@ package dev.llmcache.common.event;
  *                  a Kafka round trip), {@code STATE_STORE} (the processor's cache),
  *                  {@code LLM} (an LLM call, own or shared), {@code NONE} (no answer)
  * @param errorCode the error's code for {@code ERROR}, or when the client left early
- * @param origin    {@link #LIVE} for client traffic, {@link #REPLAY} for a replay (the request's
+ * @param origin    {@link #LIVE} for client traffic, {@link #REPLAY} for a replay, {@link #BATCH} for a Batch API line (the request's
  *                  {@code X-Llmcache-Origin} header); null in records written before it existed
  */
 public record CacheEvent(
@@ -31,6 +31,8 @@ public record CacheEvent(
     /** Origins of a query: client traffic, or a batch replay (dashboards tell them apart). */
     public static final String LIVE = "live";
     public static final String REPLAY = "replay";
+    /** A line of a batch of the OpenAI Batch API, run by the product itself. */
+    public static final String BATCH = "batch";
 
     /** The analytics outcome: the cache outcome, or ERROR when the query got no answer. */
     public enum Outcome { HIT, MISS, COALESCED, BYPASS, ERROR, SEMANTIC_HIT }

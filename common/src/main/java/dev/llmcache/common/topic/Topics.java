@@ -1,5 +1,8 @@
 package dev.llmcache.common.topic;
 
+import dev.llmcache.common.batch.BatchResult;
+import dev.llmcache.common.batch.BatchState;
+import dev.llmcache.common.batch.StoredFile;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheCommand;
 import dev.llmcache.common.event.CacheEvent;
@@ -82,6 +85,31 @@ public record Topics(String prefix) {
         return own("metrics-aggregates", MetricsAggregate.class, Topic.COMPACT_AND_DELETE, AGGREGATES_RETENTION_MS);
     }
 
+    /** Uploaded files (OpenAI Files API), compacted: the latest record per file id, or its tombstone. */
+    public Topic<String, StoredFile> files() {
+        return own("files", StoredFile.class, Topic.COMPACT, -1);
+    }
+
+    /** The bytes of uploaded files, in chunks keyed {@code <file id>/<n>}, compacted (deleted by tombstones). */
+    public Topic<String, byte[]> fileContents() {
+        return new Topic<>(prefix + "file-contents", KEYS, Serdes.ByteArray(), false, Topic.COMPACT, -1);
+    }
+
+    /** Batches (OpenAI Batch API), compacted: the latest record per batch id is its state. */
+    public Topic<String, BatchState> batches() {
+        return own("batches", BatchState.class, Topic.COMPACT, -1);
+    }
+
+    /** One record per finished line of a batch, keyed {@code <batch id>/<line>}, compacted. */
+    public Topic<String, BatchResult> batchResults() {
+        return own("batch-results", BatchResult.class, Topic.COMPACT, -1);
+    }
+
+    /** The topics of the OpenAI Files and Batch APIs. */
+    public List<Topic<String, ?>> batchApi() {
+        return List.of(files(), fileContents(), batches(), batchResults());
+    }
+
     /** The data-plane topics: all keyed by cache key, so they must share one partition count (five). */
     public List<Topic<String, ?>> dataPlane() {
         return List.of(queries(), llmRequests(), llmResponses(), cacheEntries(), cacheCommands());
@@ -97,6 +125,7 @@ public record Topics(String prefix) {
         List<Topic<String, ?>> all = new ArrayList<>(dataPlane());
         all.add(answers());
         all.addAll(metrics());
+        all.addAll(batchApi());
         return all;
     }
 

@@ -88,9 +88,9 @@ public final class ChatRequestParser {
         if (origin == null || origin.isEmpty() || origin.equals(CacheEvent.LIVE)) {
             return CacheEvent.LIVE;
         }
-        if (!origin.equals(CacheEvent.REPLAY)) {
+        if (!origin.equals(CacheEvent.REPLAY) && !origin.equals(CacheEvent.BATCH)) {
             throw ApiException.invalid(ApiHeaders.ORIGIN, "Header " + ApiHeaders.ORIGIN + " must be "
-                    + CacheEvent.LIVE + " or " + CacheEvent.REPLAY);
+                    + CacheEvent.LIVE + ", " + CacheEvent.REPLAY + " or " + CacheEvent.BATCH);
         }
         return origin;
     }

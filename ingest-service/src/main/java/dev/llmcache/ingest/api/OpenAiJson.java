@@ -7,7 +7,7 @@ import dev.llmcache.common.serde.Json;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The JSON objects of the OpenAI chat-completions API that ingest produces. */
-final class OpenAiJson {
+public final class OpenAiJson {
 
     /** Tells clients the answer passed through this pipeline (OpenAI's field for backend identity). */
     static final String FINGERPRINT = "llmcache";
@@ -26,7 +26,7 @@ final class OpenAiJson {
     }
 
     /** A non-streamed {@code chat.completion} for a finished answer. */
-    static ObjectNode completion(ParsedQuery query, Answer done) {
+    public static ObjectNode completion(ParsedQuery query, Answer done) {
         ObjectNode completion = envelope("chatcmpl-" + query.requestId(), "chat.completion",
                 System.currentTimeMillis() / 1000, query.model());
         ObjectNode choice = completion.putArray("choices").addObject();

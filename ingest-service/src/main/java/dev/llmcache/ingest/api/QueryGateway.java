@@ -96,17 +96,27 @@ public final class QueryGateway {
         long start = System.nanoTime();
         Caller caller = ApiAccessFilter.callerOf(request);
         Admission admission = ApiAccessFilter.admissionOf(request);
-        return readBody(request)
-                .flatMap(body -> {
-                    HttpHeaders headers = request.headers().asHttpHeaders();
-                    ParsedQuery query = parse(body, headers, caller);
-                    // A hit at the edge is answered here, without Kafka (also while Kafka is away).
-                    return admission.takeTokens(estimatedTokens(body))
-                            .then(edge.lookup(query.cacheKey(), query.directives()))
-                            .map(hit -> answerFromEdge(query, hit, start, headers, admission))
-                            .switchIfEmpty(Mono.defer(() -> publish(query, start, headers, eventLoopOf(request),
-                                    admission)));
-                });
+        return readBody(request).flatMap(body -> submit(body, request.headers().asHttpHeaders(), caller, admission,
+                eventLoopOf(request), start));
+    }
+
+    /**
+     * Submits a request body that did not come over HTTP (a line of a batch) exactly as the API
+     * would: same parsing, edge tiers, coalescing and telemetry. Fails with {@link ApiException}
+     * where the API would answer with an error.
+     */
+    public Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission) {
+        return Mono.defer(() -> submit(body, headers, caller, admission, Runnable::run, System.nanoTime()));
+    }
+
+    private Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission,
+                                   Executor deliverOn, long start) {
+        ParsedQuery query = parse(body, headers, caller);
+        // A hit at the edge is answered here, without Kafka (also while Kafka is away).
+        return admission.takeTokens(estimatedTokens(body))
+                .then(edge.lookup(query.cacheKey(), query.directives()))
+                .map(hit -> answerFromEdge(query, hit, start, headers, admission))
+                .switchIfEmpty(Mono.defer(() -> publish(query, start, headers, deliverOn, admission)));
     }
 
     /** A body the parser's checks missed but Jackson still refuses is the request's fault: 400, not 500. */

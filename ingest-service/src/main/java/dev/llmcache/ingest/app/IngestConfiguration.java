@@ -55,7 +55,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 /** Spring wiring of the ingest edge: the HTTP routes and their Kafka plumbing. */
 @Configuration(proxyBeanMethods = false)
-@Import({ObservabilityConventions.class, KafkaConfiguration.class})
+@Import({ObservabilityConventions.class, KafkaConfiguration.class, BatchApiConfiguration.class})
 @EnableConfigurationProperties({KafkaSettings.class, LlmProperties.class, IngestProperties.class,
         RedisSettings.class})
 public class IngestConfiguration {
@@ -111,7 +111,7 @@ public class IngestConfiguration {
                 Math.max(10_000, 2 * properties.maxInflightRequests()));
     }
 
-    private static KafkaPublisher publisher(KafkaClients clients, String client, int lingerMs, int queueCapacity,
+    static KafkaPublisher publisher(KafkaClients clients, String client, int lingerMs, int queueCapacity,
                                             Duration deadline) {
         ProducerFactory<byte[], byte[]> producers = clients.producerFactory(client, new ByteArraySerializer(),
                 new ByteArraySerializer(), Map.of(
@@ -217,10 +217,15 @@ public class IngestConfiguration {
         return new RateLimiter(properties.rateLimits(), buckets != null ? buckets : new LocalBuckets());
     }
 
+    /** In front of every API route: keys, tenants and request budgets. */
     @Bean
-    RouterFunction<ServerResponse> apiRoutes(QueryGateway gateway, ModelCatalog catalog, ApiKeys apiKeys,
-                                             RateLimiter rateLimiter, IngestProperties properties) {
-        return ApiRoutes.of(gateway, catalog, new ApiAccessFilter(apiKeys, rateLimiter, properties.defaultTenant()));
+    ApiAccessFilter apiAccessFilter(ApiKeys apiKeys, RateLimiter rateLimiter, IngestProperties properties) {
+        return new ApiAccessFilter(apiKeys, rateLimiter, properties.defaultTenant());
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> apiRoutes(QueryGateway gateway, ModelCatalog catalog, ApiAccessFilter apiAccessFilter) {
+        return ApiRoutes.of(gateway, catalog, apiAccessFilter);
     }
 
     /** Request heads beyond {@code llmcache.ingest.limits.max-header-size} get 431 in the API's error shape. */

@@ -24,6 +24,7 @@ import org.springframework.util.unit.DataSize;
  * @param auth                API keys and the tenants they stand for; none means the product runs open
  * @param rateLimits          request and token budgets per tenant
  * @param limits              bounds on what one request may contain
+ * @param batch               the OpenAI Files and Batch APIs
  */
 @ConfigurationProperties("llmcache.ingest")
 public record IngestProperties(
@@ -38,7 +39,8 @@ public record IngestProperties(
         @DefaultValue Edge edge,
         @DefaultValue Auth auth,
         @DefaultValue RateLimits rateLimits,
-        @DefaultValue Limits limits) {
+        @DefaultValue Limits limits,
+        @DefaultValue Batch batch) {
 
     /**
      * @param maxMessages      messages in one request
@@ -116,5 +118,26 @@ public record IngestProperties(
      * @param size    heap the tier may take (estimated from the answers' lengths)
      */
     public record Memory(@DefaultValue("true") boolean enabled, @DefaultValue("128MB") DataSize size) {
+    }
+
+    /**
+     * The OpenAI Files and Batch APIs ({@code /v1/files}, {@code /v1/batches}).
+     *
+     * @param enabled          serve them and run batches on this instance
+     * @param maxFileSize      largest file an upload may send (413 beyond)
+     * @param maxLines         lines a batch input file may have
+     * @param concurrency      lines of one batch in flight at once on the instance running it
+     * @param inflightShare    lines wait while the instance has more than this share of
+     *                         {@code max-inflight-requests} in flight, so interactive requests keep the rest
+     * @param chunkSize        size of the chunks files are stored in on Kafka (below the topic's
+     *                         {@code max.message.bytes})
+     */
+    public record Batch(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("200MB") DataSize maxFileSize,
+            @DefaultValue("50000") int maxLines,
+            @DefaultValue("8") int concurrency,
+            @DefaultValue("0.5") double inflightShare,
+            @DefaultValue("512KB") DataSize chunkSize) {
     }
 }

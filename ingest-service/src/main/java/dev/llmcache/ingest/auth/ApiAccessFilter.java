@@ -23,6 +23,7 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
 
     private static final String CALLER = ApiAccessFilter.class.getName() + ".caller";
     private static final String ADMISSION = ApiAccessFilter.class.getName() + ".admission";
+    private static final String TENANT = ApiAccessFilter.class.getName() + ".tenant";
 
     private final ApiKeys keys;
     private final RateLimiter limiter;
@@ -43,11 +44,12 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
             return ErrorResponses.of(unauthorized);
         }
         request.attributes().put(CALLER, caller);
+        request.attributes().put(TENANT, budgetTenant(caller, request));
         if (!limiter.enabled()) {
             request.attributes().put(ADMISSION, Admission.unlimited());
             return next.handle(request);
         }
-        return limiter.admit(budgetTenant(caller, request)).flatMap(admission -> {
+        return limiter.admit(tenantOf(request)).flatMap(admission -> {
             request.attributes().put(ADMISSION, admission);
             ServerHttpResponse response = request.exchange().getResponse();
             response.beforeCommit(() -> {
@@ -65,6 +67,19 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
         if (!(caller instanceof Caller known)) {
             // A route wired without this filter must fail loudly, not run open.
             throw new IllegalStateException("No caller: the route is not behind ApiAccessFilter");
+        }
+        return known;
+    }
+
+    /**
+     * The tenant a request that passed this filter is served as: its key's, or when the product
+     * runs open, the one its {@code X-Tenant-ID} header names (else the default). Owner of the
+     * files and batches it creates.
+     */
+    public static String tenantOf(ServerRequest request) {
+        Object tenant = request.attributes().get(TENANT);
+        if (!(tenant instanceof String known)) {
+            throw new IllegalStateException("No tenant: the route is not behind ApiAccessFilter");
         }
         return known;
     }

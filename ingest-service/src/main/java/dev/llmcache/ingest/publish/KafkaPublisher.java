@@ -60,7 +60,24 @@ public final class KafkaPublisher implements AutoCloseable {
 
     /** The returned Mono completes when Kafka acknowledged the record. */
     public <K, V> Mono<Void> publish(Topic<K, V> topic, K key, V value, Headers headers) {
-        Mono<Void> published = Mono.create(sink -> {
+        return publish(topic, null, key, value, headers);
+    }
+
+    /**
+     * Publishes to one partition ({@code null}: the partitioner's choice); a {@code null} value
+     * is a tombstone. The returned Mono completes when Kafka acknowledged the record.
+     */
+    public <K, V> Mono<Void> publish(Topic<K, V> topic, Integer partition, K key, V value, Headers headers) {
+        return send(topic, partition, key, value, headers).then();
+    }
+
+    /** Like {@link #publish(Topic, Integer, Object, Object, Headers)}; tells the record's offset. */
+    public <K, V> Mono<Long> publishAt(Topic<K, V> topic, int partition, K key, V value) {
+        return send(topic, partition, key, value, null);
+    }
+
+    private <K, V> Mono<Long> send(Topic<K, V> topic, Integer partition, K key, V value, Headers headers) {
+        Mono<Long> published = Mono.create(sink -> {
             AtomicBoolean abandoned = new AtomicBoolean();
             sink.onCancel(() -> abandoned.set(true));
             try {
@@ -69,12 +86,12 @@ public final class KafkaPublisher implements AutoCloseable {
                         return; // its caller already got an error: do not send it late
                     }
                     try {
-                        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic.name(), null,
+                        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic.name(), partition,
                                 topic.keyBytes(key), topic.valueBytes(value), headers);
                         kafka.send(record).whenComplete((result, error) -> {
                             if (error == null) {
                                 lastAckAt = System.currentTimeMillis();
-                                sink.success();
+                                sink.success(result.getRecordMetadata().offset());
                             } else {
                                 sink.error(failure(error));
                             }
@@ -89,6 +106,25 @@ public final class KafkaPublisher implements AutoCloseable {
         });
         return published.timeout(deadline, Mono.error(() -> new UnavailableException(
                 "Kafka did not acknowledge the record within " + deadline.toMillis() + " ms", null)));
+    }
+
+    /** The topic's partition count, looked up on the publisher's thread (a metadata wait can block). */
+    public Mono<Integer> partitionCount(Topic<?, ?> topic) {
+        return Mono.<Integer>create(sink -> {
+            try {
+                sender.execute(() -> {
+                    try {
+                        sink.success(kafka.partitionsFor(topic.name()).size());
+                    } catch (RuntimeException e) {
+                        sink.error(failure(e));
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                sink.error(new UnavailableException("Too many records waiting to be published", e));
+            }
+        }).timeout(deadline, Mono.error(() -> new UnavailableException(
+                "Kafka did not tell the partitions of " + topic.name() + " within " + deadline.toMillis() + " ms",
+                null)));
     }
 
     private static RuntimeException failure(Throwable error) {

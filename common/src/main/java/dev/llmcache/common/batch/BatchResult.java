@@ -1,0 +1,20 @@
+package dev.llmcache.common.batch;
+
+/**
+ * The outcome of one line of a batch, on the compacted {@code batch-results} topic, keyed
+ * {@code <batchId>/<index>} and written to the partition of its batch's runner. A line run twice
+ * (its runner died before this record was written) writes the same key again; the output file
+ * takes one record per index, so every line appears there exactly once.
+ *
+ * @param index  the line's position in the input file, from 0
+ * @param ok     whether it goes to the output file (else to the error file)
+ * @param output the line of the output (or error) file: OpenAI's batch output format
+ */
+public record BatchResult(int schemaVersion, String batchId, int index, boolean ok, String output) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public static String key(String batchId, int index) {
+        return batchId + "/" + index;
+    }
+}

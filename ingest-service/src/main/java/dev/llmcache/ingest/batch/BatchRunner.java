@@ -1,0 +1,150 @@
+package dev.llmcache.ingest.batch;
+
+import dev.llmcache.common.batch.BatchState;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
+import org.springframework.kafka.listener.MessageListener;
+
+/**
+ * Runs the batches of the {@code batches} partitions this instance is assigned in the runners'
+ * consumer group: a batch belongs to one instance at a time, and when that instance dies or
+ * leaves, its partitions (and batches) go to another, which goes on from the batch's last
+ * recorded step. On assignment a partition is read from its beginning (the topic is compacted:
+ * one record per batch) and its unfinished batches start once the reading has caught up, so that
+ * a batch whose end is further on is never started from an older record.
+ */
+public final class BatchRunner implements MessageListener<String, BatchState>, ConsumerAwareRebalanceListener {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchRunner.class);
+    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String resultsTopic;
+    private final IntFunction<BatchWork> workFor;
+    private volatile BatchWork work;
+    /** Per assigned partition still being read up to its end at assignment: that end. */
+    private final Map<Integer, Long> catchingUp = new HashMap<>();
+    /** Per assigned partition being caught up: the latest record of each batch. */
+    private final Map<Integer, Map<String, BatchState>> latest = new HashMap<>();
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** The revision this instance last wrote or ran each batch at: older records are its own past. */
+    private final Map<String, Long> seen = new ConcurrentHashMap<>();
+
+    private record Running(BatchRun run, int partition) {
+    }
+
+    /** @param workFor what runs need, given the partition count of {@code batch-results} */
+    public BatchRunner(String resultsTopic, IntFunction<BatchWork> workFor) {
+        this.resultsTopic = resultsTopic;
+        this.workFor = workFor;
+    }
+
+    /** Batches running on this instance now. */
+    public int running() {
+        return running.size();
+    }
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        if (work == null) {
+            work = workFor.apply(consumer.partitionsFor(resultsTopic, METADATA_TIMEOUT).size());
+        }
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> begins = consumer.beginningOffsets(partitions, METADATA_TIMEOUT);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, METADATA_TIMEOUT);
+        for (TopicPartition partition : partitions) {
+            latest.put(partition.partition(), new LinkedHashMap<>());
+            if (ends.get(partition) > begins.get(partition)) {
+                catchingUp.put(partition.partition(), ends.get(partition));
+            }
+        }
+        log.info("Batch runner took partitions {}", partitions);
+    }
+
+    @Override
+    public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        stop(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        stop(partitions);
+    }
+
+    private void stop(Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            catchingUp.remove(partition.partition());
+            latest.remove(partition.partition());
+            running.values().removeIf(batch -> {
+                if (batch.partition() == partition.partition()) {
+                    batch.run().stop();
+                    // Not ended: if the partition comes back, the batch's latest record starts it again.
+                    seen.remove(batch.run().id());
+                    return true;
+                }
+                return false;
+            });
+        }
+    }
+
+    /** Stops every batch running here (the instance stops; another one takes them over). */
+    public void stopAll() {
+        running.values().forEach(batch -> {
+            batch.run().stop();
+            seen.remove(batch.run().id());
+        });
+        running.clear();
+    }
+
+    @Override
+    public void onMessage(ConsumerRecord<String, BatchState> record) {
+        int partition = record.partition();
+        if (record.key() == null || record.value() == null) {
+            return;
+        }
+        Long end = catchingUp.get(partition);
+        if (end != null) {
+            latest.computeIfAbsent(partition, p -> new LinkedHashMap<>()).put(record.key(), record.value());
+            if (record.offset() + 1 >= end) {
+                catchingUp.remove(partition);
+                latest.remove(partition).values().forEach(state -> offer(state, partition));
+            }
+            return;
+        }
+        offer(record.value(), partition);
+    }
+
+    private void offer(BatchState state, int partition) {
+        Running current = running.get(state.id());
+        if (current != null) {
+            current.run().observe(state);
+            return;
+        }
+        Long known = seen.get(state.id());
+        if (state.status().terminal() || (known != null && state.revision() <= known)) {
+            return;
+        }
+        seen.merge(state.id(), state.revision(), Math::max);
+        BatchRun run = new BatchRun(state, work, () -> ended(state.id()));
+        running.put(state.id(), new Running(run, partition));
+        log.info("Running batch {} ({}) on this instance", state.id(), state.status().apiName());
+        run.start();
+    }
+
+    private void ended(String id) {
+        Running ended = running.remove(id);
+        if (ended != null) {
+            seen.merge(id, ended.run().revision(), Math::max);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.llmcache.ingest.batch;
+
+import dev.llmcache.common.batch.BatchState;
+import dev.llmcache.common.kafka.KafkaClients;
+import dev.llmcache.common.kafka.TopicTail;
+import dev.llmcache.common.topic.Topic;
+import dev.llmcache.ingest.publish.KafkaPublisher;
+import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.SmartLifecycle;
+import reactor.core.publisher.Mono;
+
+/**
+ * The state of every batch, as the API shows it: read from the compacted {@code batches} topic
+ * from its beginning at start and kept current (a record older than the one held, by revision,
+ * is ignored), and written through to it.
+ */
+public final class BatchStore implements SmartLifecycle, HealthIndicator {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Map<String, BatchState> batches = new ConcurrentHashMap<>();
+    private final Topic<String, BatchState> topic;
+    private final KafkaPublisher publisher;
+    private final TopicTail<BatchState> tail;
+
+    public BatchStore(KafkaClients clients, Topic<String, BatchState> topic, KafkaPublisher publisher) {
+        this.topic = topic;
+        this.publisher = publisher;
+        this.tail = new TopicTail<>(clients, topic, List.of(), "batches-view", Map.of(), TopicTail.StartAt.BEGINNING,
+                (key, state, timestamp) -> apply(key, state));
+    }
+
+    /** A new batch id, in OpenAI's shape. */
+    public static String newId() {
+        byte[] random = new byte[12];
+        RANDOM.nextBytes(random);
+        return "batch_" + HexFormat.of().formatHex(random);
+    }
+
+    void apply(String key, BatchState state) {
+        if (key == null) {
+            return;
+        }
+        if (state == null) {
+            batches.remove(key);
+        } else {
+            batches.merge(key, state, (held, incoming) -> incoming.revision() >= held.revision() ? incoming : held);
+        }
+    }
+
+    /** The batch {@code id} if it belongs to {@code owner} (other tenants' batches do not exist for them). */
+    public Optional<BatchState> get(String owner, String id) {
+        BatchState state = id == null ? null : batches.get(id);
+        return state != null && state.owner().tenant().equals(owner) ? Optional.of(state) : Optional.empty();
+    }
+
+    /** The owner's batches, newest first. */
+    public List<BatchState> list(String owner) {
+        return batches.values().stream().filter(state -> state.owner().tenant().equals(owner))
+                .sorted(Comparator.comparingLong((BatchState state) -> state.times().createdAt()).reversed()
+                        .thenComparing(BatchState::id, Comparator.reverseOrder()))
+                .toList();
+    }
+
+    /** Writes {@code state}; done when Kafka has it (and this instance shows it). */
+    public Mono<BatchState> save(BatchState state) {
+        return publisher.publish(topic, state.id(), state, null).then(Mono.fromSupplier(() -> {
+            apply(state.id(), state);
+            return state;
+        }));
+    }
+
+    @Override
+    public void start() {
+        tail.start();
+    }
+
+    @Override
+    public void stop() {
+        tail.stop();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return tail.isRunning();
+    }
+
+    @Override
+    public int getPhase() {
+        return 0;
+    }
+
+    @Override
+    public Health health() {
+        return Health.status(tail.health().getStatus()).withDetail("batches", batches.size()).build();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.llmcache.ingest.batch;
+
+import dev.llmcache.common.kafka.KafkaClients;
+import dev.llmcache.common.topic.Topics;
+import dev.llmcache.ingest.api.QueryGateway;
+import dev.llmcache.ingest.app.IngestProperties;
+import dev.llmcache.ingest.limits.RateLimiter;
+import dev.llmcache.ingest.publish.KafkaPublisher;
+import dev.llmcache.ingest.reply.PendingReplies;
+import java.time.Clock;
+
+/** Assembles the batch runner from the product's parts (the Spring wiring's one entry here). */
+public final class Batches {
+
+    /** Room in a line beyond its body: {@code custom_id}, {@code method}, {@code url}. */
+    private static final int LINE_ENVELOPE_BYTES = 64 * 1024;
+
+    private Batches() {
+    }
+
+    public static BatchRunner runner(KafkaClients clients, Topics topics, FileStore files, BatchStore batches,
+                                     KafkaPublisher publisher, QueryGateway gateway, RateLimiter limiter,
+                                     PendingReplies pending, IngestProperties properties, Clock clock) {
+        IngestProperties.Batch settings = properties.batch();
+        int lineRoom = (int) Math.max(1, properties.maxInflightRequests() * settings.inflightShare());
+        LineRunner lines = new LineRunner(gateway, limiter, pending::size, lineRoom);
+        PartitionReader reader = new PartitionReader(clients);
+        int maxLineBytes = (int) Math.min(Integer.MAX_VALUE / 2, properties.maxBodySize().toBytes() + LINE_ENVELOPE_BYTES);
+        return new BatchRunner(topics.batchResults().name(), resultsPartitions -> new BatchWork(files, batches, reader,
+                publisher, topics.batchResults(), resultsPartitions, lines, settings.concurrency(), settings.maxLines(),
+                maxLineBytes, clock));
+    }
+}
