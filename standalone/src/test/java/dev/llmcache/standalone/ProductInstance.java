@@ -102,6 +102,12 @@ final class ProductInstance implements AutoCloseable {
                 headers);
     }
 
+    /** A POST of {@code body} as {@code contentType} to {@code path}, with headers (name, value, ...), answered. */
+    HttpResponse<String> post(String path, String contentType, String body, String... headers) {
+        return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)), headers);
+    }
+
     /** A bodiless {@code method} request of {@code path} with headers (name, value, ...), answered. */
     HttpResponse<String> send(String method, String path, String... headers) {
         return send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))

@@ -10,6 +10,9 @@ import java.util.Queue;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import dev.llmcache.common.serde.NullOnErrorDeserializer;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -25,6 +28,8 @@ final class PartitionReader {
     /** How long a read may see nothing new before it fails (the broker is away, the data is gone). */
     static final Duration STALL = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(500);
+
+    private static final AtomicLong READERS = new AtomicLong();
 
     private final KafkaClients clients;
 
@@ -61,12 +66,20 @@ final class PartitionReader {
         }).subscribeOn(Schedulers.boundedElastic());
     }
 
+    /**
+     * A plain consumer, not one of the factory's: readers are short-lived and many, so they get
+     * no meters of their own and a client id each (the JMX registration of a client needs that).
+     */
     private <V> Consumer<String, V> open(Topic<String, V> topic) {
-        return clients.consumerFactory("batch-reader", topic, Map.of(
+        Map<String, Object> config = clients.consumerConfig("batch-reader", Map.of(
                         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 64),
                 Map.of(ConsumerConfig.GROUP_ID_CONFIG, KafkaClients.ABSENT,
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false))
-                .createConsumer();
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG,
+                config.getOrDefault(ConsumerConfig.CLIENT_ID_CONFIG, "batch-reader") + "-" + READERS.incrementAndGet());
+        // A record that cannot be read is skipped (null), not a read that fails forever.
+        return new KafkaConsumer<>(config, topic.keySerde().deserializer(),
+                new NullOnErrorDeserializer<>(topic.valueSerde().deserializer()));
     }
 
     /** A position in the partition; polls when its buffer is empty. */
