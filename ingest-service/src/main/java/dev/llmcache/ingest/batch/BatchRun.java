@@ -33,7 +33,7 @@ import java.time.Duration;
  * the batch over at any point: it reads which lines are done and runs only the others (a line in
  * flight when its runner died runs once more), and the output has one line per input line.
  */
-final class BatchRun {
+final class BatchRun implements BatchRunner.Run {
 
     private static final Logger log = LoggerFactory.getLogger(BatchRun.class);
     /** Progress (request counts) is written at most this often. */
@@ -57,16 +57,13 @@ final class BatchRun {
         this.cancelled = state.cancelRequested();
     }
 
-    String id() {
-        return state.id();
-    }
-
-    /** The revision of the last state this run wrote or took. */
-    long revision() {
+    @Override
+    public long revision() {
         return state.revision();
     }
 
-    void start() {
+    @Override
+    public void start() {
         running = steps()
                 // Kafka away, a read that stalled: the batch goes on from its last recorded step.
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30))
@@ -79,7 +76,8 @@ final class BatchRun {
     }
 
     /** Stops running here (the partition went to another instance, or this one stops). */
-    void stop() {
+    @Override
+    public void stop() {
         Disposable current = running;
         if (current != null) {
             current.dispose();
@@ -87,7 +85,8 @@ final class BatchRun {
     }
 
     /** A newer record of this batch: a cancel asked for through any instance is taken up. */
-    void observe(BatchState update) {
+    @Override
+    public void observe(BatchState update) {
         if (update.cancelRequested() && !cancelled) {
             cancelled = true;
             BatchState current = state;

@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -30,8 +29,9 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
 
     private final String resultsTopic;
-    private final IntFunction<BatchWork> workFor;
-    private volatile BatchWork work;
+    private final Runs runs;
+    /** Partitions of {@code batch-results}; looked up at the first assignment. */
+    private volatile int resultsPartitions = -1;
     /** Per assigned partition still being read up to its end at assignment: that end. */
     private final Map<Integer, Long> catchingUp = new HashMap<>();
     /** Per assigned partition being caught up: the latest record of each batch. */
@@ -40,13 +40,36 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
     /** The revision this instance last wrote or ran each batch at: older records are its own past. */
     private final Map<String, Long> seen = new ConcurrentHashMap<>();
 
-    private record Running(BatchRun run, int partition) {
+    private record Running(Run run, int partition) {
     }
 
-    /** @param workFor what runs need, given the partition count of {@code batch-results} */
-    public BatchRunner(String resultsTopic, IntFunction<BatchWork> workFor) {
+    /** One batch being run here. */
+    interface Run {
+        void start();
+
+        /** Stops running here (another instance goes on with it). */
+        void stop();
+
+        /** A newer record of the batch was read. */
+        void observe(BatchState update);
+
+        /** The revision of the last state it wrote or took. */
+        long revision();
+    }
+
+    /** Makes the run of a batch. */
+    @FunctionalInterface
+    interface Runs {
+        /**
+         * @param resultsPartitions partitions of {@code batch-results}
+         * @param onEnd             to call once the run ends, however
+         */
+        Run create(int resultsPartitions, BatchState state, Runnable onEnd);
+    }
+
+    BatchRunner(String resultsTopic, Runs runs) {
         this.resultsTopic = resultsTopic;
-        this.workFor = workFor;
+        this.runs = runs;
     }
 
     /** Batches running on this instance now. */
@@ -56,8 +79,8 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        if (work == null) {
-            work = workFor.apply(consumer.partitionsFor(resultsTopic, METADATA_TIMEOUT).size());
+        if (resultsPartitions < 0) {
+            resultsPartitions = consumer.partitionsFor(resultsTopic, METADATA_TIMEOUT).size();
         }
         consumer.seekToBeginning(partitions);
         Map<TopicPartition, Long> begins = consumer.beginningOffsets(partitions, METADATA_TIMEOUT);
@@ -85,11 +108,13 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
         for (TopicPartition partition : partitions) {
             catchingUp.remove(partition.partition());
             latest.remove(partition.partition());
-            running.values().removeIf(batch -> {
+            running.entrySet().removeIf(entry -> {
+                String id = entry.getKey();
+                Running batch = entry.getValue();
                 if (batch.partition() == partition.partition()) {
                     batch.run().stop();
                     // Not ended: if the partition comes back, the batch's latest record starts it again.
-                    seen.remove(batch.run().id());
+                    seen.remove(id);
                     return true;
                 }
                 return false;
@@ -99,9 +124,9 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
 
     /** Stops every batch running here (the instance stops; another one takes them over). */
     public void stopAll() {
-        running.values().forEach(batch -> {
+        running.forEach((id, batch) -> {
             batch.run().stop();
-            seen.remove(batch.run().id());
+            seen.remove(id);
         });
         running.clear();
     }
@@ -135,7 +160,7 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
             return;
         }
         seen.merge(state.id(), state.revision(), Math::max);
-        BatchRun run = new BatchRun(state, work, () -> ended(state.id()));
+        Run run = runs.create(resultsPartitions, state, () -> ended(state.id()));
         running.put(state.id(), new Running(run, partition));
         log.info("Running batch {} ({}) on this instance", state.id(), state.status().apiName());
         run.start();

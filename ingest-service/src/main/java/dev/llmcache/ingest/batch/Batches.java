@@ -26,8 +26,8 @@ public final class Batches {
         LineRunner lines = new LineRunner(gateway, limiter, pending::size, lineRoom);
         PartitionReader reader = new PartitionReader(clients);
         int maxLineBytes = (int) Math.min(Integer.MAX_VALUE / 2, properties.maxBodySize().toBytes() + LINE_ENVELOPE_BYTES);
-        return new BatchRunner(topics.batchResults().name(), resultsPartitions -> new BatchWork(files, batches, reader,
-                publisher, topics.batchResults(), resultsPartitions, lines, settings.concurrency(), settings.maxLines(),
-                maxLineBytes, clock));
+        return new BatchRunner(topics.batchResults().name(), (resultsPartitions, state, onEnd) -> new BatchRun(state,
+                new BatchWork(files, batches, reader, publisher, topics.batchResults(), resultsPartitions, lines,
+                        settings.concurrency(), settings.maxLines(), maxLineBytes, clock), onEnd));
     }
 }
