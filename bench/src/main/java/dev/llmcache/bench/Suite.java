@@ -172,6 +172,7 @@ final class Suite {
             measure(product, () -> open("hits-" + sizes.openRate() + "rps", KAFKA_PATH_HITS, pipeline, sizes.openRate(),
                     sizes.openDuration()));
 
+            measure(product, () -> hitsDuringBatch(pipeline, product));
             measure(product, () -> replayHits(product));
 
             measure(product, () -> storm(pipeline, llm));
@@ -301,6 +302,29 @@ final class Suite {
         return closed("zipf-mixed", "Mixed traffic: prompts drawn from " + sizes.zipfKeys() + " keys with Zipf "
                         + "skew 1.1 (a few questions asked very often), non-streaming, 32 clients.",
                 client, MODEL, sizes.zipfRequests(), 32, false, i -> prompts.ranked("zipf", ranks.next()), false);
+    }
+
+    /**
+     * Interactive hits at the sustainable rate while a batch of misses runs at its default
+     * concurrency: what a batch costs live traffic (compare with hits at the same rate, alone).
+     */
+    private ScenarioResult hitsDuringBatch(ChatClient pipeline, StandaloneProcess product) throws Exception {
+        int rate = sizes.sustainableRate();
+        // More lines than the batch can run while measured: it runs the whole time.
+        int lines = (int) Math.max(200, 20 * sizes.openDuration().toSeconds());
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < lines; i++) {
+            bodies.add(ChatClient.body(MODEL, prompts.unique("batch", i), false));
+        }
+        BatchJob batch = BatchJob.start(product.baseUrl(), bodies);
+        int runningBefore = batch.awaitDone(8, TIMEOUT).path("request_counts").path("completed").asInt();
+        ScenarioResult hits = open("hits-" + rate + "rps-during-batch", "Cache hits (Kafka path) as in hits-" + rate
+                + "rps, while a batch of " + lines + " new prompts runs through the Batch API at its default "
+                + "concurrency (8 lines at a time).", pipeline, rate, sizes.openDuration());
+        JsonNode during = batch.status();
+        JsonNode ended = batch.cancel(TIMEOUT);
+        return hits.with("batchLinesDuringHits", during.path("request_counts").path("completed").asInt() - runningBefore)
+                .with("batchEndStatus", ended.path("status").asString());
     }
 
     /**

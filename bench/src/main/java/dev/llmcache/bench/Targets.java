@@ -34,6 +34,20 @@ final class Targets {
                             hits.total().p50(), hits.total().p99(), hits.throughput(), hits.errorCount(), ratio),
                     verdict(met)));
         });
+        scenarios.stream().filter(s -> s.name().endsWith("rps-during-batch")).findFirst().ifPresent(during -> {
+            String alone = during.name().substring(0, during.name().length() - "-during-batch".length());
+            find(scenarios, alone).ifPresent(baseline -> {
+                boolean met = during.total().p99() <= 1.2 * baseline.total().p99() && during.errorCount() == 0;
+                targets.add(new Report.Target("Interactive hits while a batch runs",
+                        "p99 <= 1.2 x the p99 of the same hits without the batch (" + alone + ")",
+                        String.format(Locale.ROOT, "p99 %.2f ms during the batch vs %.2f ms alone (%.2fx), p50 %.2f vs "
+                                        + "%.2f ms, %d errors; %s batch lines done meanwhile",
+                                during.total().p99(), baseline.total().p99(),
+                                during.total().p99() / baseline.total().p99(), during.total().p50(),
+                                baseline.total().p50(), during.errorCount(), during.extra().get("batchLinesDuringHits")),
+                        verdict(met)));
+            });
+        });
         find(scenarios, "replay-hits").ifPresent(replay -> targets.add(new Report.Target(
                 "Replay client CPU per request", "reported", String.format(Locale.ROOT,
                         "%.3f ms of the replay client's CPU per replayed hit, %.0f req/s at %s at a time",
