@@ -66,7 +66,7 @@ public class BatchApiConfiguration {
         return new BatchStore(clients, kafka.topics().batches(), batchPublisher);
     }
 
-    @Bean
+    @Bean(destroyMethod = "close")
     BatchRunner batchRunnerListener(KafkaClients clients, KafkaSettings kafka, FileStore batchFiles,
                                     BatchStore batchStates, KafkaPublisher batchPublisher, QueryGateway gateway,
                                     RateLimiter rateLimiter, PendingReplies pending, IngestProperties properties,

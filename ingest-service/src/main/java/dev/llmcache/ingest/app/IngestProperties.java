@@ -126,7 +126,9 @@ public record IngestProperties(
      * @param enabled          serve them and run batches on this instance
      * @param maxFileSize      largest file an upload may send (413 beyond)
      * @param maxLines         lines a batch input file may have
-     * @param concurrency      lines of one batch in flight at once on the instance running it
+     * @param concurrency      batch lines in flight at once on one instance, when the machine has room
+     * @param cpuTarget        CPU load (0..1) above which the instance runs fewer batch lines at once
+     *                         (halved every half second while above, one more while below; at least one)
      * @param inflightShare    lines wait while the instance has more than this share of
      *                         {@code max-inflight-requests} in flight, so interactive requests keep the rest
      * @param chunkSize        size of the chunks files are stored in on Kafka (below the topic's
@@ -137,6 +139,7 @@ public record IngestProperties(
             @DefaultValue("200MB") DataSize maxFileSize,
             @DefaultValue("50000") int maxLines,
             @DefaultValue("8") int concurrency,
+            @DefaultValue("0.75") double cpuTarget,
             @DefaultValue("0.5") double inflightShare,
             @DefaultValue("512KB") DataSize chunkSize) {
     }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.Consumer;
+import reactor.core.Disposable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -30,6 +31,8 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
 
     private final String resultsTopic;
     private final Runs runs;
+    /** What the runs share and the runner closes: the throttle's timer. */
+    private final Disposable resources;
     /** Partitions of {@code batch-results}; looked up at the first assignment. */
     private volatile int resultsPartitions = -1;
     /** Per assigned partition still being read up to its end at assignment: that end. */
@@ -67,9 +70,10 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
         Run create(int resultsPartitions, BatchState state, Runnable onEnd);
     }
 
-    BatchRunner(String resultsTopic, Runs runs) {
+    BatchRunner(String resultsTopic, Runs runs, Disposable resources) {
         this.resultsTopic = resultsTopic;
         this.runs = runs;
+        this.resources = resources;
     }
 
     /** Batches running on this instance now. */
@@ -123,7 +127,12 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
     }
 
     /** Stops every batch running here (the instance stops; another one takes them over). */
-    public void stopAll() {
+    public void close() {
+        stopAll();
+        resources.dispose();
+    }
+
+    private void stopAll() {
         running.forEach((id, batch) -> {
             batch.run().stop();
             seen.remove(id);

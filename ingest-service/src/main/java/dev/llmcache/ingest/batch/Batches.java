@@ -7,13 +7,20 @@ import dev.llmcache.ingest.app.IngestProperties;
 import dev.llmcache.ingest.limits.RateLimiter;
 import dev.llmcache.ingest.publish.KafkaPublisher;
 import dev.llmcache.ingest.reply.PendingReplies;
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.time.Duration;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 
 /** Assembles the batch runner from the product's parts (the Spring wiring's one entry here). */
 public final class Batches {
 
     /** Room in a line beyond its body: {@code custom_id}, {@code method}, {@code url}. */
     private static final int LINE_ENVELOPE_BYTES = 64 * 1024;
+    /** How often the throttle looks at the CPU. */
+    private static final Duration THROTTLE_INTERVAL = Duration.ofMillis(500);
 
     private Batches() {
     }
@@ -23,11 +30,18 @@ public final class Batches {
                                      PendingReplies pending, IngestProperties properties, Clock clock) {
         IngestProperties.Batch settings = properties.batch();
         int lineRoom = (int) Math.max(1, properties.maxInflightRequests() * settings.inflightShare());
-        LineRunner lines = new LineRunner(gateway, limiter, pending::size, lineRoom);
+        BatchThrottle throttle = new BatchThrottle(settings.concurrency(), settings.cpuTarget(), Batches::cpuLoad);
+        Disposable control = Flux.interval(THROTTLE_INTERVAL).subscribe(tick -> throttle.adjust());
+        LineRunner lines = new LineRunner(gateway, limiter, throttle, pending::size, lineRoom);
         PartitionReader reader = new PartitionReader(clients);
         int maxLineBytes = (int) Math.min(Integer.MAX_VALUE / 2, properties.maxBodySize().toBytes() + LINE_ENVELOPE_BYTES);
         return new BatchRunner(topics.batchResults().name(), (resultsPartitions, state, onEnd) -> new BatchRun(state,
                 new BatchWork(files, batches, reader, publisher, topics.batchResults(), resultsPartitions, lines,
-                        settings.concurrency(), settings.maxLines(), maxLineBytes, clock), onEnd));
+                        settings.concurrency(), settings.maxLines(), maxLineBytes, clock), onEnd), control);
+    }
+
+    /** The machine's recent CPU load, 0..1 (the container's, where the JVM sees one); negative if unknown. */
+    private static double cpuLoad() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os ? os.getCpuLoad() : -1;
     }
 }

@@ -28,8 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
  * Runs one line of a batch through the {@link QueryGateway}, exactly as the API would run its
  * body (same cache, coalescing, limits and telemetry, marked {@code origin=batch}), and renders its
  * line of the output or error file. A batch gives way to interactive traffic: a line waits while
- * the instance has more than its share of requests in flight, and a line refused for load (429,
- * 503) is tried again later, not failed.
+ * the instance has more than its share of requests in flight, lines run only as many at a time
+ * as the {@link BatchThrottle} allows, and a line refused for load (429, 503) is tried again
+ * later, not failed.
  */
 final class LineRunner {
 
@@ -38,6 +39,7 @@ final class LineRunner {
 
     private final QueryGateway gateway;
     private final RateLimiter limiter;
+    private final BatchThrottle throttle;
     private final IntSupplier inFlight;
     private final int maxInFlight;
 
@@ -55,16 +57,20 @@ final class LineRunner {
      * @param inFlight    the instance's requests in flight now
      * @param maxInFlight above this many, lines wait (interactive requests keep the rest)
      */
-    LineRunner(QueryGateway gateway, RateLimiter limiter, IntSupplier inFlight, int maxInFlight) {
+    LineRunner(QueryGateway gateway, RateLimiter limiter, BatchThrottle throttle, IntSupplier inFlight,
+               int maxInFlight) {
         this.gateway = gateway;
         this.limiter = limiter;
+        this.throttle = throttle;
         this.inFlight = inFlight;
         this.maxInFlight = maxInFlight;
     }
 
     Mono<BatchResult> run(String batchId, BatchState.Owner owner, BatchLine line) {
         return waitForRoom()
-                .then(Mono.defer(() -> attempt(owner, line)))
+                // A place among the instance's batch lines for each attempt (none while backing off).
+                .then(Mono.usingWhen(throttle.acquire(), permit -> attempt(owner, line),
+                        permit -> Mono.fromRunnable(permit::release)))
                 .retryWhen(Retry.backoff(LOAD_RETRIES, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(30))
                         .filter(Overloaded.class::isInstance)
                         .onRetryExhaustedThrow((spec, signal) -> signal.failure()))

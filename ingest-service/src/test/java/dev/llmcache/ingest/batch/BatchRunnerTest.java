@@ -25,7 +25,7 @@ class BatchRunnerTest {
         FakeRun run = new FakeRun(state, onEnd);
         started.add(run);
         return run;
-    });
+    }, () -> { });
     private final MockConsumer<String, BatchState> consumer = new MockConsumer<>("earliest");
 
     @BeforeEach
