@@ -1,5 +1,7 @@
 package dev.llmcache.common.batch;
 
+import tools.jackson.databind.JsonNode;
+
 /**
  * The outcome of one line of a batch, on the compacted {@code batch-results} topic, keyed
  * {@code <batchId>/<index>} and written to the partition of its batch's runner. A line run twice
@@ -8,9 +10,10 @@ package dev.llmcache.common.batch;
  *
  * @param index  the line's position in the input file, from 0
  * @param ok     whether it goes to the output file (else to the error file)
- * @param output the line of the output (or error) file: OpenAI's batch output format
+ * @param output the line of the output (or error) file: OpenAI's batch output format (kept as
+ *               JSON, not as a string of JSON, so that it is not escaped twice on the wire)
  */
-public record BatchResult(int schemaVersion, String batchId, int index, boolean ok, String output) {
+public record BatchResult(int schemaVersion, String batchId, int index, boolean ok, JsonNode output) {
 
     public static final int SCHEMA_VERSION = 1;
 

@@ -6,15 +6,18 @@ import java.util.Map;
 
 /**
  * A batch (OpenAI Batch API) as kept on the compacted {@code batches} topic: the latest record
- * per batch id is its state. Written by the API (create, cancel) and by the runner that owns the
- * batch's partition (progress, outcome); {@code revision} orders the records of one batch.
+ * under the batch's id is its state. The API writes it once (create); from then on only the
+ * runner that owns the batch's partition writes it (progress, outcome). A cancel is a request
+ * beside it, under {@link #cancelKey}, in the same partition: so no writer ever overwrites
+ * another's record. {@code revision} orders the records of one batch.
  *
- * @param resultsFrom the offset of {@code batch-results} (in the batch's partition) before which
- *                    none of its results lie; the runner reads its finished lines from there
+ * @param resultsPartition the partition of {@code batch-results} its results go to (-1: not yet chosen)
+ * @param resultsFrom      the offset of that partition before which none of its results lie; the
+ *                         runner reads its finished lines from there
  */
 public record BatchState(int schemaVersion, String id, Owner owner, Spec spec, Status status,
                          List<LineError> errors, String outputFileId, String errorFileId, Times times,
-                         Counts counts, long resultsFrom, long revision) {
+                         Counts counts, int resultsPartition, long resultsFrom, long revision) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -87,36 +90,61 @@ public record BatchState(int schemaVersion, String id, Owner owner, Spec spec, S
     public record LineError(String code, String message, String param, Integer line) {
     }
 
+    private static final String CANCEL_SUFFIX = "/cancel";
+
+    /** The key of a request to cancel batch {@code id} (its value: the batch as the requester saw it, cancelling). */
+    public static String cancelKey(String id) {
+        return id + CANCEL_SUFFIX;
+    }
+
+    public static boolean isCancelKey(String key) {
+        return key != null && key.endsWith(CANCEL_SUFFIX);
+    }
+
     /** A batch just created: validating. */
     public static BatchState created(String id, Owner owner, Spec spec, long now, long expiresAt) {
         return new BatchState(SCHEMA_VERSION, id, owner, spec, Status.VALIDATING, List.of(), null, null,
-                new Times(now, expiresAt, null, null, null, null, null, null, null), null, 0, 0);
+                new Times(now, expiresAt, null, null, null, null, null, null, null), null, -1, 0, 0);
+    }
+
+    /**
+     * This batch with a cancel asked for at {@code cancellingAt}: {@code cancelling} unless it has
+     * ended already (an ended batch stays as it ended).
+     */
+    public BatchState withCancel(long cancellingAt) {
+        if (status.terminal() || cancelRequested()) {
+            return this;
+        }
+        Times cancelling = times.entering(Status.CANCELLING, cancellingAt);
+        return new BatchState(schemaVersion, id, owner, spec, Status.CANCELLING, errors, outputFileId, errorFileId, cancelling,
+                counts, resultsPartition, resultsFrom, revision);
     }
 
     /** This batch in {@code next} from {@code now} on. */
     public BatchState entering(Status next, long now) {
         return new BatchState(schemaVersion, id, owner, spec, next, errors, outputFileId, errorFileId,
-                times.entering(next, now), counts, resultsFrom, revision + 1);
+                times.entering(next, now), counts, resultsPartition, resultsFrom, revision + 1);
     }
 
     public BatchState withCounts(Counts newCounts) {
         return new BatchState(schemaVersion, id, owner, spec, status, errors, outputFileId, errorFileId, times,
-                newCounts, resultsFrom, revision + 1);
+                newCounts, resultsPartition, resultsFrom, revision + 1);
     }
 
     public BatchState withErrors(List<LineError> newErrors) {
         return new BatchState(schemaVersion, id, owner, spec, status, newErrors, outputFileId, errorFileId, times,
-                counts, resultsFrom, revision + 1);
+                counts, resultsPartition, resultsFrom, revision + 1);
     }
 
     public BatchState withFiles(String output, String error) {
         return new BatchState(schemaVersion, id, owner, spec, status, errors, output, error, times, counts,
-                resultsFrom, revision + 1);
+                resultsPartition, resultsFrom, revision + 1);
     }
 
-    public BatchState withResultsFrom(long offset) {
+    /** Where its results go: partition {@code partition} of {@code batch-results}, from {@code offset} on. */
+    public BatchState withResults(int partition, long offset) {
         return new BatchState(schemaVersion, id, owner, spec, status, errors, outputFileId, errorFileId, times,
-                counts, offset, revision + 1);
+                counts, partition, offset, revision + 1);
     }
 
     /** Whether a cancel was asked for (it stays asked for, whoever writes the batch next). */

@@ -66,6 +66,7 @@ public final class QueryGateway {
     private final Duration requestTimeout;
     private final KafkaOutage outage;
     private final EdgeCache edge;
+    private final java.util.concurrent.atomic.LongAdder liveRequests = new java.util.concurrent.atomic.LongAdder();
 
     public QueryGateway(ChatRequestParser parser, PendingReplies pending, Supplier<ReplyRoute> replyRoute,
                         KafkaPublisher publisher, Topic<String, QueryRequest> queriesTopic, QueryTelemetry telemetry,
@@ -92,7 +93,13 @@ public final class QueryGateway {
         return submit(request).flatMap(responder).onErrorResume(ApiException.class, ErrorResponses::of);
     }
 
+    /** Requests taken over HTTP so far (live traffic; a batch's lines are not counted). */
+    public long liveRequests() {
+        return liveRequests.sum();
+    }
+
     Mono<Submitted> submit(ServerRequest request) {
+        liveRequests.increment();
         long start = System.nanoTime();
         Caller caller = ApiAccessFilter.callerOf(request);
         Admission admission = ApiAccessFilter.admissionOf(request);
@@ -104,9 +111,13 @@ public final class QueryGateway {
      * Submits a request body that did not come over HTTP (a line of a batch) exactly as the API
      * would: same parsing, edge tiers, coalescing and telemetry. Fails with {@link ApiException}
      * where the API would answer with an error.
+     *
+     * @param deliverOn where its answers are handed over, in order (never the reply listener's
+     *                  own thread, which delivers every live request's tokens)
      */
-    public Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission) {
-        return Mono.defer(() -> submit(body, headers, caller, admission, Runnable::run, System.nanoTime()));
+    public Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission,
+                                  Executor deliverOn) {
+        return Mono.defer(() -> submit(body, headers, caller, admission, deliverOn, System.nanoTime()));
     }
 
     private Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission,

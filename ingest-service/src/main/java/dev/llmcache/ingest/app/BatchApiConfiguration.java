@@ -12,11 +12,13 @@ import dev.llmcache.ingest.api.ApiException;
 import dev.llmcache.ingest.api.ErrorResponses;
 import dev.llmcache.ingest.api.QueryGateway;
 import dev.llmcache.ingest.auth.ApiAccessFilter;
+import dev.llmcache.ingest.auth.ApiKeys;
 import dev.llmcache.ingest.batch.BatchRunner;
 import dev.llmcache.ingest.batch.BatchStore;
 import dev.llmcache.ingest.batch.BatchesHandler;
 import dev.llmcache.ingest.batch.FileStore;
 import dev.llmcache.ingest.batch.FilesHandler;
+import dev.llmcache.ingest.batch.PartitionReader;
 import dev.llmcache.ingest.batch.Batches;
 import dev.llmcache.ingest.limits.RateLimiter;
 import dev.llmcache.ingest.publish.KafkaPublisher;
@@ -69,10 +71,10 @@ public class BatchApiConfiguration {
     @Bean(destroyMethod = "close")
     BatchRunner batchRunnerListener(KafkaClients clients, KafkaSettings kafka, FileStore batchFiles,
                                     BatchStore batchStates, KafkaPublisher batchPublisher, QueryGateway gateway,
-                                    RateLimiter rateLimiter, PendingReplies pending, IngestProperties properties,
-                                    MeterRegistry meters) {
+                                    RateLimiter rateLimiter, PendingReplies pending, ApiKeys apiKeys,
+                                    IngestProperties properties, MeterRegistry meters) {
         BatchRunner runner = Batches.runner(clients, kafka.topics(), batchFiles, batchStates, batchPublisher,
-                gateway, rateLimiter, pending, properties, Clock.systemUTC());
+                gateway, rateLimiter, pending, apiKeys, properties, Clock.systemUTC(), meters);
         Gauge.builder("llmcache.batches.running", runner, BatchRunner::running)
                 .description("Batches this instance is running").register(meters);
         return runner;
@@ -129,6 +131,10 @@ public class BatchApiConfiguration {
                 .GET("/v1/batches/{id}", batches::get)
                 .POST("/v1/batches/{id}/cancel", batches::cancel)
                 .onError(ApiException.class, (e, request) -> ErrorResponses.of((ApiException) e))
+                .onError(KafkaPublisher.UnavailableException.class, (e, request) -> ErrorResponses.of(
+                        ApiException.unavailable("Kafka is unavailable: " + e.getMessage())))
+                .onError(PartitionReader.BusyException.class, (e, request) -> ErrorResponses.of(
+                        ApiException.unavailable(e.getMessage())))
                 .filter(apiAccessFilter)
                 .build();
     }

@@ -128,7 +128,8 @@ public record IngestProperties(
      * @param maxLines         lines a batch input file may have
      * @param concurrency      batch lines in flight at once on one instance, when the machine has room
      * @param cpuTarget        CPU load (0..1) above which the instance runs fewer batch lines at once
-     *                         (halved every half second while above, one more while below; at least one)
+     *                         (halved every half second while above, one more while below; at least one);
+     *                         while live requests arrive, half of it
      * @param inflightShare    lines wait while the instance has more than this share of
      *                         {@code max-inflight-requests} in flight, so interactive requests keep the rest
      * @param chunkSize        size of the chunks files are stored in on Kafka (below the topic's

@@ -80,6 +80,15 @@ public final class ApiKeys {
         return new Caller(key.id(), key.tenant(), Set.copyOf(key.namespaces()));
     }
 
+    /**
+     * The caller key {@code keyId} stands for now, for work done later on its behalf (a batch's
+     * lines); empty when the key is revoked or no longer configured.
+     */
+    public java.util.Optional<Caller> current(String keyId) {
+        return byHash.values().stream().filter(key -> key.id().equals(keyId) && !key.revoked()).findFirst()
+                .map(key -> new Caller(key.id(), key.tenant(), Set.copyOf(key.namespaces())));
+    }
+
     private static ApiException unauthorized(String code, String message) {
         return new ApiException(new ErrorInfo(401, "invalid_request_error", code, message), null);
     }

@@ -7,6 +7,8 @@ import dev.llmcache.common.batch.BatchState.LineError;
 import dev.llmcache.common.batch.BatchState.Status;
 import dev.llmcache.common.batch.KeyPartition;
 import dev.llmcache.common.batch.StoredFile;
+import dev.llmcache.common.serde.Json;
+import dev.llmcache.ingest.publish.KafkaPublisher;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -40,12 +42,17 @@ final class BatchRun implements BatchRunner.Run {
     private static final long PROGRESS_INTERVAL_MS = 1_000;
     /** Validation errors kept on the batch (the first ones; OpenAI shows a list). */
     private static final int MAX_ERRORS = 100;
+    private static final long INPUT_GRACE_MS = 60_000;
 
     private final BatchWork work;
     private final Runnable onEnd;
     private volatile BatchState state;
     private volatile boolean cancelled;
+    /** When a cancel was asked for; every state this run writes from then on carries it. */
+    private volatile Long cancellingAt;
     private volatile Disposable running;
+    /** When this run started: an input file it cannot see yet may still be on its way to this instance. */
+    private final long startedAtMillis;
     private final AtomicInteger completed = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
     private final AtomicLong progressSavedAt = new AtomicLong();
@@ -55,6 +62,8 @@ final class BatchRun implements BatchRunner.Run {
         this.work = work;
         this.onEnd = onEnd;
         this.cancelled = state.cancelRequested();
+        this.cancellingAt = state.times().cancellingAt();
+        this.startedAtMillis = work.clock().millis();
     }
 
     @Override
@@ -84,16 +93,17 @@ final class BatchRun implements BatchRunner.Run {
         }
     }
 
-    /** A newer record of this batch: a cancel asked for through any instance is taken up. */
+    /**
+     * A newer record of this batch or a request to cancel it (read on the runners' consumer
+     * thread): a cancel asked for through any instance is taken up; the run's own state is changed
+     * only by the run.
+     */
     @Override
     public void observe(BatchState update) {
-        if (update.cancelRequested() && !cancelled) {
+        Long requested = update.times().cancellingAt();
+        if (requested != null && !cancelled) {
+            cancellingAt = requested;
             cancelled = true;
-            BatchState current = state;
-            state = new BatchState(current.schemaVersion(), current.id(), current.owner(), current.spec(),
-                    current.status() == Status.IN_PROGRESS ? Status.CANCELLING : current.status(), current.errors(),
-                    current.outputFileId(), current.errorFileId(), update.times(), current.counts(),
-                    current.resultsFrom(), Math.max(current.revision(), update.revision()));
         }
     }
 
@@ -101,43 +111,54 @@ final class BatchRun implements BatchRunner.Run {
         return Mono.defer(() -> switch (state.status()) {
             case VALIDATING -> validate().flatMap(valid -> valid.status() == Status.FAILED ? Mono.just(valid)
                     : execute());
-            case IN_PROGRESS, CANCELLING -> execute();
+            // Cancelled before it ran a line: nothing to write.
+            case CANCELLING -> state.times().inProgressAt() == null
+                    ? save(state.entering(Status.CANCELLED, work.nowSeconds())) : execute();
+            case IN_PROGRESS -> execute();
             case FINALIZING -> finish(Status.COMPLETED);
             default -> Mono.just(state);
         });
     }
 
     private Mono<BatchState> save(BatchState next) {
-        state = next;
-        return work.batches().save(next);
+        Long cancel = cancellingAt;
+        BatchState written = cancel == null ? next : next.withCancel(cancel);
+        state = written;
+        return work.batches().save(written);
     }
 
     /** Reads the whole input file once: every line must be runnable, or the batch fails. */
     private Mono<BatchState> validate() {
-        StoredFile input = inputFile();
-        if (input == null) {
-            return fail(List.of(new LineError("invalid_file", "The input file " + state.spec().inputFileId()
-                    + " does not exist (any more)", "input_file_id", null)));
-        }
         if (cancelled) {
             return save(state.entering(Status.CANCELLED, work.nowSeconds()));
+        }
+        StoredFile input = inputFile();
+        if (input == null) {
+            return missingInput("does not exist (any more)");
         }
         List<LineError> errors = new ArrayList<>();
         Set<String> customIds = new HashSet<>();
         AtomicInteger lines = new AtomicInteger();
+        // Reads no further than one line past the limit, and keeps at most MAX_ERRORS errors.
         return lines(input)
+                .take(work.maxLines() + 1L)
                 .doOnNext(line -> {
                     int count = lines.incrementAndGet();
                     if (count == work.maxLines() + 1) {
-                        errors.add(new LineError("too_many_lines", "The input file has more than " + work.maxLines()
-                                + " lines", null, line.index() + 1));
+                        errors.add(0, new LineError("too_many_lines", "The input file has more than "
+                                + work.maxLines() + " lines", null, line.index() + 1));
+                        return;
                     }
                     BatchLine.Parsed parsed = BatchLine.parse(line, state.spec().endpoint());
+                    LineError error = null;
                     if (parsed instanceof BatchLine.Invalid invalid) {
-                        errors.add(invalid.error());
+                        error = invalid.error();
                     } else if (parsed instanceof BatchLine.Valid valid && !customIds.add(valid.line().customId())) {
-                        errors.add(new LineError("duplicate_custom_id", "custom_id " + valid.line().customId()
-                                + " appears more than once; each line needs its own", "custom_id", line.index() + 1));
+                        error = new LineError("duplicate_custom_id", "custom_id " + valid.line().customId()
+                                + " appears more than once; each line needs its own", "custom_id", line.index() + 1);
+                    }
+                    if (error != null && errors.size() < MAX_ERRORS) {
+                        errors.add(error);
                     }
                 })
                 .then(Mono.defer(() -> {
@@ -147,10 +168,24 @@ final class BatchRun implements BatchRunner.Run {
                     if (!errors.isEmpty()) {
                         return fail(errors.subList(0, Math.min(MAX_ERRORS, errors.size())));
                     }
-                    return work.reader().end(work.results(), resultsPartition())
-                            .flatMap(end -> save(state.withCounts(new Counts(lines.get(), 0, 0)).withResultsFrom(end)
-                                    .entering(Status.IN_PROGRESS, work.nowSeconds())));
+                    int partition = KeyPartition.of(state.id(), work.resultsPartitions());
+                    return work.reader().end(work.results(), partition)
+                            .flatMap(end -> save(state.withCounts(new Counts(lines.get(), 0, 0))
+                                    .withResults(partition, end).entering(Status.IN_PROGRESS, work.nowSeconds())));
                 }));
+    }
+
+    /**
+     * The input file is not in this instance's view: right after start-up the view may not have
+     * read it yet (the step is tried again); a minute on, it is gone and the batch fails.
+     */
+    private Mono<BatchState> missingInput(String what) {
+        if (work.clock().millis() - startedAtMillis < INPUT_GRACE_MS) {
+            return Mono.error(new IllegalStateException("The input file " + state.spec().inputFileId()
+                    + " is not in this instance's view yet"));
+        }
+        return fail(List.of(new LineError("invalid_file", "The input file " + state.spec().inputFileId() + " " + what,
+                "input_file_id", null)));
     }
 
     private Mono<BatchState> fail(List<LineError> errors) {
@@ -161,14 +196,13 @@ final class BatchRun implements BatchRunner.Run {
     private Mono<BatchState> execute() {
         StoredFile input = inputFile();
         if (input == null) {
-            return fail(List.of(new LineError("invalid_file", "The input file " + state.spec().inputFileId()
-                    + " was deleted while the batch ran", "input_file_id", null)));
+            return missingInput("was deleted while the batch ran");
         }
         return finishedLines().flatMap(done -> {
             completed.set(done.completed());
             failed.set(done.failed());
             return lines(input)
-                    .filter(line -> !done.indexes().get(line.index()))
+                    .filter(line -> !done.lines().get(line.index()))
                     .takeWhile(line -> !cancelled && !expired())
                     .map(line -> BatchLine.parse(line, state.spec().endpoint()))
                     .ofType(BatchLine.Valid.class)
@@ -186,12 +220,23 @@ final class BatchRun implements BatchRunner.Run {
 
     /** Writes a line's result; it counts once Kafka has it. */
     private Mono<BatchResult> record(BatchResult result) {
+        return publishResult(result)
+                // An answer too large for a Kafka record is an error line, not a batch that retries forever.
+                .onErrorResume(KafkaPublisher.TooLargeException.class, e -> {
+                    BatchResult instead = LineRunner.unrecordable(result, "The line's answer is too large to record: "
+                            + e.getMessage());
+                    return publishResult(instead).thenReturn(instead);
+                })
+                .map(recorded -> {
+                    (recorded.ok() ? completed : failed).incrementAndGet();
+                    return recorded;
+                });
+    }
+
+    private Mono<BatchResult> publishResult(BatchResult result) {
         return work.publisher().publish(work.results(), resultsPartition(), BatchResult.key(state.id(), result.index()),
                         result, null)
-                .then(Mono.fromSupplier(() -> {
-                    (result.ok() ? completed : failed).incrementAndGet();
-                    return result;
-                }));
+                .thenReturn(result);
     }
 
     private Mono<BatchState> saveProgress() {
@@ -219,12 +264,13 @@ final class BatchRun implements BatchRunner.Run {
         return finalizing.then(finishedLines()).flatMap(done -> {
             Counts counts = new Counts(state.counts().total(), done.completed(), done.failed());
             Mono<String> output = done.completed() == 0 ? Mono.just("")
-                    : writeFile(true, "output").map(StoredFile::id);
+                    : writeFile(done, true, "output").map(StoredFile::id);
             Mono<String> errors = done.failed() == 0 ? Mono.just("")
-                    : writeFile(false, "error").map(StoredFile::id);
+                    : writeFile(done, false, "error").map(StoredFile::id);
             return output.zipWith(errors).flatMap(files -> save(state.withCounts(counts)
                     .withFiles(blankToNull(files.getT1()), blankToNull(files.getT2()))
-                    .entering(end, work.nowSeconds())));
+                    .entering(end, work.nowSeconds())))
+                    .flatMap(ended -> forgetResults(done).thenReturn(ended));
         });
     }
 
@@ -232,12 +278,24 @@ final class BatchRun implements BatchRunner.Run {
         return id.isEmpty() ? null : id;
     }
 
-    private Mono<StoredFile> writeFile(boolean ok, String kind) {
+    /** The lines' results, once in the output files, are removed from {@code batch-results} (best effort). */
+    private Mono<Void> forgetResults(Finished done) {
+        return Flux.fromStream(done.lines().stream().boxed())
+                .concatMap(index -> work.publisher().publish(work.results(), resultsPartition(),
+                        BatchResult.key(state.id(), index), null, null))
+                .onErrorResume(e -> Mono.empty())
+                .then();
+    }
+
+    /** The output ({@code ok}) or error file: each line's final result once, whichever file it belongs in. */
+    private Mono<StoredFile> writeFile(Finished done, boolean ok, String kind) {
         BitSet written = new BitSet();
         Flux<byte[]> content = results()
-                .filter(result -> result.ok() == ok && !written.get(result.index()))
+                .filter(result -> result.ok() == ok && done.ok().get(result.index()) == ok
+                        && !written.get(result.index()))
                 .doOnNext(result -> written.set(result.index()))
-                .map(result -> (result.output() + "\n").getBytes(StandardCharsets.UTF_8));
+                .map(result -> (Json.MAPPER.writeValueAsString(result.output()) + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
         return work.files().store(derivedFileId(kind), state.owner().tenant(), "batch_output",
                 state.id() + "_" + kind + ".jsonl", content, Long.MAX_VALUE);
     }
@@ -252,20 +310,29 @@ final class BatchRun implements BatchRunner.Run {
         }
     }
 
-    /** The lines with a result, and how many of them succeeded and failed (each line once). */
-    private record Finished(BitSet indexes, int completed, int failed) {
+    /**
+     * The lines with a result, and whether each one's final result (its last, should it have run
+     * twice) succeeded.
+     */
+    private record Finished(BitSet lines, BitSet ok) {
+        int completed() {
+            return ok.cardinality();
+        }
+
+        int failed() {
+            return lines.cardinality() - ok.cardinality();
+        }
     }
 
     private Mono<Finished> finishedLines() {
-        BitSet indexes = new BitSet();
-        int[] counts = new int[2];
+        BitSet lines = new BitSet();
+        BitSet ok = new BitSet();
         return results()
-                .filter(result -> !indexes.get(result.index()))
                 .doOnNext(result -> {
-                    indexes.set(result.index());
-                    counts[result.ok() ? 0 : 1]++;
+                    lines.set(result.index());
+                    ok.set(result.index(), result.ok());
                 })
-                .then(Mono.fromSupplier(() -> new Finished(indexes, counts[0], counts[1])));
+                .then(Mono.fromSupplier(() -> new Finished(lines, ok)));
     }
 
     /** This batch's results so far, in the order they were written (a line run twice comes twice). */
@@ -276,8 +343,10 @@ final class BatchRun implements BatchRunner.Run {
                 .map(record -> record.value());
     }
 
+    /** Where this batch's results go: chosen (and recorded) when it went in progress. */
     private int resultsPartition() {
-        return KeyPartition.of(state.id(), work.resultsPartitions());
+        return state.resultsPartition() >= 0 ? state.resultsPartition()
+                : KeyPartition.of(state.id(), work.resultsPartitions());
     }
 
     private StoredFile inputFile() {
@@ -286,8 +355,9 @@ final class BatchRun implements BatchRunner.Run {
 
     private Flux<LineSplitter.Line> lines(StoredFile input) {
         LineSplitter splitter = new LineSplitter(work.maxLineBytes());
+        // One chunk at a time (a chunk is up to half a megabyte).
         return work.files().content(input)
-                .concatMapIterable(splitter::add)
+                .concatMapIterable(splitter::add, 1)
                 .concatWith(Flux.defer(() -> Flux.fromIterable(splitter.finish())));
     }
 }

@@ -86,6 +86,8 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
         if (resultsPartitions < 0) {
             resultsPartitions = consumer.partitionsFor(resultsTopic, METADATA_TIMEOUT).size();
         }
+        // Nothing in these partitions starts until their end is known and reached.
+        partitions.forEach(partition -> catchingUp.put(partition.partition(), Long.MAX_VALUE));
         consumer.seekToBeginning(partitions);
         Map<TopicPartition, Long> begins = consumer.beginningOffsets(partitions, METADATA_TIMEOUT);
         Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, METADATA_TIMEOUT);
@@ -93,6 +95,8 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
             latest.put(partition.partition(), new LinkedHashMap<>());
             if (ends.get(partition) > begins.get(partition)) {
                 catchingUp.put(partition.partition(), ends.get(partition));
+            } else {
+                catchingUp.remove(partition.partition());
             }
         }
         log.info("Batch runner took partitions {}", partitions);
@@ -143,19 +147,50 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
     @Override
     public void onMessage(ConsumerRecord<String, BatchState> record) {
         int partition = record.partition();
-        if (record.key() == null || record.value() == null) {
-            return;
-        }
         Long end = catchingUp.get(partition);
-        if (end != null) {
-            latest.computeIfAbsent(partition, p -> new LinkedHashMap<>()).put(record.key(), record.value());
-            if (record.offset() + 1 >= end) {
-                catchingUp.remove(partition);
-                latest.remove(partition).values().forEach(state -> offer(state, partition));
+        boolean readable = record.key() != null && record.value() != null;
+        if (end == null) {
+            if (readable) {
+                take(record.key(), record.value(), partition);
             }
             return;
         }
-        offer(record.value(), partition);
+        if (readable) {
+            Map<String, BatchState> batches = latest.computeIfAbsent(partition, p -> new LinkedHashMap<>());
+            if (BatchState.isCancelKey(record.key())) {
+                BatchState held = batches.get(record.value().id());
+                if (held != null) {
+                    batches.put(held.id(), held.withCancel(record.value().times().cancellingAt()));
+                }
+            } else {
+                BatchState cancelled = batches.get(record.key());
+                // The batch's own record after a cancel request still carries the request.
+                Long cancellingAt = cancelled == null ? null : cancelled.times().cancellingAt();
+                BatchState state = record.value();
+                batches.put(record.key(), cancellingAt == null ? state : state.withCancel(cancellingAt));
+            }
+        }
+        // Checked whatever the record holds: a last record that cannot be read still ends the catch-up.
+        if (record.offset() + 1 >= end) {
+            catchingUp.remove(partition);
+            Map<String, BatchState> caughtUp = latest.remove(partition);
+            if (caughtUp != null) {
+                caughtUp.values().forEach(state -> offer(state, partition));
+            }
+        }
+    }
+
+    /** A record read after the catch-up: a batch's state, or a cancel request. */
+    private void take(String key, BatchState value, int partition) {
+        if (BatchState.isCancelKey(key)) {
+            Running current = running.get(value.id());
+            if (current != null) {
+                current.run().observe(value);
+            }
+            // Not running here: it has ended (an ended batch stays as it ended), or it is not this partition's.
+            return;
+        }
+        offer(value, partition);
     }
 
     private void offer(BatchState state, int partition) {
@@ -165,20 +200,27 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
             return;
         }
         Long known = seen.get(state.id());
-        if (state.status().terminal() || (known != null && state.revision() <= known)) {
+        if (state.status().terminal()) {
+            // Ended is final: no later record (one written late, a stale request) starts it again.
+            seen.put(state.id(), Long.MAX_VALUE);
+            return;
+        }
+        if (known != null && state.revision() <= known) {
             return;
         }
         seen.merge(state.id(), state.revision(), Math::max);
-        Run run = runs.create(resultsPartitions, state, () -> ended(state.id()));
-        running.put(state.id(), new Running(run, partition));
+        Running[] self = new Running[1];
+        Run run = runs.create(resultsPartitions, state, () -> ended(state.id(), self[0]));
+        self[0] = new Running(run, partition);
+        running.put(state.id(), self[0]);
         log.info("Running batch {} ({}) on this instance", state.id(), state.status().apiName());
         run.start();
     }
 
-    private void ended(String id) {
-        Running ended = running.remove(id);
-        if (ended != null) {
-            seen.merge(id, ended.run().revision(), Math::max);
+    /** A run ended: it leaves the running batches (only itself, never a newer run of the same batch). */
+    private void ended(String id, Running run) {
+        if (run != null && running.remove(id, run)) {
+            seen.merge(id, run.run().revision(), Math::max);
         }
     }
 }

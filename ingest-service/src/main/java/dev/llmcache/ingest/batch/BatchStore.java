@@ -1,6 +1,7 @@
 package dev.llmcache.ingest.batch;
 
 import dev.llmcache.common.batch.BatchState;
+import dev.llmcache.common.batch.KeyPartition;
 import dev.llmcache.common.kafka.KafkaClients;
 import dev.llmcache.common.kafka.TopicTail;
 import dev.llmcache.common.topic.Topic;
@@ -27,6 +28,8 @@ public final class BatchStore implements SmartLifecycle, HealthIndicator {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Map<String, BatchState> batches = new ConcurrentHashMap<>();
+    /** When a cancel was asked for, by batch id. */
+    private final Map<String, Long> cancels = new ConcurrentHashMap<>();
     private final Topic<String, BatchState> topic;
     private final KafkaPublisher publisher;
     private final TopicTail<BatchState> tail;
@@ -46,14 +49,18 @@ public final class BatchStore implements SmartLifecycle, HealthIndicator {
     }
 
     void apply(String key, BatchState state) {
-        if (key == null) {
+        if (key == null || state == null) {
             return;
         }
-        if (state == null) {
-            batches.remove(key);
-        } else {
-            batches.merge(key, state, (held, incoming) -> incoming.revision() >= held.revision() ? incoming : held);
+        if (BatchState.isCancelKey(key)) {
+            // Shown at once, before the runner takes it up (and its next record says so too).
+            cancels.putIfAbsent(state.id(), state.times().cancellingAt());
+            batches.computeIfPresent(state.id(), (id, held) -> held.withCancel(cancels.get(id)));
+            return;
         }
+        Long cancellingAt = cancels.get(key);
+        BatchState shown = cancellingAt == null ? state : state.withCancel(cancellingAt);
+        batches.merge(key, shown, (held, incoming) -> incoming.revision() >= held.revision() ? incoming : held);
     }
 
     /** The batch {@code id} if it belongs to {@code owner} (other tenants' batches do not exist for them). */
@@ -68,6 +75,21 @@ public final class BatchStore implements SmartLifecycle, HealthIndicator {
                 .sorted(Comparator.comparingLong((BatchState state) -> state.times().createdAt()).reversed()
                         .thenComparing(BatchState::id, Comparator.reverseOrder()))
                 .toList();
+    }
+
+    /**
+     * Asks the runner of {@code batch} to cancel it: a request under the batch's cancel key, in the
+     * batch's partition (the runner reads it in order with the batch's own records).
+     */
+    public Mono<BatchState> requestCancel(BatchState batch, long now) {
+        BatchState request = batch.withCancel(now);
+        return publisher.partitionCount(topic)
+                .flatMap(partitions -> publisher.publish(topic, KeyPartition.of(batch.id(), partitions),
+                        BatchState.cancelKey(batch.id()), request, null))
+                .then(Mono.fromSupplier(() -> {
+                    apply(BatchState.cancelKey(batch.id()), request);
+                    return batches.getOrDefault(batch.id(), request);
+                }));
     }
 
     /** Writes {@code state}; done when Kafka has it (and this instance shows it). */

@@ -10,14 +10,18 @@ import reactor.core.publisher.MonoSink;
  * How many batch lines this instance runs at once, across all its batches: up to the configured
  * concurrency while the machine has room, backing off when it is busy, so that live traffic keeps
  * its latency. Additive increase, multiplicative decrease: every {@link #adjust()} (a timer calls
- * it) halves the limit while the CPU is above its target and raises it by one while it is below;
- * never below one line, so a batch always makes progress.
+ * it) halves the limit while the machine is busy and raises it by one while it is not; never
+ * below one line, so a batch always makes progress. Busy means a CPU load above the target, or,
+ * while live requests are arriving, above half the target: batches take the room live traffic
+ * leaves, not their share of it.
  */
 final class BatchThrottle {
 
     private final int max;
     private final double cpuTarget;
     private final DoubleSupplier cpuLoad;
+    private final java.util.function.LongSupplier liveRequests;
+    private long liveSeen;
     private final Queue<Waiter> waiting = new ArrayDeque<>();
     private int limit;
     private int running;
@@ -25,12 +29,15 @@ final class BatchThrottle {
     /**
      * @param max       lines at once when the machine has room
      * @param cpuTarget the CPU load (0..1) above which batch lines give way
-     * @param cpuLoad   the machine's recent CPU load (0..1; negative when unknown: then only {@code max} applies)
+     * @param cpuLoad      the machine's recent CPU load (0..1; negative when unknown: then only {@code max} applies)
+     * @param liveRequests how many live (not batch) requests the instance has taken so far
      */
-    BatchThrottle(int max, double cpuTarget, DoubleSupplier cpuLoad) {
+    BatchThrottle(int max, double cpuTarget, DoubleSupplier cpuLoad, java.util.function.LongSupplier liveRequests) {
         this.max = Math.max(1, max);
         this.cpuTarget = cpuTarget;
         this.cpuLoad = cpuLoad;
+        this.liveRequests = liveRequests;
+        this.liveSeen = liveRequests.getAsLong();
         this.limit = this.max;
     }
 
@@ -90,9 +97,12 @@ final class BatchThrottle {
     /** One step of the control loop. */
     void adjust() {
         double load = cpuLoad.getAsDouble();
+        long live = liveRequests.getAsLong();
         java.util.List<Waiter> admitted = new java.util.ArrayList<>();
         synchronized (this) {
-            if (load > cpuTarget) {
+            boolean liveArriving = live != liveSeen;
+            liveSeen = live;
+            if (load > (liveArriving ? cpuTarget / 2 : cpuTarget)) {
                 limit = Math.max(1, limit / 2);
             } else {
                 limit = Math.min(max, limit + 1);

@@ -60,18 +60,24 @@ public final class BatchesHandler {
                         + " bytes"), null))
                 .defaultIfEmpty(new byte[0])
                 .flatMap(body -> {
-                    BatchState.Spec spec = spec(owner, body);
-                    long now = clock.millis() / 1000;
-                    BatchState created = BatchState.created(BatchStore.newId(),
-                            new BatchState.Owner(owner, caller.keyId(), caller.namespaces().stream().sorted().toList(),
-                                    namespace),
-                            spec, now, now + Duration.ofHours(24).toSeconds());
-                    return batches.save(created);
+                    JsonNode node = parse(body);
+                    String inputFileId = text(node, "input_file_id");
+                    return Lookup.eventually(() -> files.get(owner, inputFileId), () -> ApiException.invalid(
+                                    "input_file_id", "No file with id '" + inputFileId + "'"))
+                            .flatMap(input -> {
+                                BatchState.Spec spec = spec(input, node);
+                                long now = clock.millis() / 1000;
+                                BatchState created = BatchState.created(BatchStore.newId(),
+                                        new BatchState.Owner(owner, caller.keyId(),
+                                                caller.namespaces().stream().sorted().toList(), namespace),
+                                        spec, now, now + Duration.ofHours(24).toSeconds());
+                                return batches.save(created);
+                            });
                 })
                 .flatMap(saved -> FilesHandler.json(BatchApiJson.batch(saved)));
     }
 
-    private BatchState.Spec spec(String owner, byte[] body) {
+    private static JsonNode parse(byte[] body) {
         JsonNode node;
         try {
             node = body.length == 0 ? null : Json.MAPPER.readTree(body);
@@ -81,9 +87,10 @@ public final class BatchesHandler {
         if (node == null || !node.isObject()) {
             throw ApiException.invalid(null, "The request body must be a JSON object");
         }
-        String inputFileId = text(node, "input_file_id");
-        StoredFile input = files.get(owner, inputFileId).orElseThrow(() -> ApiException.invalid("input_file_id",
-                "No file with id '" + inputFileId + "'"));
+        return node;
+    }
+
+    private static BatchState.Spec spec(StoredFile input, JsonNode node) {
         if (!FilesHandler.BATCH.equals(input.purpose())) {
             throw ApiException.invalid("input_file_id", "The input file's purpose must be 'batch'");
         }
@@ -95,7 +102,7 @@ public final class BatchesHandler {
         if (!WINDOW.equals(window)) {
             throw ApiException.invalid("completion_window", "completion_window must be '" + WINDOW + "'");
         }
-        return new BatchState.Spec(endpoint, inputFileId, window, metadata(node.get("metadata")));
+        return new BatchState.Spec(endpoint, input.id(), window, metadata(node.get("metadata")));
     }
 
     private static Map<String, String> metadata(JsonNode metadata) {
@@ -148,24 +155,28 @@ public final class BatchesHandler {
     }
 
     public Mono<ServerResponse> get(ServerRequest request) {
-        return FilesHandler.json(BatchApiJson.batch(owned(request)));
+        return owned(request).flatMap(batch -> FilesHandler.json(BatchApiJson.batch(batch)));
     }
 
     /** Asks the batch's runner to stop: lines in flight finish, the rest are not run. */
     public Mono<ServerResponse> cancel(ServerRequest request) {
-        BatchState batch = owned(request);
+        return owned(request).flatMap(this::cancel);
+    }
+
+    private Mono<ServerResponse> cancel(BatchState batch) {
         if (batch.status() == BatchState.Status.CANCELLING) {
             return FilesHandler.json(BatchApiJson.batch(batch));
         }
         if (batch.status().terminal()) {
             throw ApiException.invalid("id", "Cannot cancel a batch with status '" + batch.status().apiName() + "'");
         }
-        return batches.save(batch.entering(BatchState.Status.CANCELLING, clock.millis() / 1000))
+        return batches.requestCancel(batch, clock.millis() / 1000)
                 .flatMap(saved -> FilesHandler.json(BatchApiJson.batch(saved)));
     }
 
-    private BatchState owned(ServerRequest request) {
+    private Mono<BatchState> owned(ServerRequest request) {
         String id = request.pathVariable("id");
-        return batches.get(ApiAccessFilter.tenantOf(request), id).orElseThrow(() -> FilesHandler.notFound("batch", id));
+        String owner = ApiAccessFilter.tenantOf(request);
+        return Lookup.eventually(() -> batches.get(owner, id), () -> FilesHandler.notFound("batch", id));
     }
 }

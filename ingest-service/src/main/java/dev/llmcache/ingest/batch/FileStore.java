@@ -111,7 +111,7 @@ public final class FileStore implements SmartLifecycle, HealthIndicator {
                             throw new TooLargeException(maxBytes);
                         }
                     })
-                    .concatMapIterable(chunker::add)
+                    .concatMapIterable(chunker::add, 1)
                     .concatWith(Flux.defer(() -> Flux.fromIterable(chunker.rest())))
                     .concatMap(chunk -> publisher.publishAt(contents, partition,
                             StoredFile.chunkKey(id, count.getAndIncrement()), chunk))
@@ -122,7 +122,8 @@ public final class FileStore implements SmartLifecycle, HealthIndicator {
                     .then(Mono.fromSupplier(() -> new Chunks(id, partition, first.get(), last.get(), count.get(),
                             bytes.get())))
                     .onErrorResume(e -> discard(new Chunks(id, partition, -1, -1, count.get(), bytes.get()))
-                            .then(Mono.error(e)));
+                            .then(Mono.error(e)))
+                    .doOnCancel(() -> discard(new Chunks(id, partition, -1, -1, count.get(), bytes.get())).subscribe());
         });
     }
 
@@ -146,6 +147,11 @@ public final class FileStore implements SmartLifecycle, HealthIndicator {
     /** Removes chunks that will never be a file (best effort: nothing refers to them). */
     public Mono<Void> discard(Chunks chunks) {
         return removeChunks(chunks.id(), chunks.partition(), chunks.count());
+    }
+
+    /** Whether a file could be read now (reads at once are bounded per instance). */
+    public boolean readable() {
+        return reader.available();
     }
 
     /** The file's bytes, chunk by chunk, read as the subscriber takes them. */

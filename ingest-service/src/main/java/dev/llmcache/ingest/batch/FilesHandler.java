@@ -8,7 +8,9 @@ import dev.llmcache.ingest.api.ErrorResponses;
 import dev.llmcache.ingest.auth.ApiAccessFilter;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
@@ -35,6 +37,7 @@ public final class FilesHandler {
     /** The purposes a client may upload; batch outputs are written by the product only. */
     static final String BATCH = "batch";
     private static final int MAX_LIST = 10_000;
+    private static final int DOWNLOAD_PIECE = 64 * 1024;
 
     private final FileStore files;
     private final long maxFileBytes;
@@ -67,8 +70,17 @@ public final class FilesHandler {
         AtomicReference<String> purpose = new AtomicReference<>();
         AtomicReference<String> filename = new AtomicReference<>();
         AtomicReference<FileStore.Chunks> written = new AtomicReference<>();
+        AtomicLong received = new AtomicLong();
         return request.bodyToFlux(PartEvent.class)
-                .windowUntil(PartEvent::isLast)
+                // Every part's bytes count against the limit, the file's and any other's.
+                .doOnNext(event -> {
+                    if (received.addAndGet(event.content().readableByteCount()) > maxFileBytes + 65_536) {
+                        DataBufferUtils.release(event.content());
+                        throw new FileStore.TooLargeException(maxFileBytes);
+                    }
+                })
+                // One part event at a time: an upload holds one piece (and one chunk) in memory.
+                .windowUntil(PartEvent::isLast, false, 1)
                 .concatMap(part -> part.switchOnFirst((first, events) -> {
                     PartEvent head = first.get();
                     if (head instanceof FilePartEvent file && "file".equals(file.name())) {
@@ -86,10 +98,16 @@ public final class FilesHandler {
                 }))
                 .then(Mono.defer(() -> commit(owner, purpose.get(), filename.get(), written.get())))
                 .onErrorMap(FileStore.TooLargeException.class, e -> tooLarge())
-                .onErrorResume(e -> {
-                    FileStore.Chunks orphan = written.get();
-                    return (orphan == null ? Mono.<Void>empty() : files.discard(orphan)).then(Mono.error(e));
-                });
+                // A part too large for Spring's reader (a huge form field, huge part headers).
+                .onErrorMap(DataBufferLimitException.class, e -> tooLarge())
+                .onErrorResume(e -> discard(written).then(Mono.error(e)))
+                // A client that leaves mid-upload leaves no chunks behind either.
+                .doOnCancel(() -> discard(written).subscribe());
+    }
+
+    private Mono<Void> discard(AtomicReference<FileStore.Chunks> written) {
+        FileStore.Chunks orphan = written.get();
+        return orphan == null ? Mono.empty() : files.discard(orphan);
     }
 
     private Mono<ServerResponse> commit(String owner, String purpose, String filename, FileStore.Chunks chunks) {
@@ -125,25 +143,35 @@ public final class FilesHandler {
     }
 
     public Mono<ServerResponse> get(ServerRequest request) {
-        return json(BatchApiJson.file(owned(request)));
+        return owned(request).flatMap(file -> json(BatchApiJson.file(file)));
     }
 
     public Mono<ServerResponse> content(ServerRequest request) {
-        StoredFile file = owned(request);
-        Flux<DataBuffer> body = files.content(file).map(DefaultDataBufferFactory.sharedInstance::wrap);
+        return owned(request).flatMap(this::download);
+    }
+
+    private Mono<ServerResponse> download(StoredFile file) {
+        if (!files.readable()) {
+            throw ApiException.unavailable("Too many files are being read at once; retry shortly");
+        }
+        // Pieces of 64 KB: the server's write queue holds a bounded number of them per download.
+        Flux<DataBuffer> body = files.content(file)
+                .concatMapIterable(FilesHandler::pieces, 1)
+                .map(DefaultDataBufferFactory.sharedInstance::wrap);
         return ServerResponse.ok().contentType(MediaType.APPLICATION_OCTET_STREAM)
                 .contentLength(file.bytes())
                 .body(BodyInserters.fromDataBuffers(body));
     }
 
     public Mono<ServerResponse> delete(ServerRequest request) {
-        StoredFile file = owned(request);
-        return files.delete(file).then(Mono.defer(() -> json(BatchApiJson.deleted(file.id(), "file"))));
+        return owned(request).flatMap(file -> files.delete(file)
+                .then(Mono.defer(() -> json(BatchApiJson.deleted(file.id(), "file")))));
     }
 
-    private StoredFile owned(ServerRequest request) {
+    private Mono<StoredFile> owned(ServerRequest request) {
         String id = request.pathVariable("id");
-        return files.get(ApiAccessFilter.tenantOf(request), id).orElseThrow(() -> notFound("file", id));
+        String owner = ApiAccessFilter.tenantOf(request);
+        return Lookup.eventually(() -> files.get(owner, id), () -> notFound("file", id));
     }
 
     static ApiException notFound(String what, String id) {
@@ -154,6 +182,14 @@ public final class FilesHandler {
     private ApiException tooLarge() {
         return new ApiException(new ErrorInfo(413, "invalid_request_error", "file_too_large",
                 "The file is larger than " + maxFileBytes + " bytes"), "file");
+    }
+
+    private static List<byte[]> pieces(byte[] chunk) {
+        List<byte[]> pieces = new java.util.ArrayList<>();
+        for (int from = 0; from < chunk.length; from += DOWNLOAD_PIECE) {
+            pieces.add(java.util.Arrays.copyOfRange(chunk, from, Math.min(chunk.length, from + DOWNLOAD_PIECE)));
+        }
+        return pieces;
     }
 
     private static Mono<Void> drain(Flux<PartEvent> events) {

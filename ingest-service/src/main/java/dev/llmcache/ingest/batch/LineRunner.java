@@ -15,7 +15,9 @@ import dev.llmcache.ingest.auth.Caller;
 import dev.llmcache.ingest.limits.Admission;
 import dev.llmcache.ingest.limits.RateLimiter;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.UUID;
 import java.util.function.IntSupplier;
 import org.springframework.http.HttpHeaders;
@@ -42,6 +44,8 @@ final class LineRunner {
     private final BatchThrottle throttle;
     private final IntSupplier inFlight;
     private final int maxInFlight;
+    private final Function<String, Optional<Caller>> keys;
+    private final Executor deliverOn;
 
     /** A refusal for load: try again later. */
     private static final class Overloaded extends RuntimeException {
@@ -57,8 +61,14 @@ final class LineRunner {
      * @param inFlight    the instance's requests in flight now
      * @param maxInFlight above this many, lines wait (interactive requests keep the rest)
      */
+    /**
+     * @param keys      the caller an API key id stands for now (empty: revoked or removed)
+     * @param deliverOn where lines' answers are handed over (one thread: in order)
+     */
     LineRunner(QueryGateway gateway, RateLimiter limiter, BatchThrottle throttle, IntSupplier inFlight,
-               int maxInFlight) {
+               int maxInFlight, Function<String, Optional<Caller>> keys, Executor deliverOn) {
+        this.keys = keys;
+        this.deliverOn = deliverOn;
         this.gateway = gateway;
         this.limiter = limiter;
         this.throttle = throttle;
@@ -87,16 +97,27 @@ final class LineRunner {
     }
 
     /** A line of the output (ok) or error file. */
-    private record Output(boolean ok, String json) {
+    private record Output(boolean ok, ObjectNode json) {
     }
 
     private Mono<Output> attempt(BatchState.Owner owner, BatchLine line) {
+        Caller caller;
+        if (owner.keyId() == null) {
+            caller = Caller.OPEN;
+        } else {
+            // The key as it stands now: a key revoked since the batch was created runs no more lines.
+            caller = keys.apply(owner.keyId()).orElse(null);
+            if (caller == null) {
+                return Mono.just(failed(line, new ErrorInfo(401, "invalid_request_error", "invalid_api_key",
+                        "The API key that created this batch has been revoked"), null));
+            }
+        }
         Mono<Admission> admission = limiter.enabled() ? limiter.admit(owner.tenant()) : Mono.just(Admission.unlimited());
         return admission.flatMap(admitted -> {
                     if (!admitted.granted()) {
                         return Mono.error(new Overloaded(admitted.refusal().error()));
                     }
-                    return gateway.submit(line.body(), headers(owner), caller(owner), admitted);
+                    return gateway.submit(line.body(), headers(owner), caller, admitted, deliverOn);
                 })
                 .flatMap(submitted -> outcome(line, submitted))
                 .onErrorResume(ApiException.class, e -> overloaded(e.error())
@@ -121,12 +142,20 @@ final class LineRunner {
             response.set("body", OpenAiJson.completion(submitted.query(), last));
             out.putNull("error");
             out.putObject("llmcache").put("outcome", outcome).put("cache_key", submitted.query().cacheKey());
-            return Mono.just(new Output(true, Json.MAPPER.writeValueAsString(out)));
+            return Mono.just(new Output(true, out));
         });
     }
 
     private static boolean overloaded(ErrorInfo error) {
         return error.status() == 429 || error.status() == 503;
+    }
+
+    /** The error-file line of a line whose result could not be recorded (e.g. larger than a Kafka record may be). */
+    static BatchResult unrecordable(BatchResult result, String message) {
+        String customId = result.output() == null ? null : result.output().path("custom_id").asString(null);
+        Output failed = failed(new BatchLine(result.index(), customId, new byte[0]),
+                new ErrorInfo(500, "server_error", "result_not_recorded", message), null);
+        return new BatchResult(BatchResult.SCHEMA_VERSION, result.batchId(), result.index(), false, failed.json());
     }
 
     /** A line whose request was answered with an error: the error file, in OpenAI's shape. */
@@ -137,7 +166,7 @@ final class LineRunner {
         response.put("request_id", requestId != null ? requestId : UUID.randomUUID().toString());
         response.set("body", ErrorResponses.body(error, null));
         out.putNull("error");
-        return new Output(false, Json.MAPPER.writeValueAsString(out));
+        return new Output(false, out);
     }
 
     private static ObjectNode envelope(BatchLine line) {
@@ -156,11 +185,5 @@ final class LineRunner {
         }
         headers.set(ApiHeaders.ORIGIN, CacheEvent.BATCH);
         return headers;
-    }
-
-    /** The batch's creator, as its key stood when it created the batch. */
-    static Caller caller(BatchState.Owner owner) {
-        return owner.keyId() == null ? Caller.OPEN
-                : new Caller(owner.keyId(), owner.tenant(), new HashSet<>(owner.namespaces()));
     }
 }

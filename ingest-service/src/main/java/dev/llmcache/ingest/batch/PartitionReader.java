@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.Semaphore;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,7 +24,7 @@ import reactor.core.scheduler.Schedulers;
  * assigned (no group), used on one bounded-elastic thread and read as the subscriber asks, so a
  * large file never sits in memory and no event loop waits for a poll.
  */
-final class PartitionReader {
+public final class PartitionReader {
 
     /** How long a read may see nothing new before it fails (the broker is away, the data is gone). */
     static final Duration STALL = Duration.ofSeconds(30);
@@ -31,10 +32,26 @@ final class PartitionReader {
 
     private static final AtomicLong READERS = new AtomicLong();
 
+    /** Reads at once per instance (each has a consumer of its own); more are refused with {@link BusyException}. */
+    static final int MAX_READS = 32;
+
     private final KafkaClients clients;
+    private final Semaphore reads = new Semaphore(MAX_READS);
+
+    /** Every reader of the instance is taken. */
+    public static final class BusyException extends RuntimeException {
+        BusyException() {
+            super("Too many files and results are being read at once; retry shortly", null, false, false);
+        }
+    }
 
     PartitionReader(KafkaClients clients) {
         this.clients = clients;
+    }
+
+    /** Whether a read could start now. */
+    boolean available() {
+        return reads.availablePermits() > 0;
     }
 
     /**
@@ -42,6 +59,15 @@ final class PartitionReader {
      * {@code last < 0} means up to the partition's end as it is when the read starts.
      */
     <V> Flux<ConsumerRecord<String, V>> read(Topic<String, V> topic, int partition, long from, long last) {
+        return Flux.defer(() -> {
+            if (!reads.tryAcquire()) {
+                return Flux.error(new BusyException());
+            }
+            return records(topic, partition, from, last).doFinally(signal -> reads.release());
+        });
+    }
+
+    private <V> Flux<ConsumerRecord<String, V>> records(Topic<String, V> topic, int partition, long from, long last) {
         return Flux.<ConsumerRecord<String, V>, Cursor<V>>generate(
                         () -> new Cursor<>(open(topic), new TopicPartition(topic.name(), partition), from, last),
                         (cursor, sink) -> {
@@ -53,7 +79,9 @@ final class PartitionReader {
                             }
                             return cursor;
                         }, Cursor::close)
-                .subscribeOn(Schedulers.boundedElastic());
+                .subscribeOn(Schedulers.boundedElastic())
+                // Closing the consumer takes a moment: never on the thread that cancels (an event loop).
+                .cancelOn(Schedulers.boundedElastic());
     }
 
     /** The partition's end offset now: where its next record will go. */

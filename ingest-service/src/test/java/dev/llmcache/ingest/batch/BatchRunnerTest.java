@@ -77,15 +77,53 @@ class BatchRunnerTest {
     }
 
     @Test
-    void aCancelReachesTheRunningBatch() {
+    void aCancelRequestReachesTheRunningBatch() {
         assign(0);
         BatchState created = batch("b1", Status.VALIDATING, 0);
         runner.onMessage(record(0, created));
 
-        runner.onMessage(record(1, created.entering(Status.CANCELLING, 5)));
+        runner.onMessage(cancel(1, created, 5));
 
         assertThat(started.get(0).observed).singleElement()
                 .satisfies(update -> assertThat(update.cancelRequested()).isTrue());
+    }
+
+    @Test
+    void aCancelRequestReadInTheCatchUpStartsTheBatchCancelling() {
+        assign(3);
+        BatchState running = batch("b1", Status.VALIDATING, 0).entering(Status.IN_PROGRESS, 1);
+
+        runner.onMessage(record(0, running));
+        runner.onMessage(cancel(1, running, 5));
+        // The runner's own progress record, written before it saw the request.
+        runner.onMessage(record(2, running.withCounts(new BatchState.Counts(10, 3, 0))));
+
+        assertThat(started).singleElement().satisfies(run -> {
+            assertThat(run.state.cancelRequested()).isTrue();
+            assertThat(run.state.counts().completed()).isEqualTo(3);
+        });
+    }
+
+    @Test
+    void anEndedBatchIsNeverStartedAgainByALateOrStaleRecord() {
+        assign(0);
+        BatchState created = batch("b1", Status.VALIDATING, 0);
+        BatchState completed = created.entering(Status.IN_PROGRESS, 1).entering(Status.COMPLETED, 2);
+
+        runner.onMessage(record(0, completed));
+        runner.onMessage(record(1, created));
+        runner.onMessage(cancel(2, created, 3));
+
+        assertThat(started).isEmpty();
+    }
+
+    @Test
+    void anUnreadableLastRecordStillEndsTheCatchUp() {
+        assign(2);
+        runner.onMessage(record(0, batch("b1", Status.VALIDATING, 0)));
+        runner.onMessage(new ConsumerRecord<>(TOPIC, 0, 1, "b2", null));
+
+        assertThat(started).hasSize(1);
     }
 
     @Test
@@ -112,6 +150,10 @@ class BatchRunnerTest {
 
     private static ConsumerRecord<String, BatchState> record(long offset, BatchState state) {
         return new ConsumerRecord<>(TOPIC, 0, offset, state.id(), state);
+    }
+
+    private static ConsumerRecord<String, BatchState> cancel(long offset, BatchState state, long at) {
+        return new ConsumerRecord<>(TOPIC, 0, offset, BatchState.cancelKey(state.id()), state.withCancel(at));
     }
 
     private static BatchState batch(String id, Status status, long now) {

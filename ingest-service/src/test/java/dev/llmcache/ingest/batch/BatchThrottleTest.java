@@ -10,7 +10,8 @@ import reactor.core.Disposable;
 class BatchThrottleTest {
 
     private double load = 0.1;
-    private final BatchThrottle throttle = new BatchThrottle(8, 0.75, () -> load);
+    private long live;
+    private final BatchThrottle throttle = new BatchThrottle(8, 0.75, () -> load, () -> live);
     private final List<BatchThrottle.Permit> granted = new ArrayList<>();
 
     @Test
@@ -35,6 +36,17 @@ class BatchThrottleTest {
 
         acquire(3);
         assertThat(granted).hasSize(1);
+    }
+
+    @Test
+    void whileLiveRequestsArriveHalfTheCpuTargetCountsAsBusy() {
+        load = 0.5;
+        live += 10;
+        throttle.adjust();
+        assertThat(throttle.limit()).isEqualTo(4);
+
+        throttle.adjust(); // no live request since the last look
+        assertThat(throttle.limit()).isEqualTo(5);
     }
 
     @Test
