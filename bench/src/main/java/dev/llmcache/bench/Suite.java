@@ -169,10 +169,10 @@ final class Suite {
                     i -> prompts.ranked("hits", i % sizes.hitKeys()), false));
             measure(product, () -> open("hits-" + sizes.sustainableRate() + "rps", KAFKA_PATH_HITS, pipeline,
                     sizes.sustainableRate(), sizes.openDuration()));
+            // Right after the same hits alone, before the overload of the next scenario: a fair pair.
+            measure(product, () -> hitsDuringBatch(pipeline, product));
             measure(product, () -> open("hits-" + sizes.openRate() + "rps", KAFKA_PATH_HITS, pipeline, sizes.openRate(),
                     sizes.openDuration()));
-
-            measure(product, () -> hitsDuringBatch(pipeline, product));
             measure(product, () -> replayHits(product));
 
             measure(product, () -> storm(pipeline, llm));

@@ -38,6 +38,9 @@ public record Topics(String prefix) {
      */
     private static final long AGGREGATES_RETENTION_MS = 7 * 86_400_000L;
 
+    /** Longer than a batch's 24 h window, with room for an outage. */
+    private static final long BATCH_RESULTS_RETENTION_MS = 7 * 86_400_000L;
+
     private static final Serde<String> KEYS = Serdes.String();
 
     public Topic<String, QueryRequest> queries() {
@@ -100,9 +103,13 @@ public record Topics(String prefix) {
         return own("batches", BatchState.class, Topic.COMPACT, -1);
     }
 
-    /** One record per finished line of a batch, keyed {@code <batch id>/<line>}, compacted. */
+    /**
+     * One record per finished line of a batch, keyed {@code <batch id>/<line>}. Compacted, and
+     * deleted after a week too: a batch ends within its 24 h window, and its results are removed
+     * once written out, but a runner that died in between would otherwise leave them forever.
+     */
     public Topic<String, BatchResult> batchResults() {
-        return own("batch-results", BatchResult.class, Topic.COMPACT, -1);
+        return own("batch-results", BatchResult.class, Topic.COMPACT_AND_DELETE, BATCH_RESULTS_RETENTION_MS);
     }
 
     /** The topics of the OpenAI Files and Batch APIs. */

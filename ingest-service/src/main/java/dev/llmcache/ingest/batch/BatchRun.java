@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import reactor.util.retry.Retry;
 import java.time.Duration;
 
@@ -109,7 +111,7 @@ final class BatchRun implements BatchRunner.Run {
 
     private Mono<BatchState> steps() {
         return Mono.defer(() -> switch (state.status()) {
-            case VALIDATING -> validate().flatMap(valid -> valid.status() == Status.FAILED ? Mono.just(valid)
+            case VALIDATING -> validate().flatMap(valid -> valid.status().terminal() ? Mono.just(valid)
                     : execute());
             // Cancelled before it ran a line: nothing to write.
             case CANCELLING -> state.times().inProgressAt() == null
@@ -123,8 +125,8 @@ final class BatchRun implements BatchRunner.Run {
     private Mono<BatchState> save(BatchState next) {
         Long cancel = cancellingAt;
         BatchState written = cancel == null ? next : next.withCancel(cancel);
-        state = written;
-        return work.batches().save(written);
+        // The run's state is what Kafka has: a save that failed is done again by the retried step.
+        return work.batches().save(written).doOnSuccess(saved -> state = saved);
     }
 
     /** Reads the whole input file once: every line must be runnable, or the batch fails. */
@@ -207,7 +209,9 @@ final class BatchRun implements BatchRunner.Run {
                     .map(line -> BatchLine.parse(line, state.spec().endpoint()))
                     .ofType(BatchLine.Valid.class)
                     .flatMap(valid -> work.lines().run(state.id(), state.owner(), valid.line())
-                            .flatMap(this::record), work.concurrency())
+                            .flatMap(this::record)
+                            // The next line is taken (parsed, submitted) here, not on Kafka's producer thread.
+                            .publishOn(Schedulers.parallel()), work.concurrency())
                     .concatMap(result -> saveProgress())
                     .then(Mono.defer(() -> finish(cancelled ? Status.CANCELLED
                             : expired() ? Status.EXPIRED : Status.COMPLETED)));
@@ -290,9 +294,11 @@ final class BatchRun implements BatchRunner.Run {
     /** The output ({@code ok}) or error file: each line's final result once, whichever file it belongs in. */
     private Mono<StoredFile> writeFile(Finished done, boolean ok, String kind) {
         BitSet written = new BitSet();
-        Flux<byte[]> content = results()
-                .filter(result -> result.ok() == ok && done.ok().get(result.index()) == ok
-                        && !written.get(result.index()))
+        // Exactly the results `done` decided on: a late one (from a runner stopped a moment ago) is not read.
+        Flux<byte[]> content = (done.lastOffset() < state.resultsFrom() ? Flux.<BatchResult>empty()
+                : results(done.lastOffset()).map(record -> record.value()))
+                .filter(result -> done.lines().get(result.index()) && done.ok().get(result.index()) == ok
+                        && result.ok() == ok && !written.get(result.index()))
                 .doOnNext(result -> written.set(result.index()))
                 .map(result -> (Json.MAPPER.writeValueAsString(result.output()) + "\n")
                         .getBytes(StandardCharsets.UTF_8));
@@ -314,7 +320,7 @@ final class BatchRun implements BatchRunner.Run {
      * The lines with a result, and whether each one's final result (its last, should it have run
      * twice) succeeded.
      */
-    private record Finished(BitSet lines, BitSet ok) {
+    private record Finished(BitSet lines, BitSet ok, long lastOffset) {
         int completed() {
             return ok.cardinality();
         }
@@ -327,20 +333,25 @@ final class BatchRun implements BatchRunner.Run {
     private Mono<Finished> finishedLines() {
         BitSet lines = new BitSet();
         BitSet ok = new BitSet();
-        return results()
-                .doOnNext(result -> {
+        long[] last = {state.resultsFrom() - 1};
+        return results(-1)
+                .doOnNext(record -> {
+                    BatchResult result = record.value();
                     lines.set(result.index());
                     ok.set(result.index(), result.ok());
+                    last[0] = record.offset();
                 })
-                .then(Mono.fromSupplier(() -> new Finished(lines, ok)));
+                .then(Mono.fromSupplier(() -> new Finished(lines, ok, last[0])));
     }
 
-    /** This batch's results so far, in the order they were written (a line run twice comes twice). */
-    private Flux<BatchResult> results() {
-        return work.reader().read(work.results(), resultsPartition(), state.resultsFrom(), -1)
+    /**
+     * This batch's results up to offset {@code last} (-1: to the end now), in the order they were
+     * written (a line run twice comes twice).
+     */
+    private Flux<ConsumerRecord<String, BatchResult>> results(long last) {
+        return work.reader().read(work.results(), resultsPartition(), state.resultsFrom(), last)
                 .filter(record -> record.value() != null && state.id().equals(record.value().batchId())
-                        && record.value().index() >= 0)
-                .map(record -> record.value());
+                        && record.value().index() >= 0);
     }
 
     /** Where this batch's results go: chosen (and recorded) when it went in progress. */
@@ -356,7 +367,7 @@ final class BatchRun implements BatchRunner.Run {
     private Flux<LineSplitter.Line> lines(StoredFile input) {
         LineSplitter splitter = new LineSplitter(work.maxLineBytes());
         // One chunk at a time (a chunk is up to half a megabyte).
-        return work.files().content(input)
+        return work.files().content(input, work.reader())
                 .concatMapIterable(splitter::add, 1)
                 .concatWith(Flux.defer(() -> Flux.fromIterable(splitter.finish())));
     }

@@ -39,6 +39,8 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
     private final Map<Integer, Long> catchingUp = new HashMap<>();
     /** Per assigned partition being caught up: the latest record of each batch. */
     private final Map<Integer, Map<String, BatchState>> latest = new HashMap<>();
+    /** Per assigned partition being caught up: the cancel requests read, by batch id. */
+    private final Map<Integer, Map<String, Long>> pendingCancels = new HashMap<>();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** The revision this instance last wrote or ran each batch at: older records are its own past. */
     private final Map<String, Long> seen = new ConcurrentHashMap<>();
@@ -89,8 +91,17 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
         // Nothing in these partitions starts until their end is known and reached.
         partitions.forEach(partition -> catchingUp.put(partition.partition(), Long.MAX_VALUE));
         consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> begins = consumer.beginningOffsets(partitions, METADATA_TIMEOUT);
-        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, METADATA_TIMEOUT);
+        Map<TopicPartition, Long> begins;
+        Map<TopicPartition, Long> ends;
+        try {
+            begins = consumer.beginningOffsets(partitions, METADATA_TIMEOUT);
+            ends = consumer.endOffsets(partitions, METADATA_TIMEOUT);
+        } catch (RuntimeException e) {
+            // Without their end the partitions cannot be caught up: assign them again.
+            log.warn("Batch runner could not read the ends of {}; rebalancing: {}", partitions, e.toString());
+            consumer.enforceRebalance();
+            return;
+        }
         for (TopicPartition partition : partitions) {
             latest.put(partition.partition(), new LinkedHashMap<>());
             if (ends.get(partition) > begins.get(partition)) {
@@ -116,6 +127,7 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
         for (TopicPartition partition : partitions) {
             catchingUp.remove(partition.partition());
             latest.remove(partition.partition());
+            pendingCancels.remove(partition.partition());
             running.entrySet().removeIf(entry -> {
                 String id = entry.getKey();
                 Running batch = entry.getValue();
@@ -157,25 +169,24 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
         }
         if (readable) {
             Map<String, BatchState> batches = latest.computeIfAbsent(partition, p -> new LinkedHashMap<>());
+            Map<String, Long> cancels = pendingCancels.computeIfAbsent(partition, p -> new HashMap<>());
             if (BatchState.isCancelKey(record.key())) {
-                BatchState held = batches.get(record.value().id());
-                if (held != null) {
-                    batches.put(held.id(), held.withCancel(record.value().times().cancellingAt()));
-                }
+                // Kept apart: compaction may have left no earlier record of the batch to apply it to.
+                cancels.putIfAbsent(record.value().id(), record.value().times().cancellingAt());
             } else {
-                BatchState cancelled = batches.get(record.key());
-                // The batch's own record after a cancel request still carries the request.
-                Long cancellingAt = cancelled == null ? null : cancelled.times().cancellingAt();
-                BatchState state = record.value();
-                batches.put(record.key(), cancellingAt == null ? state : state.withCancel(cancellingAt));
+                batches.put(record.key(), record.value());
             }
         }
         // Checked whatever the record holds: a last record that cannot be read still ends the catch-up.
         if (record.offset() + 1 >= end) {
             catchingUp.remove(partition);
             Map<String, BatchState> caughtUp = latest.remove(partition);
+            Map<String, Long> cancels = pendingCancels.remove(partition);
             if (caughtUp != null) {
-                caughtUp.values().forEach(state -> offer(state, partition));
+                caughtUp.values().forEach(state -> {
+                    Long cancellingAt = cancels == null ? null : cancels.get(state.id());
+                    offer(cancellingAt == null ? state : state.withCancel(cancellingAt), partition);
+                });
             }
         }
     }
@@ -219,8 +230,10 @@ public final class BatchRunner implements MessageListener<String, BatchState>, C
 
     /** A run ended: it leaves the running batches (only itself, never a newer run of the same batch). */
     private void ended(String id, Running run) {
-        if (run != null && running.remove(id, run)) {
+        if (run != null && running.get(id) == run) {
+            // Known first, gone second: its own last records, read in between, must not start it again.
             seen.merge(id, run.run().revision(), Math::max);
+            running.remove(id, run);
         }
     }
 }

@@ -13,9 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.context.SmartLifecycle;
 import reactor.core.publisher.Mono;
 
 /**
@@ -23,7 +20,7 @@ import reactor.core.publisher.Mono;
  * from its beginning at start and kept current (a record older than the one held, by revision,
  * is ignored), and written through to it.
  */
-public final class BatchStore implements SmartLifecycle, HealthIndicator {
+public final class BatchStore extends TopicView {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -35,6 +32,7 @@ public final class BatchStore implements SmartLifecycle, HealthIndicator {
     private final TopicTail<BatchState> tail;
 
     public BatchStore(KafkaClients clients, Topic<String, BatchState> topic, KafkaPublisher publisher) {
+        super("batches");
         this.topic = topic;
         this.publisher = publisher;
         this.tail = new TopicTail<>(clients, topic, List.of(), "batches-view", Map.of(), TopicTail.StartAt.BEGINNING,
@@ -58,9 +56,11 @@ public final class BatchStore implements SmartLifecycle, HealthIndicator {
             batches.computeIfPresent(state.id(), (id, held) -> held.withCancel(cancels.get(id)));
             return;
         }
-        Long cancellingAt = cancels.get(key);
-        BatchState shown = cancellingAt == null ? state : state.withCancel(cancellingAt);
-        batches.merge(key, shown, (held, incoming) -> incoming.revision() >= held.revision() ? incoming : held);
+        batches.compute(key, (id, held) -> {
+            Long cancellingAt = cancels.get(id);
+            BatchState shown = cancellingAt == null ? state : state.withCancel(cancellingAt);
+            return held == null || shown.revision() >= held.revision() ? shown : held;
+        });
     }
 
     /** The batch {@code id} if it belongs to {@code owner} (other tenants' batches do not exist for them). */
@@ -101,27 +101,12 @@ public final class BatchStore implements SmartLifecycle, HealthIndicator {
     }
 
     @Override
-    public void start() {
-        tail.start();
+    TopicTail<?> tail() {
+        return tail;
     }
 
     @Override
-    public void stop() {
-        tail.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return tail.isRunning();
-    }
-
-    @Override
-    public int getPhase() {
-        return 0;
-    }
-
-    @Override
-    public Health health() {
-        return Health.status(tail.health().getStatus()).withDetail("batches", batches.size()).build();
+    int size() {
+        return batches.size();
     }
 }

@@ -54,7 +54,7 @@ final class BatchThrottle {
 
     /** A place for one line, when there is one. A wait cancelled before it got a place takes none. */
     Mono<Permit> acquire() {
-        return Mono.create(sink -> {
+        return Mono.<Permit>create(sink -> {
             Permit permit = new Permit();
             Waiter waiter = new Waiter(sink, permit);
             synchronized (this) {
@@ -74,7 +74,9 @@ final class BatchThrottle {
                     permit.release(); // given a place as it was cancelled: give it back
                 }
             });
-        });
+        })
+                // A place given to a subscriber that had just left: back at once.
+                .doOnDiscard(Permit.class, Permit::release);
     }
 
     private record Waiter(MonoSink<Permit> sink, Permit permit) {

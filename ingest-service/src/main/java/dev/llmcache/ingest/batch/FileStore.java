@@ -15,9 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.context.SmartLifecycle;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -27,7 +24,7 @@ import reactor.core.publisher.Mono;
  * on {@code files}. Every instance keeps the records of all files (small) in memory, read from the
  * compacted topic at start, so any instance serves any file.
  */
-public final class FileStore implements SmartLifecycle, HealthIndicator {
+public final class FileStore extends TopicView {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -48,6 +45,7 @@ public final class FileStore implements SmartLifecycle, HealthIndicator {
 
     public FileStore(KafkaClients clients, Topic<String, StoredFile> filesTopic, Topic<String, byte[]> contents,
                      KafkaPublisher publisher, int chunkSize) {
+        super("files");
         this.filesTopic = filesTopic;
         this.contents = contents;
         this.publisher = publisher;
@@ -154,8 +152,13 @@ public final class FileStore implements SmartLifecycle, HealthIndicator {
         return reader.available();
     }
 
-    /** The file's bytes, chunk by chunk, read as the subscriber takes them. */
+    /** The file's bytes, chunk by chunk, read as the subscriber takes them (a download of the API). */
     public Flux<byte[]> content(StoredFile file) {
+        return content(file, reader);
+    }
+
+    /** The same, with readers of its own (batch runs: they never take the API's readers). */
+    Flux<byte[]> content(StoredFile file, PartitionReader reader) {
         if (file.chunks() == 0) {
             return Flux.empty();
         }
@@ -179,27 +182,12 @@ public final class FileStore implements SmartLifecycle, HealthIndicator {
     }
 
     @Override
-    public void start() {
-        tail.start();
+    TopicTail<?> tail() {
+        return tail;
     }
 
     @Override
-    public void stop() {
-        tail.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return tail.isRunning();
-    }
-
-    @Override
-    public int getPhase() {
-        return 0;
-    }
-
-    @Override
-    public Health health() {
-        return Health.status(tail.health().getStatus()).withDetail("files", files.size()).build();
+    int size() {
+        return files.size();
     }
 }

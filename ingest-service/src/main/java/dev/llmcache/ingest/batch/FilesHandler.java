@@ -70,6 +70,7 @@ public final class FilesHandler {
         AtomicReference<String> purpose = new AtomicReference<>();
         AtomicReference<String> filename = new AtomicReference<>();
         AtomicReference<FileStore.Chunks> written = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean committed = new java.util.concurrent.atomic.AtomicBoolean();
         AtomicLong received = new AtomicLong();
         return request.bodyToFlux(PartEvent.class)
                 // Every part's bytes count against the limit, the file's and any other's.
@@ -96,13 +97,19 @@ public final class FilesHandler {
                     }
                     return drain(events);
                 }))
-                .then(Mono.defer(() -> commit(owner, purpose.get(), filename.get(), written.get())))
+                .then(Mono.defer(() -> commit(owner, purpose.get(), filename.get(), written.get())
+                        // Once committing, the chunks are the file's: a client leaving now keeps them.
+                        .doOnSubscribe(committing -> committed.set(true))))
                 .onErrorMap(FileStore.TooLargeException.class, e -> tooLarge())
                 // A part too large for Spring's reader (a huge form field, huge part headers).
                 .onErrorMap(DataBufferLimitException.class, e -> tooLarge())
-                .onErrorResume(e -> discard(written).then(Mono.error(e)))
+                .onErrorResume(e -> committed.get() ? Mono.error(e) : discard(written).then(Mono.error(e)))
                 // A client that leaves mid-upload leaves no chunks behind either.
-                .doOnCancel(() -> discard(written).subscribe());
+                .doOnCancel(() -> {
+                    if (!committed.get()) {
+                        discard(written).subscribe();
+                    }
+                });
     }
 
     private Mono<Void> discard(AtomicReference<FileStore.Chunks> written) {

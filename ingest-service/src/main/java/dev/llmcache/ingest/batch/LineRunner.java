@@ -128,7 +128,10 @@ final class LineRunner {
     private Mono<Output> outcome(BatchLine line, QueryGateway.Submitted submitted) {
         Mono<String> decided = submitted.answers().filter(a -> a.outcome() != null).next()
                 .map(a -> a.outcome().name()).defaultIfEmpty("");
-        return submitted.answers().filter(Answer::isTerminal).next().zipWith(decided).flatMap(lastAndOutcome -> {
+        return submitted.answers().filter(Answer::isTerminal).next().zipWith(decided)
+                // A run stopped mid-line frees the request's place at once (not at its timeout).
+                .doOnCancel(submitted.cancel())
+                .flatMap(lastAndOutcome -> {
             Answer last = lastAndOutcome.getT1();
             String outcome = lastAndOutcome.getT2();
             if (last.type() == Answer.Type.ERROR) {

@@ -32,8 +32,8 @@ public final class PartitionReader {
 
     private static final AtomicLong READERS = new AtomicLong();
 
-    /** Reads at once per instance (each has a consumer of its own); more are refused with {@link BusyException}. */
-    static final int MAX_READS = 32;
+    /** Reads at once per reader (each has a consumer of its own); more are refused with {@link BusyException}. */
+    static final int MAX_READS = 16;
 
     private final KafkaClients clients;
     private final Semaphore reads = new Semaphore(MAX_READS);
@@ -59,17 +59,19 @@ public final class PartitionReader {
      * {@code last < 0} means up to the partition's end as it is when the read starts.
      */
     <V> Flux<ConsumerRecord<String, V>> read(Topic<String, V> topic, int partition, long from, long last) {
-        return Flux.defer(() -> {
-            if (!reads.tryAcquire()) {
-                return Flux.error(new BusyException());
-            }
-            return records(topic, partition, from, last).doFinally(signal -> reads.release());
-        });
-    }
-
-    private <V> Flux<ConsumerRecord<String, V>> records(Topic<String, V> topic, int partition, long from, long last) {
         return Flux.<ConsumerRecord<String, V>, Cursor<V>>generate(
-                        () -> new Cursor<>(open(topic), new TopicPartition(topic.name(), partition), from, last),
+                        () -> {
+                            if (!reads.tryAcquire()) {
+                                throw new BusyException();
+                            }
+                            try {
+                                return new Cursor<>(open(topic), new TopicPartition(topic.name(), partition), from,
+                                        last, reads::release);
+                            } catch (RuntimeException e) {
+                                reads.release();
+                                throw e;
+                            }
+                        },
                         (cursor, sink) -> {
                             ConsumerRecord<String, V> next = cursor.next();
                             if (next == null) {
@@ -119,8 +121,12 @@ public final class PartitionReader {
         private final Queue<ConsumerRecord<String, V>> buffered = new ArrayDeque<>();
         private long position;
 
-        Cursor(Consumer<String, V> consumer, TopicPartition partition, long from, long last) {
+        private final Runnable onClose;
+
+        /** @param onClose run once the consumer is closed (gives the read's place back) */
+        Cursor(Consumer<String, V> consumer, TopicPartition partition, long from, long last, Runnable onClose) {
             this.consumer = consumer;
+            this.onClose = onClose;
             this.partition = partition;
             consumer.assign(List.of(partition));
             consumer.seek(partition, from);
@@ -150,7 +156,11 @@ public final class PartitionReader {
         }
 
         void close() {
-            consumer.close(Duration.ofSeconds(1));
+            try {
+                consumer.close(Duration.ofSeconds(1));
+            } finally {
+                onClose.run();
+            }
         }
     }
 }

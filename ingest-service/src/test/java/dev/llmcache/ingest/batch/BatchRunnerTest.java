@@ -105,6 +105,18 @@ class BatchRunnerTest {
     }
 
     @Test
+    void aCancelRequestWithNoEarlierRecordLeftStillCancelsTheBatch() {
+        assign(2);
+        BatchState running = batch("b1", Status.VALIDATING, 0).entering(Status.IN_PROGRESS, 1);
+
+        // Compaction removed the records before the request; the runner's later one remains.
+        runner.onMessage(cancel(0, running, 5));
+        runner.onMessage(record(1, running.withCounts(new BatchState.Counts(10, 3, 0))));
+
+        assertThat(started).singleElement().satisfies(run -> assertThat(run.state.cancelRequested()).isTrue());
+    }
+
+    @Test
     void anEndedBatchIsNeverStartedAgainByALateOrStaleRecord() {
         assign(0);
         BatchState created = batch("b1", Status.VALIDATING, 0);
