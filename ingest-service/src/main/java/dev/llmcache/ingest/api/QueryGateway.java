@@ -25,13 +25,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
-import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
@@ -265,20 +262,11 @@ public final class QueryGateway {
         if (request.headers().contentLength().orElse(0) > maxBodyBytes) {
             return Mono.error(tooLarge());
         }
-        return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), (int) Math.min(maxBodyBytes, Integer.MAX_VALUE))
-                .map(buffer -> {
-                    byte[] bytes = new byte[buffer.readableByteCount()];
-                    buffer.read(bytes);
-                    DataBufferUtils.release(buffer);
-                    return bytes;
-                })
-                .onErrorMap(DataBufferLimitException.class, e -> tooLarge())
-                .defaultIfEmpty(new byte[0]);
+        return RequestBodies.read(request, maxBodyBytes);
     }
 
     private ApiException tooLarge() {
-        return new ApiException(new ErrorInfo(413, "invalid_request_error", "request_too_large",
-                "The request body is larger than " + maxBodyBytes + " bytes"), null);
+        return RequestBodies.tooLarge(maxBodyBytes);
     }
 
     private static ApiException unsupportedType(String type) {

@@ -6,15 +6,13 @@ import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.ingest.api.ApiException;
 import dev.llmcache.ingest.api.ApiHeaders;
+import dev.llmcache.ingest.api.RequestBodies;
 import dev.llmcache.ingest.auth.ApiAccessFilter;
 import dev.llmcache.ingest.auth.Caller;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
-import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
@@ -48,17 +46,7 @@ public final class BatchesHandler {
         String owner = ApiAccessFilter.tenantOf(request);
         Caller caller = ApiAccessFilter.callerOf(request);
         String namespace = namespace(request, caller);
-        return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), MAX_BODY)
-                .map(buffer -> {
-                    byte[] bytes = new byte[buffer.readableByteCount()];
-                    buffer.read(bytes);
-                    DataBufferUtils.release(buffer);
-                    return bytes;
-                })
-                .onErrorMap(DataBufferLimitException.class, e -> new ApiException(new ErrorInfo(413,
-                        "invalid_request_error", "request_too_large", "The request body is larger than " + MAX_BODY
-                        + " bytes"), null))
-                .defaultIfEmpty(new byte[0])
+        return RequestBodies.read(request, MAX_BODY)
                 .flatMap(body -> {
                     JsonNode node = parse(body);
                     String inputFileId = text(node, "input_file_id");

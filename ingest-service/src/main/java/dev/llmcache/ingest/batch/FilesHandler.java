@@ -5,6 +5,7 @@ import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.ingest.api.ApiException;
 import dev.llmcache.ingest.api.ErrorResponses;
+import dev.llmcache.ingest.api.RequestBodies;
 import dev.llmcache.ingest.auth.ApiAccessFilter;
 import java.util.Comparator;
 import java.util.List;
@@ -89,7 +90,7 @@ public final class FilesHandler {
                             return drain(events).then(Mono.error(ApiException.invalid("file",
                                     "Send one file per upload")));
                         }
-                        return files.writeChunks(id, events.map(FilesHandler::bytes), maxFileBytes)
+                        return files.writeChunks(id, events.map(event -> RequestBodies.bytes(event.content())), maxFileBytes)
                                 .doOnNext(written::set).then();
                     }
                     if (head instanceof FormPartEvent form && "purpose".equals(form.name())) {
@@ -201,14 +202,6 @@ public final class FilesHandler {
 
     private static Mono<Void> drain(Flux<PartEvent> events) {
         return events.doOnNext(event -> DataBufferUtils.release(event.content())).then();
-    }
-
-    private static byte[] bytes(PartEvent event) {
-        DataBuffer buffer = event.content();
-        byte[] bytes = new byte[buffer.readableByteCount()];
-        buffer.read(bytes);
-        DataBufferUtils.release(buffer);
-        return bytes;
     }
 
     static Mono<ServerResponse> json(ObjectNode body) {
