@@ -42,6 +42,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
     private final Behaviour behaviour;
     private final DisposableServer server;
     private final AtomicLong requests = new AtomicLong();
+    private final java.util.Queue<java.util.List<String>> embeddingCalls = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private SimulatedLlmServer(String host, int port, SimulatedPacing pacing, Behaviour behaviour) {
         this.pacing = pacing;
@@ -51,6 +52,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
                 .port(port)
                 .route(routes -> routes
                         .post("/v1/chat/completions", this::complete)
+                        .post("/v1/embeddings", this::embed)
                         .get("/v1/models", (req, res) -> res.header("Content-Type", "application/json")
                                 .sendString(Mono.just("{\"object\":\"list\",\"data\":[]}"))))
                 .bindNow();
@@ -89,6 +91,11 @@ public final class SimulatedLlmServer implements AutoCloseable {
         return requests.get();
     }
 
+    /** The inputs of each embeddings request received so far (token id arrays as their JSON), in arrival order. */
+    public java.util.List<java.util.List<String>> embeddingCalls() {
+        return java.util.List.copyOf(embeddingCalls);
+    }
+
     @Override
     public void close() {
         server.disposeNow();
@@ -105,6 +112,46 @@ public final class SimulatedLlmServer implements AutoCloseable {
                     }
                     requests.incrementAndGet();
                     return behaviour.answer(body, new Responder(body, response));
+                });
+    }
+
+    /**
+     * {@code POST /v1/embeddings}: a deterministic unit vector per input (the same text always gets
+     * the same vector), {@code dimensions} long (64 by default), a token per word.
+     */
+    private Mono<Void> embed(HttpServerRequest request, HttpServerResponse response) {
+        return request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                .flatMap(text -> {
+                    tools.jackson.databind.JsonNode body;
+                    try {
+                        body = Json.MAPPER.readTree(text);
+                    } catch (JacksonException e) {
+                        return error(response, 400, "Request body is not JSON");
+                    }
+                    tools.jackson.databind.JsonNode input = body.path("input");
+                    if (!input.isArray() || input.isEmpty()) {
+                        return error(response, 400, "'input' must be a non-empty array");
+                    }
+                    int dimensions = body.path("dimensions").asInt(64);
+                    java.util.List<String> inputs = new java.util.ArrayList<>();
+                    ObjectNode answer = Json.MAPPER.createObjectNode().put("object", "list");
+                    tools.jackson.databind.node.ArrayNode data = answer.putArray("data");
+                    long tokens = 0;
+                    for (int i = 0; i < input.size(); i++) {
+                        String item = input.get(i).isString() ? input.get(i).stringValue() : input.get(i).toString();
+                        inputs.add(item);
+                        tokens += item.isBlank() ? 1 : item.strip().split("\\s+").length;
+                        tools.jackson.databind.node.ArrayNode vector = data.addObject().put("object", "embedding")
+                                .put("index", i).putArray("embedding");
+                        for (float value : SimulatedEmbedding.of(item, dimensions)) {
+                            vector.add(value);
+                        }
+                    }
+                    embeddingCalls.add(java.util.List.copyOf(inputs));
+                    answer.put("model", body.path("model").asString());
+                    answer.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+                    return response.header("Content-Type", "application/json")
+                            .sendString(Mono.just(Json.MAPPER.writeValueAsString(answer))).then();
                 });
     }
 

@@ -66,6 +66,11 @@ public final class FaultyUpstream implements AutoCloseable {
         return server.baseUrl();
     }
 
+    /** The inputs of each embeddings request received so far, in arrival order. */
+    public List<List<String>> embeddingCalls() {
+        return server.embeddingCalls();
+    }
+
     /** How many requests had a prompt containing {@code text}. */
     public long requestsContaining(String text) {
         return prompts.stream().filter(p -> p.contains(text)).count();

@@ -73,6 +73,9 @@ abstract class PipelineTestBase {
         // Small chunks and files, so that tests cross chunk boundaries and reach the size limit.
         registry.add("llmcache.ingest.batch.chunk-size", () -> "16KB");
         registry.add("llmcache.ingest.batch.max-file-size", () -> "1MB");
+        // The inputs of one embeddings request reach the worker one by one; on a loaded test machine
+        // they can be further apart than the default window, and the tests count upstream requests.
+        registry.add("llmcache.processor.embeddings.batch-window", () -> "150ms");
     }
 
     @AfterEach

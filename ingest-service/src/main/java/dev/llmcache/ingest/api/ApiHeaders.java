@@ -10,6 +10,8 @@ public final class ApiHeaders {
     public static final String CACHE = "X-Cache";
     /** Response, on a hit: the tier that answered, {@code memory}, {@code redis} or {@code store}. */
     public static final String CACHE_TIER = "X-Cache-Tier";
+    /** Of an embeddings request: how many of its inputs came from the cache, e.g. {@code 90/100}. */
+    public static final String CACHE_HITS = "X-Cache-Hits";
     public static final String CACHE_KEY = "X-Cache-Key";
     public static final String TENANT = "X-Tenant-ID";
     /** Request: cache in this namespace instead of the tenant's. */

@@ -1,5 +1,7 @@
 package dev.llmcache.ingest.api;
 
+import dev.llmcache.ingest.embeddings.EmbeddingsHandler;
+import dev.llmcache.ingest.embeddings.EmbeddingsRequestParser;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.ingest.auth.ApiAccessFilter;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -16,9 +18,11 @@ public final class ApiRoutes {
         ChatCompletionsHandler chat = new ChatCompletionsHandler(gateway);
         NativeQueryHandler queries = new NativeQueryHandler(gateway);
         ModelsHandler models = new ModelsHandler(catalog);
+        EmbeddingsHandler embeddings = new EmbeddingsHandler(gateway, new EmbeddingsRequestParser(gateway.parser()));
         return RouterFunctions.route()
                 .POST("/v1/chat/completions", chat::handle)
                 .POST("/v1/queries", queries::handle)
+                .POST("/v1/embeddings", embeddings::handle)
                 .GET("/v1/models", models::handle)
                 .filter(access)
                 .build();

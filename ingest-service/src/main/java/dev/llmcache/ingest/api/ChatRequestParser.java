@@ -1,5 +1,6 @@
 package dev.llmcache.ingest.api;
 
+import dev.llmcache.common.event.CacheDirectives;
 import dev.llmcache.common.event.CacheEvent;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.key.CacheKey;
@@ -44,20 +45,18 @@ public final class ChatRequestParser {
         this.sharedNamespace = sharedNamespace == null || sharedNamespace.isBlank() ? null : sharedNamespace;
     }
 
-    /** @param caller who sent it: an authenticated caller's tenant is its key's, whatever the headers say */
-    public ParsedQuery parse(byte[] json, HttpHeaders headers, Caller caller) {
-        ObjectNode body = readObject(json);
-        String model = requireString(body, "model");
-        if (models.resolve(model).isEmpty()) {
-            throw new ApiException(new ErrorInfo(404, "invalid_request_error", "model_not_found",
-                    "The model '" + model + "' does not exist; GET /v1/models lists the available ones"), "model");
-        }
-        validateMessages(body.get("messages"));
-        validateParameters(body);
-        validateTools(body);
+    /**
+     * Who a request is for and how it may use the cache, from its headers and its caller: the same
+     * for every endpoint that runs queries.
+     *
+     * @param requestId the client's {@code X-Request-ID}, or a new id
+     */
+    public record Scope(String requestId, String tenant, String namespace, CacheDirectives directives,
+                        String origin) {
+    }
 
-        boolean stream = optionalBoolean(body, "stream");
-        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+    /** @param caller who sent it: an authenticated caller's tenant is its key's, whatever the headers say */
+    public Scope scope(HttpHeaders headers, Caller caller) {
         String requestId = header(headers, RequestTracing.REQUEST_ID_HEADER, ID);
         String tenant = tenantOf(caller, header(headers, ApiHeaders.TENANT, ApiHeaders.NAME));
         String namespace = header(headers, ApiHeaders.CACHE_NAMESPACE, ApiHeaders.NAME);
@@ -67,20 +66,47 @@ public final class ChatRequestParser {
             throw forbidden(ApiHeaders.CACHE_NAMESPACE, "This API key may not use the cache namespace '"
                     + namespace + "'");
         }
+        return new Scope(requestId != null ? requestId : UUID.randomUUID().toString(), tenant, namespace,
+                CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(ApiHeaders.CACHE_TTL)),
+                origin(headers));
+    }
+
+    /** The request's {@code model}, which must be one of the catalog's. */
+    public String model(ObjectNode body) {
+        String model = requireString(body, "model");
+        if (models.resolve(model).isEmpty()) {
+            throw new ApiException(new ErrorInfo(404, "invalid_request_error", "model_not_found",
+                    "The model '" + model + "' does not exist; GET /v1/models lists the available ones"), "model");
+        }
+        return model;
+    }
+
+    /** @param caller who sent it: an authenticated caller's tenant is its key's, whatever the headers say */
+    public ParsedQuery parse(byte[] json, HttpHeaders headers, Caller caller) {
+        ObjectNode body = readObject(json);
+        String model = model(body);
+        validateMessages(body.get("messages"));
+        validateParameters(body);
+        validateTools(body);
+
+        boolean stream = optionalBoolean(body, "stream");
+        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        Scope scope = scope(headers, caller);
         ObjectNode upstream = body.deepCopy();
         upstream.remove("stream");
         upstream.remove("stream_options");
-        String cacheKey;
+        return new ParsedQuery(scope.requestId(), scope.tenant(), scope.namespace(), model,
+                cacheKey(scope.namespace(), upstream), upstream, stream, includeUsage, scope.directives(),
+                scope.origin());
+    }
+
+    /** The cache key of {@code body}; a number without an exact value is the request's fault (400). */
+    public static String cacheKey(String namespace, ObjectNode body) {
         try {
-            cacheKey = CacheKey.derive(namespace, upstream);
+            return CacheKey.derive(namespace, body);
         } catch (CacheKey.InvalidNumberException e) {
             throw ApiException.invalid(e.field(), e.getMessage());
         }
-        return new ParsedQuery(
-                requestId != null ? requestId : UUID.randomUUID().toString(),
-                tenant, namespace, model, cacheKey, upstream, stream, includeUsage,
-                CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(ApiHeaders.CACHE_TTL)),
-                origin(headers));
     }
 
     private static String origin(HttpHeaders headers) {
@@ -110,7 +136,8 @@ public final class ChatRequestParser {
         return new ApiException(new ErrorInfo(403, "invalid_request_error", "permission_denied", message), param);
     }
 
-    private static ObjectNode readObject(byte[] json) {
+    /** The body as a JSON object, or 400. */
+    public static ObjectNode readObject(byte[] json) {
         JsonNode tree;
         try {
             tree = Json.MAPPER.readTree(json);

@@ -42,7 +42,6 @@ import reactor.netty.Connection;
  */
 public final class QueryGateway {
 
-    /** A published query and its answers: cached, so that the head and the body can both read them. */
     /**
      * A request accepted into the pipeline.
      *
@@ -90,18 +89,28 @@ public final class QueryGateway {
         return submit(request).flatMap(responder).onErrorResume(ApiException.class, ErrorResponses::of);
     }
 
+    /** How request bodies are validated and keyed (shared with the embeddings endpoint). */
+    public ChatRequestParser parser() {
+        return parser;
+    }
+
     /** Requests taken over HTTP so far (live traffic; a batch's lines are not counted). */
     public long liveRequests() {
         return liveRequests.sum();
     }
 
     Mono<Submitted> submit(ServerRequest request) {
-        liveRequests.increment();
         long start = System.nanoTime();
         Caller caller = ApiAccessFilter.callerOf(request);
         Admission admission = ApiAccessFilter.admissionOf(request);
-        return readBody(request).flatMap(body -> submit(body, request.headers().asHttpHeaders(), caller, admission,
-                eventLoopOf(request), start));
+        return readLiveBody(request).flatMap(body -> submit(body, request.headers().asHttpHeaders(), caller,
+                admission, eventLoopOf(request), start));
+    }
+
+    /** A live request's JSON body, under the API's checks (415, 413); counts the request as live traffic. */
+    public Mono<byte[]> readLiveBody(ServerRequest request) {
+        liveRequests.increment();
+        return readBody(request);
     }
 
     /**
@@ -120,9 +129,20 @@ public final class QueryGateway {
     private Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission,
                                    Executor deliverOn, long start) {
         ParsedQuery query = parse(body, headers, caller);
-        // A hit at the edge is answered here, without Kafka (also while Kafka is away).
         return admission.takeTokens(estimatedTokens(body))
-                .then(edge.lookup(query.cacheKey(), query.directives()))
+                .then(Mono.defer(() -> submit(query, headers, admission, deliverOn, start)));
+    }
+
+    /**
+     * Submits a query already parsed and admitted: from the edge tiers if they have it, else into
+     * the pipeline. The embeddings endpoint sends each of its inputs this way.
+     *
+     * @param start when the request arrived ({@link System#nanoTime()})
+     */
+    public Mono<Submitted> submit(ParsedQuery query, HttpHeaders headers, Admission admission, Executor deliverOn,
+                                  long start) {
+        // A hit at the edge is answered here, without Kafka (also while Kafka is away).
+        return edge.lookup(query.cacheKey(), query.directives())
                 .map(hit -> answerFromEdge(query, hit, start, headers, admission))
                 .switchIfEmpty(Mono.defer(() -> publish(query, start, headers, deliverOn, admission)));
     }
@@ -166,7 +186,7 @@ public final class QueryGateway {
     }
 
     /** The Netty event loop of the request's connection (inline delivery on other servers and in mocks). */
-    private static Executor eventLoopOf(ServerRequest request) {
+    public static Executor eventLoopOf(ServerRequest request) {
         try {
             Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
             return nativeRequest instanceof Connection connection ? connection.channel().eventLoop() : Runnable::run;

@@ -35,6 +35,7 @@ public record ProcessorProperties(
         @DefaultValue("1000000") long maxEntries,
         @DefaultValue("15s") Duration attemptTakeover,
         @DefaultValue Worker worker,
+        @DefaultValue Embeddings embeddings,
         Map<String, String> streams) {
 
     public ProcessorProperties {
@@ -63,5 +64,21 @@ public record ProcessorProperties(
                         + "an answer travels whole in one Kafka record of at most 1 MB");
             }
         }
+    }
+
+    /**
+     * How the worker creates embeddings.
+     *
+     * @param batchWindow    inputs arriving within this time of the first go upstream in one call
+     *                       (the items of one embeddings request reach the worker one by one)
+     * @param maxBatchInputs the most inputs in one upstream call
+     * @param memoEntries    texts whose vectors the in-process embedder keeps
+     * @param warmUp         load the in-process model at start rather than on the first request
+     */
+    public record Embeddings(
+            @DefaultValue("20ms") Duration batchWindow,
+            @DefaultValue("256") int maxBatchInputs,
+            @DefaultValue("10000") long memoEntries,
+            @DefaultValue("false") boolean warmUp) {
     }
 }

@@ -1,24 +1,34 @@
 package dev.llmcache.processor.llm;
 
+import dev.llmcache.common.embedding.EmbeddingItem;
+import dev.llmcache.common.embedding.Vectors;
 import dev.llmcache.common.event.ErrorInfo;
+import dev.llmcache.common.event.Usage;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.llm.ModelRoute;
+import dev.llmcache.processor.config.ProcessorProperties;
+import dev.llmcache.processor.embedding.EmbeddingBatcher;
+import dev.llmcache.processor.embedding.InProcessEmbedder;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Sends each request to the provider its model routes to, under the upstream's model name, through
  * that provider's circuit breaker (while a provider keeps failing, calls fail fast with 503 instead
  * of waiting for timeouts), trying a call that failed before its first token again
- * ({@link UpstreamRetry}).
+ * ({@link UpstreamRetry}). An embedding item (one input of an embeddings request) goes the same way,
+ * gathered with the inputs that arrive with it into one upstream call ({@link EmbeddingBatcher});
+ * its vector comes back as the answer's only text, base64-encoded ({@link Vectors}).
  */
 public final class LlmRouter {
 
@@ -26,10 +36,17 @@ public final class LlmRouter {
     private final Map<String, LlmClient> clients;
     private final CircuitBreakerRegistry breakers;
     private final UpstreamRetry retry;
+    private final EmbeddingBatcher batcher;
 
     public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients, LlmProperties.CircuitBreaker breaker,
                      LlmProperties.Retry retry) {
+        this(catalog, clients, breaker, retry, new EmbeddingBatcher(Duration.ofMillis(20), 256, Schedulers.parallel()));
+    }
+
+    public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients, LlmProperties.CircuitBreaker breaker,
+                     LlmProperties.Retry retry, EmbeddingBatcher batcher) {
         this.catalog = catalog;
+        this.batcher = batcher;
         this.clients = Map.copyOf(clients);
         this.retry = new UpstreamRetry(retry);
         this.breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
@@ -60,17 +77,32 @@ public final class LlmRouter {
 
     /** Builds one client per configured provider, the {@code default} one included. */
     public static LlmRouter fromProperties(LlmProperties properties, int maxConnections) {
+        return fromProperties(properties, maxConnections, new ProcessorProperties.Embeddings(Duration.ofMillis(20), 256,
+                10_000, false));
+    }
+
+    public static LlmRouter fromProperties(LlmProperties properties, int maxConnections,
+                                           ProcessorProperties.Embeddings embeddings) {
         Map<String, LlmClient> clients = new HashMap<>();
         clients.put(LlmProperties.DEFAULT_PROVIDER, client(LlmProperties.DEFAULT_PROVIDER, properties.provider(),
-                properties.baseUrl(), properties.apiKey(), properties, maxConnections));
-        properties.providers().forEach((name, p) ->
-                clients.put(name, client(name, p.type(), p.baseUrl(), p.apiKey(), properties, maxConnections)));
-        return new LlmRouter(new ModelCatalog(properties), clients, properties.circuitBreaker(), properties.retry());
+                properties.baseUrl(), properties.apiKey(), properties, maxConnections, embeddings));
+        properties.providers().forEach((name, p) -> clients.put(name,
+                client(name, p.type(), p.baseUrl(), p.apiKey(), properties, maxConnections, embeddings)));
+        return new LlmRouter(new ModelCatalog(properties), clients, properties.circuitBreaker(), properties.retry(),
+                new EmbeddingBatcher(embeddings.batchWindow(), embeddings.maxBatchInputs(), Schedulers.parallel()));
     }
 
     private static LlmClient client(String name, String type, String baseUrl, String apiKey,
-                                    LlmProperties properties, int maxConnections) {
+                                    LlmProperties properties, int maxConnections,
+                                    ProcessorProperties.Embeddings embeddings) {
         return switch (type) {
+            case "in-process" -> {
+                InProcessEmbedder embedder = new InProcessEmbedder(embeddings.memoEntries());
+                if (embeddings.warmUp()) {
+                    embedder.warmUp().subscribe(null, error -> { }); // a failure shows on the first request
+                }
+                yield embedder;
+            }
             case "simulated" -> new SimulatedLlm(properties.simulator().firstTokenLatency(),
                     properties.simulator().tokensPerSecond());
             case "openai" -> {
@@ -81,7 +113,7 @@ public final class LlmRouter {
                 yield new OpenAiCompatibleClient(name, baseUrl, apiKey, properties.timeouts().connect(), maxConnections);
             }
             default -> throw new IllegalArgumentException("Unknown LLM provider type '" + type
-                    + "' for provider '" + name + "': use simulated or openai");
+                    + "' for provider '" + name + "': use simulated, openai or in-process");
         };
     }
 
@@ -96,13 +128,26 @@ public final class LlmRouter {
             return Flux.error(new LlmCallException(new ErrorInfo(404, "invalid_request_error", "model_not_found",
                     "The model '" + model + "' is not configured")));
         }
-        ObjectNode upstreamRequest = request.deepCopy();
-        upstreamRequest.put("model", route.upstreamModel());
         CircuitBreaker breaker = breakers.circuitBreaker(route.provider());
         LlmClient client = clients.get(route.provider());
-        // Every attempt goes through the breaker: retries of a failing provider open it sooner.
-        return retry.around(Flux.defer(() -> client.stream(upstreamRequest))
-                        .transformDeferred(CircuitBreakerOperator.of(breaker)))
+        if (EmbeddingItem.isItem(request)) {
+            return embed(route, client, breaker, EmbeddingItem.of(request));
+        }
+        ObjectNode upstreamRequest = request.deepCopy();
+        upstreamRequest.put("model", route.upstreamModel());
+        return guarded(route, breaker, Flux.defer(() -> client.stream(upstreamRequest)));
+    }
+
+    private Flux<LlmStreamEvent> embed(ModelRoute route, LlmClient client, CircuitBreaker breaker, EmbeddingItem item) {
+        return guarded(route, breaker, Flux.defer(() -> batcher.embed(route.provider(), client, route.upstreamModel(),
+                        item.dimensions(), item.input()).flux())
+                .concatMap(embedded -> Flux.just(new LlmStreamEvent.Delta(Vectors.toBase64(embedded.vector())),
+                        new LlmStreamEvent.Completed("stop", Usage.of((int) embedded.promptTokens(), 0)))));
+    }
+
+    /** Every attempt goes through the breaker: retries of a failing provider open it sooner. */
+    private <T> Flux<T> guarded(ModelRoute route, CircuitBreaker breaker, Flux<T> call) {
+        return retry.around(call.transformDeferred(CircuitBreakerOperator.of(breaker)))
                 .onErrorMap(CallNotPermittedException.class, open -> new LlmCallException(ErrorInfo.overloaded(
                         "The LLM provider '" + route.provider() + "' is failing; calls are paused for a moment")));
     }

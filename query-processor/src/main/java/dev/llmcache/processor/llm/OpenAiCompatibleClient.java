@@ -69,6 +69,61 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 .exchangeToFlux(this::readStream);
     }
 
+    /** {@code POST /embeddings} with every input of the call in one request, vectors as floats. */
+    @Override
+    public Mono<Embeddings> embed(EmbeddingCall call) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("model", call.model());
+        body.putArray("input").addAll(call.inputs());
+        if (call.dimensions() != null) {
+            body.put("dimensions", call.dimensions());
+        }
+        body.put("encoding_format", "float");
+        return web.post()
+                .uri("/embeddings")
+                .contentType(MediaType.APPLICATION_JSON)
+                .accept(MediaType.APPLICATION_JSON)
+                .bodyValue(Json.MAPPER.writeValueAsString(body))
+                .exchangeToMono(response -> {
+                    if (response.statusCode().isError()) {
+                        Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
+                        return response.bodyToMono(String.class).defaultIfEmpty("")
+                                .flatMap(text -> Mono.error(new LlmCallException(upstreamError(response.statusCode(),
+                                        text), retryAfter, PASSING.contains(response.statusCode().value()))));
+                    }
+                    return response.bodyToMono(String.class).map(text -> readEmbeddings(text, call.inputs().size()));
+                });
+    }
+
+    /** The vectors by their {@code index}; an answer that does not hold one vector per input is an upstream error. */
+    static Embeddings readEmbeddings(String text, int expected) {
+        JsonNode answer;
+        try {
+            answer = Json.MAPPER.readTree(text);
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new LlmCallException(ErrorInfo.upstream("The embeddings answer is not JSON: " + e.getOriginalMessage()));
+        }
+        float[][] vectors = new float[expected][];
+        for (JsonNode item : answer.path("data")) {
+            int index = item.path("index").asInt(-1);
+            JsonNode values = item.path("embedding");
+            if (index < 0 || index >= expected || !values.isArray() || vectors[index] != null) {
+                throw new LlmCallException(ErrorInfo.upstream("The embeddings answer has an unexpected item " + index));
+            }
+            float[] vector = new float[values.size()];
+            for (int i = 0; i < vector.length; i++) {
+                vector[i] = values.get(i).floatValue();
+            }
+            vectors[index] = vector;
+        }
+        for (int i = 0; i < expected; i++) {
+            if (vectors[i] == null) {
+                throw new LlmCallException(ErrorInfo.upstream("The embeddings answer lacks the vector of input " + i));
+            }
+        }
+        return new Embeddings(java.util.Arrays.asList(vectors), answer.path("usage").path("prompt_tokens").asLong(0));
+    }
+
     /** Reachable means an HTTP answer below 500 to {@code GET /models} (an auth error still proves the server is up). */
     @Override
     public Mono<Void> probe() {

@@ -1,0 +1,37 @@
+package dev.llmcache.ingest.embeddings;
+
+import dev.llmcache.common.embedding.EmbeddingItem;
+import dev.llmcache.ingest.api.ChatRequestParser;
+import dev.llmcache.ingest.api.ParsedQuery;
+import java.util.List;
+
+/**
+ * A validated {@code POST /v1/embeddings} request: its inputs in the client's order, each one
+ * becoming a query of its own.
+ *
+ * @param base64 whether the client asked for {@code encoding_format: base64}
+ */
+public record EmbeddingsRequest(String model, List<EmbeddingItem> items, boolean base64, ChatRequestParser.Scope scope) {
+
+    public EmbeddingsRequest {
+        items = List.copyOf(items);
+    }
+
+    /** The query of input {@code index}: its own cache key and request id, the request's scope. */
+    public ParsedQuery query(int index) {
+        EmbeddingItem item = items.get(index);
+        var body = item.body();
+        return new ParsedQuery(scope.requestId() + "." + index, scope.tenant(), scope.namespace(), model,
+                ChatRequestParser.cacheKey(scope.namespace(), body), body, false, false, scope.directives(),
+                scope.origin());
+    }
+
+    /** What the inputs are taken to cost before their usage is known: about a token per four characters. */
+    public long estimatedTokens() {
+        long tokens = 0;
+        for (EmbeddingItem item : items) {
+            tokens += item.text() != null ? Math.max(1, item.text().length() / 4) : item.input().size();
+        }
+        return tokens;
+    }
+}
