@@ -3,6 +3,7 @@ package dev.llmcache.ingest.embeddings;
 import dev.llmcache.common.embedding.Vectors;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheOutcome;
+import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ApiException;
@@ -88,6 +89,12 @@ public final class EmbeddingsHandler {
             if (last.type() != Answer.Type.DONE) {
                 admission.settle(false, -1);
                 return ErrorResponses.of(last.error(), null, null);
+            }
+            if (!"stop".equals(last.finishReason())) {
+                // Cut off (larger than the worker's max-answer-size): never a partial vector.
+                admission.settle(false, -1);
+                return ErrorResponses.of(ErrorInfo.upstream("The vector of input " + i
+                        + " is larger than the product passes on (llmcache.processor.worker.max-answer-size)"), null, null);
             }
             ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
             if (request.base64()) {

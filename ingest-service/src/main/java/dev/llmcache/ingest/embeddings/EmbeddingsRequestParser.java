@@ -20,7 +20,8 @@ public final class EmbeddingsRequestParser {
 
     /** OpenAI's own limit of inputs per request. */
     public static final int MAX_INPUTS = 2048;
-    private static final int MAX_DIMENSIONS = 65_536;
+    /** Beyond OpenAI's largest model (3,072), and small enough that a vector fits in one answer record. */
+    private static final int MAX_DIMENSIONS = 16_384;
 
     private final ChatRequestParser requests;
 

@@ -27,19 +27,27 @@ public final class EmbeddingBatcher {
     public record Embedded(float[] vector, long promptTokens) {
     }
 
-    private record Group(String provider, String model, Integer dimensions) {
+    /** Inputs that may share a call: token ids and texts never mix (upstreams refuse a mixed array). */
+    private record Group(String provider, String model, Integer dimensions, boolean tokens) {
     }
 
     private record Waiting(JsonNode input, Sinks.One<Embedded> result) {
     }
 
     private final Duration window;
+    private final Duration callTimeout;
     private final int maxInputs;
     private final Scheduler timer;
     private final Map<Group, List<Waiting>> open = new HashMap<>(); // guarded by this
 
     public EmbeddingBatcher(Duration window, int maxInputs, Scheduler timer) {
+        this(window, maxInputs, timer, Duration.ofMinutes(5));
+    }
+
+    /** @param callTimeout how long a shared call may take before every input of it fails */
+    public EmbeddingBatcher(Duration window, int maxInputs, Scheduler timer, Duration callTimeout) {
         this.window = window;
+        this.callTimeout = callTimeout;
         this.maxInputs = maxInputs;
         this.timer = timer;
     }
@@ -51,7 +59,7 @@ public final class EmbeddingBatcher {
     public Mono<Embedded> embed(String provider, LlmClient client, String model, Integer dimensions, JsonNode input) {
         return Mono.defer(() -> {
             Waiting waiting = new Waiting(input, Sinks.one());
-            Group group = new Group(provider, model, dimensions);
+            Group group = new Group(provider, model, dimensions, !input.isString());
             List<Waiting> full = null;
             synchronized (this) {
                 List<Waiting> batch = open.get(group);
@@ -97,6 +105,10 @@ public final class EmbeddingBatcher {
     private void call(Group group, List<Waiting> batch, LlmClient client) {
         List<JsonNode> inputs = batch.stream().map(Waiting::input).toList();
         Mono.defer(() -> client.embed(new EmbeddingCall(group.model(), inputs, group.dimensions())))
+                // The call is shared: no one input's cancellation stops it, so it needs a bound of its own.
+                .timeout(callTimeout, Mono.error(() -> new dev.llmcache.processor.llm.LlmCallException(
+                        dev.llmcache.common.event.ErrorInfo.upstreamTimeout("No embeddings within "
+                                + callTimeout.toSeconds() + " s"))))
                 .subscribe(embeddings -> deliver(batch, embeddings),
                         error -> batch.forEach(w -> w.result().tryEmitError(error)));
     }

@@ -89,7 +89,8 @@ public final class LlmRouter {
         properties.providers().forEach((name, p) -> clients.put(name,
                 client(name, p.type(), p.baseUrl(), p.apiKey(), properties, maxConnections, embeddings)));
         return new LlmRouter(new ModelCatalog(properties), clients, properties.circuitBreaker(), properties.retry(),
-                new EmbeddingBatcher(embeddings.batchWindow(), embeddings.maxBatchInputs(), Schedulers.parallel()));
+                new EmbeddingBatcher(embeddings.batchWindow(), embeddings.maxBatchInputs(), Schedulers.parallel(),
+                        properties.timeouts().total()));
     }
 
     private static LlmClient client(String name, String type, String baseUrl, String apiKey,

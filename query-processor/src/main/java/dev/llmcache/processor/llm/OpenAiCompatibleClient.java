@@ -35,6 +35,8 @@ public final class OpenAiCompatibleClient implements LlmClient {
     /** Upstream statuses worth another attempt: overloaded, timed out or briefly failing. */
     private static final java.util.Set<Integer> PASSING = java.util.Set.of(408, 429, 500, 502, 503, 504);
 
+    private static final int MAX_EMBEDDINGS_ANSWER_BYTES = 64 * 1024 * 1024;
+
     private final WebClient web;
 
     public OpenAiCompatibleClient(String name, String baseUrl, String apiKey, Duration connectTimeout, int maxConnections) {
@@ -49,6 +51,8 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 .compress(true);
         WebClient.Builder builder = WebClient.builder()
                 .baseUrl(stripTrailingSlash(baseUrl))
+                // An embeddings answer is read whole: 256 inputs of 3,072 floats as JSON are ~20 MB.
+                .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(MAX_EMBEDDINGS_ANSWER_BYTES))
                 .clientConnector(new ReactorClientHttpConnector(http));
         if (apiKey != null && !apiKey.isBlank()) {
             builder.defaultHeader("Authorization", "Bearer " + apiKey);
