@@ -80,6 +80,19 @@ class EmbeddingsTest extends PipelineTestBase {
     }
 
     @Test
+    void aSecondRequestWithTheIdOfOneInFlightIsRefused() throws Exception {
+        String id = "emb-" + java.util.UUID.randomUUID();
+        // New inputs wait for the worker's batch window: the first request is surely still in flight.
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(
+                () -> embed(UPSTREAM_MODEL, texts("held id a", 3), "X-Request-ID", id));
+        Thread.sleep(50);
+        HttpResponse<String> second = embed(UPSTREAM_MODEL, texts("held id b", 3), "X-Request-ID", id);
+
+        assertThat(List.of(first.join().statusCode(), second.statusCode())).containsExactlyInAnyOrder(200, 409);
+        assertThat(embed(UPSTREAM_MODEL, texts("held id c", 1), "X-Request-ID", id).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void tenantsDoNotShareEmbeddings() {
         String text = uniquePrompt("tenant input");
         assertThat(embed(UPSTREAM_MODEL, List.of(text), "X-Tenant-ID", "emb-a").headers().firstValue("X-Cache"))

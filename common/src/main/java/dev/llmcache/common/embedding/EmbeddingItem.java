@@ -39,6 +39,11 @@ public record EmbeddingItem(String model, JsonNode input, Integer dimensions) {
         return body;
     }
 
+    /** Its cache key in {@code namespace} ({@link dev.llmcache.common.key.CacheKey#deriveEmbedding}). */
+    public String cacheKey(String namespace) {
+        return dev.llmcache.common.key.CacheKey.deriveEmbedding(namespace, model, dimensions, input);
+    }
+
     /** The input's text, or null for token ids. */
     public String text() {
         return input.isString() ? input.stringValue() : null;

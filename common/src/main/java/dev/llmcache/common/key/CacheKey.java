@@ -37,6 +37,7 @@ public final class CacheKey {
     static final Set<String> TRANSPORT_FIELDS = Set.of("stream", "stream_options", "user", "metadata", "store");
 
     private static final String VERSION = "llmcache-key-v1";
+    private static final String EMBEDDING_VERSION = "llmcache-embedding-key-v1";
 
     /** A number in the request that has no exact value (e.g. {@code 1e400}, beyond a double). */
     public static final class InvalidNumberException extends IllegalArgumentException {
@@ -63,6 +64,16 @@ public final class CacheKey {
      */
     public static String derive(String namespace, ObjectNode request) {
         return sha256Hex(VERSION + '\n' + namespace + '\n' + canonicalJson(request));
+    }
+
+    /**
+     * The key of one embeddings input: its exact text (or token ids), unlike a chat message no
+     * normalisation, since the upstream embeds the exact characters; a version tag of its own, so
+     * that no embedding key can equal a chat key.
+     */
+    public static String deriveEmbedding(String namespace, String model, Integer dimensions, JsonNode input) {
+        return sha256Hex(EMBEDDING_VERSION + '\n' + namespace + '\n' + model + '\n'
+                + (dimensions == null ? "" : dimensions) + '\n' + Json.MAPPER.writeValueAsString(input));
     }
 
     static String canonicalJson(ObjectNode request) {

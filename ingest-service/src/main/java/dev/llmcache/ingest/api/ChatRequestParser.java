@@ -101,7 +101,7 @@ public final class ChatRequestParser {
     }
 
     /** The cache key of {@code body}; a number without an exact value is the request's fault (400). */
-    public static String cacheKey(String namespace, ObjectNode body) {
+    private static String cacheKey(String namespace, ObjectNode body) {
         try {
             return CacheKey.derive(namespace, body);
         } catch (CacheKey.InvalidNumberException e) {

@@ -216,8 +216,7 @@ public final class QueryGateway {
         } catch (PendingReplies.OverloadedException e) {
             return Mono.error(ApiException.unavailable("The server is at its limit of requests in flight; retry shortly"));
         } catch (PendingReplies.DuplicateRequestIdException e) {
-            return Mono.error(new ApiException(new ErrorInfo(409, "invalid_request_error", "duplicate_request_id",
-                    e.getMessage()), RequestTracing.REQUEST_ID_HEADER));
+            return Mono.error(duplicate(e));
         }
         QueryRequest event = new QueryRequest(QueryRequest.SCHEMA_VERSION, replyId, query.tenant(),
                 query.namespace(), query.model(), query.cacheKey(), query.body(), query.directives(), replyRoute.get(),
@@ -267,6 +266,26 @@ public final class QueryGateway {
                 // The client left while the query was being published: it may still be answered, to nobody.
                 .doOnCancel(cancel)
                 .thenReturn(new Submitted(query, bounded, start, cancel));
+    }
+
+    /**
+     * Runs {@code work} holding the client's request id, for a request whose parts are submitted
+     * one by one under ids of their own: another request with the same id meanwhile is refused (409).
+     */
+    public <T> Mono<T> holdingRequestId(String requestId, Mono<T> work) {
+        return Mono.defer(() -> {
+            try {
+                pending.reserve(requestId);
+            } catch (PendingReplies.DuplicateRequestIdException e) {
+                return Mono.error(duplicate(e));
+            }
+            return work.doFinally(signal -> pending.unreserve(requestId));
+        });
+    }
+
+    private static ApiException duplicate(PendingReplies.DuplicateRequestIdException e) {
+        return new ApiException(new ErrorInfo(409, "invalid_request_error", "duplicate_request_id",
+                e.getMessage()), RequestTracing.REQUEST_ID_HEADER);
     }
 
     private Mono<byte[]> readBody(ServerRequest request) {

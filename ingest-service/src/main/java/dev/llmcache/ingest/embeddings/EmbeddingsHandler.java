@@ -14,6 +14,7 @@ import dev.llmcache.ingest.auth.ApiAccessFilter;
 import dev.llmcache.ingest.auth.Caller;
 import dev.llmcache.ingest.limits.Admission;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executor;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -56,34 +57,42 @@ public final class EmbeddingsHandler {
         Executor deliverOn = QueryGateway.eventLoopOf(request);
         return gateway.readLiveBody(request)
                 .map(body -> parser.parse(body, headers, caller))
-                .flatMap(parsed -> admission.takeTokens(parsed.estimatedTokens())
-                        .then(Mono.defer(() -> run(parsed, headers, admission, deliverOn, start))))
+                .flatMap(parsed -> gateway.holdingRequestId(parsed.scope().requestId(),
+                        admission.takeTokens(parsed.estimatedTokens())
+                                .then(Mono.defer(() -> run(parsed, headers, admission, deliverOn, start)))))
                 .onErrorResume(ApiException.class, ErrorResponses::of);
     }
 
     private Mono<ServerResponse> run(EmbeddingsRequest request, HttpHeaders headers, Admission admission,
                                      Executor deliverOn, long start) {
         // The request's budget is taken and settled once, for all its inputs together.
+        AtomicBoolean submitted = new AtomicBoolean();
         return Flux.range(0, request.items().size())
-                .flatMapSequential(index -> answer(request, index, headers, deliverOn, start), INPUTS_AT_ONCE)
+                .flatMapSequential(index -> answer(request, index, headers, deliverOn, start, submitted), INPUTS_AT_ONCE)
                 .collectList()
                 .flatMap(answers -> respond(request, answers, admission))
-                .doOnError(error -> admission.refund());
+                .doOnError(error -> {
+                    if (submitted.get()) {
+                        admission.settle(false, -1); // inputs may have gone upstream: the estimate stands
+                    } else {
+                        admission.refund();
+                    }
+                });
     }
 
     private Mono<ItemAnswer> answer(EmbeddingsRequest request, int index, HttpHeaders headers, Executor deliverOn,
-                                    long start) {
+                                    long start, AtomicBoolean submitted) {
         return gateway.submit(request.query(index), headers, Admission.unlimited(), deliverOn, start)
-                .flatMap(submitted -> submitted.answers().collectList()
+                .doOnNext(accepted -> submitted.set(true))
+                .flatMap(accepted -> accepted.answers().collectList()
                         .map(answers -> new ItemAnswer(answers.get(answers.size() - 1), answers.stream()
                                 .anyMatch(a -> a.outcome() == CacheOutcome.HIT)))
-                        .doOnCancel(submitted.cancel()));
+                        .doOnCancel(accepted.cancel()));
     }
 
     private Mono<ServerResponse> respond(EmbeddingsRequest request, List<ItemAnswer> answers, Admission admission) {
         long tokens = 0;
         int hits = 0;
-        ArrayNode data = Json.MAPPER.createArrayNode();
         for (int i = 0; i < answers.size(); i++) {
             Answer last = answers.get(i).last();
             if (last.type() != Answer.Type.DONE) {
@@ -96,29 +105,45 @@ public final class EmbeddingsHandler {
                 return ErrorResponses.of(ErrorInfo.upstream("The vector of input " + i
                         + " is larger than the product passes on (llmcache.processor.worker.max-answer-size)"), null, null);
             }
-            ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
-            if (request.base64()) {
-                item.put("embedding", last.content());
-            } else {
-                ArrayNode values = item.putArray("embedding");
-                for (float value : Vectors.fromBase64(last.content())) {
-                    values.add(value);
-                }
-            }
             tokens += last.usage() == null ? 0 : last.usage().promptTokens();
             hits += answers.get(i).hit() ? 1 : 0;
         }
         admission.settle(hits == answers.size(), tokens);
-        ObjectNode body = Json.MAPPER.createObjectNode().put("object", "list");
-        body.set("data", data);
-        body.put("model", request.model());
-        body.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
         String outcome = hits == answers.size() ? "HIT" : hits == 0 ? "MISS" : "PARTIAL";
         return ServerResponse.ok()
                 .header(RequestTracing.REQUEST_ID_HEADER, request.scope().requestId())
                 .header(ApiHeaders.CACHE, outcome)
                 .header(ApiHeaders.CACHE_HITS, hits + "/" + answers.size())
                 .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Json.MAPPER.writeValueAsString(body));
+                .body(body(request, answers, tokens), String.class);
+    }
+
+    /**
+     * The answer written one vector at a time, as the connection takes it: 2,048 vectors of 3,072
+     * floats are ~75 MB of JSON, never held whole.
+     */
+    private static Flux<String> body(EmbeddingsRequest request, List<ItemAnswer> answers, long tokens) {
+        ObjectNode tail = Json.MAPPER.createObjectNode().put("model", request.model());
+        tail.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+        String tailJson = Json.MAPPER.writeValueAsString(tail);
+        return Flux.concat(
+                Flux.just("{\"object\":\"list\",\"data\":["),
+                Flux.range(0, answers.size()).map(i -> (i == 0 ? "" : ",")
+                        + item(i, answers.get(i).last().content(), request.base64())),
+                // The model and usage after the data: the tail object without its opening brace.
+                Flux.just("]," + tailJson.substring(1)));
+    }
+
+    private static String item(int index, String vector, boolean base64) {
+        ObjectNode item = Json.MAPPER.createObjectNode().put("object", "embedding").put("index", index);
+        if (base64) {
+            item.put("embedding", vector);
+        } else {
+            ArrayNode values = item.putArray("embedding");
+            for (float value : Vectors.fromBase64(vector)) {
+                values.add(value);
+            }
+        }
+        return Json.MAPPER.writeValueAsString(item);
     }
 }

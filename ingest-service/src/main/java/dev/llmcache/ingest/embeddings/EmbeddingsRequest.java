@@ -17,12 +17,15 @@ public record EmbeddingsRequest(String model, List<EmbeddingItem> items, boolean
         items = List.copyOf(items);
     }
 
-    /** The query of input {@code index}: its own cache key and request id, the request's scope. */
+    /**
+     * The query of input {@code index}: its own cache key, the request's scope, and an id of its
+     * own ({@code <request id>#<index>}: no client's id has a {@code #}, so it never clashes with one).
+     */
     public ParsedQuery query(int index) {
         EmbeddingItem item = items.get(index);
         var body = item.body();
-        return new ParsedQuery(scope.requestId() + "." + index, scope.tenant(), scope.namespace(), model,
-                ChatRequestParser.cacheKey(scope.namespace(), body), body, false, false, scope.directives(),
+        return new ParsedQuery(scope.requestId() + "#" + index, scope.tenant(), scope.namespace(), model,
+                item.cacheKey(scope.namespace()), body, false, false, scope.directives(),
                 scope.origin());
     }
 

@@ -74,6 +74,21 @@ public final class PendingReplies {
     }
 
     /**
+     * Holds a client's request id for a request that waits through several parts (an embeddings
+     * request's inputs): a second request with the same id in flight is refused, as for one query.
+     * Give it back with {@link #unreserve}.
+     */
+    public void reserve(String clientRequestId) {
+        if (!clientRequestIds.add(clientRequestId)) {
+            throw new DuplicateRequestIdException(clientRequestId);
+        }
+    }
+
+    public void unreserve(String clientRequestId) {
+        clientRequestIds.remove(clientRequestId);
+    }
+
+    /**
      * Delivers one answer to each request it is for; answers for requests nobody waits for (any
      * more) are dropped. Each request's answers keep their order: one executor per request, and
      * an event loop runs its tasks in order.

@@ -62,8 +62,8 @@ class EmbeddingsRequestParserTest {
     void eachInputHasItsOwnRequestIdDerivedFromTheClients() {
         EmbeddingsRequest request = parse("{\"model\":\"m\",\"input\":[\"a\",\"b\"]}", "X-Request-ID", "r1");
 
-        assertThat(request.query(0).requestId()).isEqualTo("r1.0");
-        assertThat(request.query(1).requestId()).isEqualTo("r1.1");
+        assertThat(request.query(0).requestId()).isEqualTo("r1#0");
+        assertThat(request.query(1).requestId()).isEqualTo("r1#1");
     }
 
     @Test

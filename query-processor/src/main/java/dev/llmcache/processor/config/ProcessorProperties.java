@@ -78,7 +78,7 @@ public record ProcessorProperties(
     public record Embeddings(
             @DefaultValue("20ms") Duration batchWindow,
             @DefaultValue("256") int maxBatchInputs,
-            @DefaultValue("10000") long memoEntries,
+            @DefaultValue("4096") long memoEntries,
             @DefaultValue("false") boolean warmUp) {
     }
 }

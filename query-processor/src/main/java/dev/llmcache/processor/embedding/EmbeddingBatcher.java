@@ -2,13 +2,13 @@ package dev.llmcache.processor.embedding;
 
 import dev.llmcache.processor.llm.EmbeddingCall;
 import dev.llmcache.processor.llm.Embeddings;
-import dev.llmcache.processor.llm.LlmClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
@@ -53,10 +53,14 @@ public final class EmbeddingBatcher {
     }
 
     /**
-     * The vector of {@code input}, from a call of {@code client} shared with the inputs that come
+     * The vector of {@code input}, from a call of {@code upstream} shared with the inputs that come
      * with it. Cancelling leaves the shared call running for the others.
+     *
+     * @param upstream makes one upstream call (retries and the circuit breaker go around it, so
+     *                 that they count calls, not inputs)
      */
-    public Mono<Embedded> embed(String provider, LlmClient client, String model, Integer dimensions, JsonNode input) {
+    public Mono<Embedded> embed(String provider, Function<EmbeddingCall, Mono<Embeddings>> upstream, String model,
+                                Integer dimensions, JsonNode input) {
         return Mono.defer(() -> {
             Waiting waiting = new Waiting(input, Sinks.one());
             Group group = new Group(provider, model, dimensions, !input.isString());
@@ -67,7 +71,7 @@ public final class EmbeddingBatcher {
                     batch = new ArrayList<>();
                     open.put(group, batch);
                     List<Waiting> first = batch;
-                    timer.schedule(() -> flush(group, first, client), window.toNanos(), TimeUnit.NANOSECONDS);
+                    timer.schedule(() -> flush(group, first, upstream), window.toNanos(), TimeUnit.NANOSECONDS);
                 }
                 batch.add(waiting);
                 if (batch.size() >= maxInputs) {
@@ -76,35 +80,35 @@ public final class EmbeddingBatcher {
                 }
             }
             if (full != null) {
-                call(group, full, client);
+                call(group, full, upstream);
             }
             return waiting.result().asMono();
         });
     }
 
     /** Sends every open batch now, as if their windows had ended (for tests, which drive time by hand). */
-    void flushNow(LlmClient client) {
+    void flushNow(Function<EmbeddingCall, Mono<Embeddings>> upstream) {
         Map<Group, List<Waiting>> batches;
         synchronized (this) {
             batches = new HashMap<>(open);
             open.clear();
         }
-        batches.forEach((group, batch) -> call(group, batch, client));
+        batches.forEach((group, batch) -> call(group, batch, upstream));
     }
 
-    private void flush(Group group, List<Waiting> batch, LlmClient client) {
+    private void flush(Group group, List<Waiting> batch, Function<EmbeddingCall, Mono<Embeddings>> upstream) {
         synchronized (this) {
             // Already sent when it filled up (and a new batch may have opened since).
             if (!open.remove(group, batch)) {
                 return;
             }
         }
-        call(group, batch, client);
+        call(group, batch, upstream);
     }
 
-    private void call(Group group, List<Waiting> batch, LlmClient client) {
+    private void call(Group group, List<Waiting> batch, Function<EmbeddingCall, Mono<Embeddings>> upstream) {
         List<JsonNode> inputs = batch.stream().map(Waiting::input).toList();
-        Mono.defer(() -> client.embed(new EmbeddingCall(group.model(), inputs, group.dimensions())))
+        Mono.defer(() -> upstream.apply(new EmbeddingCall(group.model(), inputs, group.dimensions())))
                 // The call is shared: no one input's cancellation stops it, so it needs a bound of its own.
                 .timeout(callTimeout, Mono.error(() -> new dev.llmcache.processor.llm.LlmCallException(
                         dev.llmcache.common.event.ErrorInfo.upstreamTimeout("No embeddings within "

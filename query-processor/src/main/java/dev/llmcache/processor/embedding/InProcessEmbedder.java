@@ -34,11 +34,13 @@ import tools.jackson.databind.JsonNode;
  * <p>Inference runs on one thread of its own, with one ONNX intra-op thread that does not spin
  * while idle: embedding must not take the cores that serve requests. The model is loaded on first
  * use (about a second), so a product that never embeds pays nothing. Recent texts' vectors are
- * memoized.
+ * memoized (texts up to 2,048 characters: at most ~6 KB per entry).
  */
 public final class InProcessEmbedder implements LlmClient, AutoCloseable {
 
     public static final int DIMENSIONS = 384;
+    /** Longer texts are embedded every time: the memo's memory stays bounded by its entries. */
+    private static final int MAX_MEMO_CHARS = 2_048;
     private static final String MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
     private static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
 
@@ -99,7 +101,8 @@ public final class InProcessEmbedder implements LlmClient, AutoCloseable {
         List<float[]> vectors = new ArrayList<>(inputs.size());
         long tokens = 0;
         for (JsonNode input : inputs) {
-            Memo known = memo.get(input.stringValue(), this::embedOne);
+            String text = input.stringValue();
+            Memo known = text.length() > MAX_MEMO_CHARS ? embedOne(text) : memo.get(text, this::embedOne);
             vectors.add(known.vector());
             tokens += known.tokens();
         }

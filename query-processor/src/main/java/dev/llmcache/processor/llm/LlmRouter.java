@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -78,7 +79,7 @@ public final class LlmRouter {
     /** Builds one client per configured provider, the {@code default} one included. */
     public static LlmRouter fromProperties(LlmProperties properties, int maxConnections) {
         return fromProperties(properties, maxConnections, new ProcessorProperties.Embeddings(Duration.ofMillis(20), 256,
-                10_000, false));
+                4_096, false));
     }
 
     public static LlmRouter fromProperties(LlmProperties properties, int maxConnections,
@@ -139,11 +140,13 @@ public final class LlmRouter {
         return guarded(route, breaker, Flux.defer(() -> client.stream(upstreamRequest)));
     }
 
+    /** Not guarded per input: the retries and the breaker count upstream calls, each shared by many inputs. */
     private Flux<LlmStreamEvent> embed(ModelRoute route, LlmClient client, CircuitBreaker breaker, EmbeddingItem item) {
-        return guarded(route, breaker, Flux.defer(() -> batcher.embed(route.provider(), client, route.upstreamModel(),
-                        item.dimensions(), item.input()).flux())
-                .concatMap(embedded -> Flux.just(new LlmStreamEvent.Delta(Vectors.toBase64(embedded.vector())),
-                        new LlmStreamEvent.Completed("stop", Usage.of((int) embedded.promptTokens(), 0)))));
+        return batcher.embed(route.provider(),
+                        call -> guarded(route, breaker, Mono.defer(() -> client.embed(call)).flux()).next(),
+                        route.upstreamModel(), item.dimensions(), item.input())
+                .flatMapMany(embedded -> Flux.just(new LlmStreamEvent.Delta(Vectors.toBase64(embedded.vector())),
+                        new LlmStreamEvent.Completed("stop", Usage.of((int) embedded.promptTokens(), 0))));
     }
 
     /** Every attempt goes through the breaker: retries of a failing provider open it sooner. */

@@ -95,12 +95,16 @@ public final class OpenAiCompatibleClient implements LlmClient {
                                 .flatMap(text -> Mono.error(new LlmCallException(upstreamError(response.statusCode(),
                                         text), retryAfter, PASSING.contains(response.statusCode().value()))));
                     }
-                    return response.bodyToMono(String.class).map(text -> readEmbeddings(text, call.inputs().size()));
+                    return response.bodyToMono(String.class).map(text -> readEmbeddings(text, call.inputs().size(),
+                            call.dimensions()));
                 });
     }
 
-    /** The vectors by their {@code index}; an answer that does not hold one vector per input is an upstream error. */
-    static Embeddings readEmbeddings(String text, int expected) {
+    /**
+     * The vectors by their {@code index}. An answer that does not hold one vector of numbers per
+     * input, all of one size (the requested one, if any), is an upstream error: never cached.
+     */
+    static Embeddings readEmbeddings(String text, int expected, Integer dimensions) {
         JsonNode answer;
         try {
             answer = Json.MAPPER.readTree(text);
@@ -108,14 +112,25 @@ public final class OpenAiCompatibleClient implements LlmClient {
             throw new LlmCallException(ErrorInfo.upstream("The embeddings answer is not JSON: " + e.getOriginalMessage()));
         }
         float[][] vectors = new float[expected][];
+        int size = dimensions == null ? -1 : dimensions;
         for (JsonNode item : answer.path("data")) {
             int index = item.path("index").asInt(-1);
             JsonNode values = item.path("embedding");
             if (index < 0 || index >= expected || !values.isArray() || vectors[index] != null) {
                 throw new LlmCallException(ErrorInfo.upstream("The embeddings answer has an unexpected item " + index));
             }
+            if (size < 0) {
+                size = values.size();
+            }
+            if (values.size() != size || values.isEmpty()) {
+                throw new LlmCallException(ErrorInfo.upstream("The embeddings answer has a vector of " + values.size()
+                        + " dimensions where " + size + " were expected"));
+            }
             float[] vector = new float[values.size()];
             for (int i = 0; i < vector.length; i++) {
+                if (!values.get(i).isNumber()) {
+                    throw new LlmCallException(ErrorInfo.upstream("The embeddings answer has a vector that is not numbers"));
+                }
                 vector[i] = values.get(i).floatValue();
             }
             vectors[index] = vector;

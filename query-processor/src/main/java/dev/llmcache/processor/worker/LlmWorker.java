@@ -1,5 +1,6 @@
 package dev.llmcache.processor.worker;
 
+import dev.llmcache.common.embedding.EmbeddingItem;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.LlmRequest;
@@ -303,9 +304,11 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
                 .takeUntil(event -> call.isCutOff())
                 .ofType(LlmStreamEvent.Delta.class)
                 .map(LlmStreamEvent.Delta::text);
-        batched(deltas)
-                .map(call::chunk)
-                .concatWith(Mono.fromCallable(call::outcome))
+        // An embedding's vector is one piece, of use only whole: it travels once, in the outcome.
+        Flux<LlmResponse> chunks = EmbeddingItem.isItem(request.body())
+                ? deltas.ignoreElements().flux().map(call::chunk)
+                : batched(deltas).map(call::chunk);
+        chunks.concatWith(Mono.fromCallable(call::outcome))
                 .onErrorResume(error -> Mono.just(call.failure(error)))
                 .publishOn(publisher)
                 .doOnNext(response -> {

@@ -46,7 +46,7 @@ class EmbeddingBatcherTest {
     }
 
     private Mono<EmbeddingBatcher.Embedded> embed(String text, Integer dimensions) {
-        return batcher.embed("p", client, "m", dimensions, text(text));
+        return batcher.embed("p", client::embed, "m", dimensions, text(text));
     }
 
     private static JsonNode text(String text) {
@@ -56,8 +56,8 @@ class EmbeddingBatcherTest {
     @Test
     void theWindowEndsByItself() {
         EmbeddingBatcher quick = new EmbeddingBatcher(Duration.ofMillis(30), 100, Schedulers.single());
-        var a = quick.embed("p", client, "m", null, text("a")).toFuture();
-        var b = quick.embed("p", client, "m", null, text("b")).toFuture();
+        var a = quick.embed("p", client::embed, "m", null, text("a")).toFuture();
+        var b = quick.embed("p", client::embed, "m", null, text("b")).toFuture();
 
         assertThat(a.orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join().vector()).containsExactly(1f);
         assertThat(b.join().vector()).containsExactly(1f);
@@ -70,7 +70,7 @@ class EmbeddingBatcherTest {
         var bb = embed("bb", null).toFuture();
         assertThat(client.calls).isEmpty();
 
-        batcher.flushNow(client);
+        batcher.flushNow(client::embed);
 
         assertThat(client.calls).singleElement()
                 .satisfies(call -> assertThat(call.inputs()).containsExactly(text("a"), text("bb")));
@@ -82,17 +82,27 @@ class EmbeddingBatcherTest {
     void eachInputGetsAShareOfTheCallsTokensByItsLength() {
         var a = embed("a", null).toFuture();
         var bbbb = embed("bbbb", null).toFuture();
-        batcher.flushNow(client);
+        batcher.flushNow(client::embed);
 
         assertThat(a.join().promptTokens()).isEqualTo(2);
         assertThat(bbbb.join().promptTokens()).isEqualTo(8);
     }
 
     @Test
+    void tokenIdsAndTextsAreSeparateCalls() {
+        embed("a", null).subscribe();
+        batcher.embed("p", client::embed, "m", null, JsonNodeFactory.instance.arrayNode().add(1)).subscribe(v -> { },
+                e -> { });
+        batcher.flushNow(client::embed);
+
+        assertThat(client.calls).hasSize(2);
+    }
+
+    @Test
     void differentDimensionsAreSeparateCalls() {
         embed("a", 8).subscribe();
         embed("b", 16).subscribe();
-        batcher.flushNow(client);
+        batcher.flushNow(client::embed);
 
         assertThat(client.calls).extracting(EmbeddingCall::dimensions).containsExactlyInAnyOrder(8, 16);
     }
@@ -105,7 +115,7 @@ class EmbeddingBatcherTest {
         assertThat(client.calls).hasSize(1);
 
         embed("d", null).subscribe();
-        batcher.flushNow(client);
+        batcher.flushNow(client::embed);
 
         assertThat(client.calls).hasSize(2);
         assertThat(client.calls.get(1).inputs()).containsExactly(text("d"));
@@ -116,7 +126,7 @@ class EmbeddingBatcherTest {
         client.failing = true;
         var a = embed("a", null).toFuture();
         var b = embed("b", null).toFuture();
-        batcher.flushNow(client);
+        batcher.flushNow(client::embed);
 
         assertThat(a).failsWithin(Duration.ofSeconds(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withCauseInstanceOf(LlmCallException.class);
