@@ -6,6 +6,7 @@ import dev.llmcache.cache.app.RedisReplicaConfiguration;
 import dev.llmcache.ingest.app.IngestConfiguration;
 import dev.llmcache.processor.app.ProcessorConfiguration;
 import dev.llmcache.processor.app.QueryProcessorStreams;
+import dev.llmcache.processor.semantic.CalibrateSemantic;
 import dev.llmcache.simulator.SimulatedLlmServer;
 import java.util.Arrays;
 import org.springframework.boot.SpringApplication;
@@ -21,7 +22,8 @@ import org.springframework.context.annotation.Import;
  * (analytics, stats API, dashboard).
  *
  * <p>{@code java -jar standalone.jar simulator [--port N]} runs only the simulated LLM as an
- * OpenAI-compatible server instead.
+ * OpenAI-compatible server instead; {@code java -jar standalone.jar calibrate-semantic} measures the
+ * semantic cache's threshold and guard on labelled question pairs ({@link CalibrateSemantic}).
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
@@ -30,9 +32,13 @@ import org.springframework.context.annotation.Import;
         CacheAdminConfiguration.class, RedisReplicaConfiguration.class})
 public class StandaloneApplication {
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         if (args.length > 0 && args[0].equals("simulator")) {
             SimulatedLlmServer.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("calibrate-semantic")) {
+            CalibrateSemantic.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         SpringApplication.run(StandaloneApplication.class, args);
