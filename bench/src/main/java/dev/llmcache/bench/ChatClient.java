@@ -38,13 +38,18 @@ final class ChatClient implements AutoCloseable {
      * @param keepBody     keep the response body in the result (for content checks)
      */
     Mono<RequestResult> send(String body, boolean stream, long latencyStart, boolean keepBody) {
+        return send("/chat/completions", body, stream, latencyStart, keepBody);
+    }
+
+    /** @param path under the base URL, e.g. {@code /embeddings} */
+    Mono<RequestResult> send(String path, String body, boolean stream, long latencyStart, boolean keepBody) {
         long[] firstByte = {0};
         StringBuilder kept = keepBody ? new StringBuilder() : null;
         boolean[] sawDone = {false};
         boolean[] sawError = {false};
         // The last bytes of the previous buffer: a marker may be split across two buffers.
         String[] tail = {""};
-        return http.post().uri("/chat/completions")
+        return http.post().uri(path)
                 .send(ByteBufFlux.fromString(Mono.just(body)))
                 .response((response, content) -> content
                         .doOnNext(buffer -> {

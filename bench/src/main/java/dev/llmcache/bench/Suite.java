@@ -219,6 +219,11 @@ final class Suite {
                     sizes.openRate(), sizes.openDuration()));
             measure(product, () -> open("edge-hits-" + sizes.edgeOpenRate() + "rps", EDGE_HITS, pipeline,
                     sizes.edgeOpenRate(), sizes.openDuration()));
+            // Embeddings: the endpoint answering cached inputs, then the in-process model's own latency.
+            EmbeddingScenarios.warm(pipeline, sizes.hitKeys(), prompts);
+            measure(product, () -> EmbeddingScenarios.cachedPeak(pipeline, sizes.hitsClosed(), 64, sizes.hitKeys(),
+                    prompts));
+            measure(product, () -> EmbeddingScenarios.embedderLatency(sizes.serialMisses() * 15, prompts));
         }
     }
 

@@ -20,6 +20,7 @@ final class Targets {
     static List<Report.Target> judge(List<ScenarioResult> scenarios, double maxResidentMib) {
         List<Report.Target> targets = new ArrayList<>();
         edgeTargets(targets, scenarios);
+        embeddingTargets(targets, scenarios);
         redisTargets(targets, scenarios);
 
         Optional<ScenarioResult> kafka = find(scenarios, "baseline-kafka");
@@ -125,6 +126,22 @@ final class Targets {
                 targets.add(new Report.Target("Product CPU per hit", "reported", String.format(Locale.ROOT,
                         "edge (memory) %s ms, Kafka path %s ms (all product threads, at 64 clients)",
                         cpuPerRequest(edge), cpuPerRequest(kafka)), "reported"))));
+    }
+
+    /** The embeddings endpoint on cached inputs, and the in-process model's latency. */
+    private static void embeddingTargets(List<Report.Target> targets, List<ScenarioResult> scenarios) {
+        find(scenarios, "embedder-latency").ifPresent(embed -> targets.add(new Report.Target(
+                "In-process embedding latency (inputs up to 64 tokens)", "p50 <= 8 ms, p99 <= 25 ms",
+                String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms over %d texts", embed.total().p50(),
+                        embed.total().p99(), embed.total().count()),
+                verdict(embed.total().p50() <= 8 && embed.total().p99() <= 25 && embed.errorCount() == 0))));
+        find(scenarios, "embeddings-hits-peak").ifPresent(peak -> find(scenarios, "baseline-raw-http")
+                .ifPresent(ceiling -> targets.add(new Report.Target("Embeddings endpoint, cached inputs, peak at 64 "
+                        + "clients", "reported against the raw HTTP ceiling", String.format(Locale.ROOT,
+                        "%.0f req/s = %.0f%% of the raw ceiling (%.0f req/s); p50 %.2f ms, p99 %.2f ms; %s; CPU %s ms "
+                                + "per request", peak.throughput(), 100 * peak.throughput() / ceiling.throughput(),
+                        ceiling.throughput(), peak.total().p50(), peak.total().p99(), peak.outcomes(),
+                        cpuPerRequest(peak)), peak.errorCount() == 0 ? "reported" : "errors"))));
     }
 
     /** Hits from Redis with the memory tier off, against the same raw HTTP ceiling. */
