@@ -186,6 +186,9 @@ class EmbeddingsTest extends PipelineTestBase {
         assertError(post("/v1/embeddings", "{\"model\":\"" + LOCAL_MODEL + "\",\"input\":\"a\",\"dimensions\":10}"),
                 400, null);
         assertError(post("/v1/embeddings", "{\"model\":\"" + LOCAL_MODEL + "\",\"input\":[[1,2]]}"), 400, null);
+        // A model of one kind asked for the other is refused at the door, before the pipeline.
+        assertError(post("/v1/chat/completions", "{\"model\":\"" + LOCAL_MODEL
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), 400, "model");
     }
 
     private static void assertError(HttpResponse<String> response, int status, String param) {

@@ -10,9 +10,16 @@ import java.util.Optional;
 /** The routing table: which model names exist and which provider and upstream model serve each. */
 public final class ModelCatalog {
 
+    /** Provider types that serve only one kind of request. */
+    private static final String EMBEDS_ONLY = "in-process";
+    private static final String CHATS_ONLY = "simulated";
+
     private final Map<String, ModelRoute> routes;
+    private final Map<String, String> providerTypes = new LinkedHashMap<>();
 
     public ModelCatalog(LlmProperties properties) {
+        providerTypes.put(LlmProperties.DEFAULT_PROVIDER, properties.provider());
+        properties.providers().forEach((name, provider) -> providerTypes.put(name, provider.type()));
         Map<String, ModelRoute> table = new LinkedHashMap<>();
         for (String model : properties.models()) {
             table.put(model, new ModelRoute(model, LlmProperties.DEFAULT_PROVIDER, model));
@@ -28,6 +35,20 @@ public final class ModelCatalog {
             table.put(model, new ModelRoute(model, route.provider(), upstream));
         });
         this.routes = Collections.unmodifiableMap(table);
+    }
+
+    /** Whether {@code model} only creates embeddings (its provider is the in-process model). */
+    public boolean embedsOnly(String model) {
+        return EMBEDS_ONLY.equals(providerTypeOf(model));
+    }
+
+    /** Whether {@code model} only chats (its provider is the simulated LLM). */
+    public boolean chatsOnly(String model) {
+        return CHATS_ONLY.equals(providerTypeOf(model));
+    }
+
+    private String providerTypeOf(String model) {
+        return resolve(model).map(route -> providerTypes.get(route.provider())).orElse(null);
     }
 
     public Optional<ModelRoute> resolve(String model) {

@@ -81,10 +81,24 @@ public final class ChatRequestParser {
         return model;
     }
 
+    /** The {@code model} of an embeddings request: one of the catalog's that can embed. */
+    public String embeddingModel(ObjectNode body) {
+        String model = model(body);
+        if (models.chatsOnly(model)) {
+            throw new ApiException(new ErrorInfo(400, "invalid_request_error", "model_not_supported", "The model '"
+                    + model + "' does not create embeddings"), "model");
+        }
+        return model;
+    }
+
     /** @param caller who sent it: an authenticated caller's tenant is its key's, whatever the headers say */
     public ParsedQuery parse(byte[] json, HttpHeaders headers, Caller caller) {
         ObjectNode body = readObject(json);
         String model = model(body);
+        if (models.embedsOnly(model)) {
+            throw new ApiException(new ErrorInfo(400, "invalid_request_error", "model_not_supported", "The model '"
+                    + model + "' only creates embeddings; use POST /v1/embeddings"), "model");
+        }
         validateMessages(body.get("messages"));
         validateParameters(body);
         validateTools(body);

@@ -31,7 +31,7 @@ public final class EmbeddingsRequestParser {
 
     public EmbeddingsRequest parse(byte[] json, HttpHeaders headers, Caller caller) {
         ObjectNode body = ChatRequestParser.readObject(json);
-        String model = requests.model(body);
+        String model = requests.embeddingModel(body);
         Integer dimensions = dimensions(body.get("dimensions"));
         boolean base64 = base64(body.get("encoding_format"));
         List<EmbeddingItem> items = new ArrayList<>();

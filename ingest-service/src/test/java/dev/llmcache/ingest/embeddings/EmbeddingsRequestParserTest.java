@@ -15,7 +15,9 @@ import org.springframework.http.HttpHeaders;
 
 class EmbeddingsRequestParserTest {
 
-    private static final LlmProperties LLM = new LlmProperties("simulated", null, null, List.of("m"), null, null,
+    private static final LlmProperties LLM = new LlmProperties("openai", "http://127.0.0.1:1/v1", null,
+            List.of("m", "chat-only"), java.util.Map.of("sim", new LlmProperties.Provider("simulated", null, null, 0)),
+            java.util.Map.of("chat-only", new LlmProperties.Route("sim", null)),
             new LlmProperties.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
                     Duration.ofSeconds(1)), new LlmProperties.Simulator(Duration.ZERO, 100), null, null, null, 0);
     private final EmbeddingsRequestParser parser =
@@ -80,6 +82,7 @@ class EmbeddingsRequestParserTest {
         assertRefused("{\"model\":\"m\",\"input\":\"a\",\"dimensions\":\"8\"}", "dimensions");
         assertRefused("{\"model\":\"m\",\"input\":\"a\",\"encoding_format\":\"hex\"}", "encoding_format");
         assertRefused("{\"model\":\"nope\",\"input\":\"a\"}", "model");
+        assertRefused("{\"model\":\"chat-only\",\"input\":\"a\"}", "model");
     }
 
     private void assertRefused(String json, String param) {
