@@ -54,7 +54,8 @@ public class ProcessorConfiguration {
     @Bean
     @ConditionalOnProperty(name = "llmcache.processor.worker.enabled", matchIfMissing = true)
     LlmRouter llmRouter(LlmProperties llm, ProcessorProperties properties, MeterRegistry meters) {
-        LlmRouter router = LlmRouter.fromProperties(llm, properties.worker().maxInflight(), properties.embeddings());
+        LlmRouter router = LlmRouter.fromProperties(llm, properties.worker().maxInflight(), properties.embeddings(),
+                meters);
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(router.breakers()).bindTo(meters);
         llm.providers().keySet().forEach(router.breakers()::circuitBreaker);
         router.breakers().circuitBreaker(LlmProperties.DEFAULT_PROVIDER);

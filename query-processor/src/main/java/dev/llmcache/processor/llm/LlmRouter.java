@@ -9,12 +9,15 @@ import dev.llmcache.common.llm.ModelCatalog;
 import dev.llmcache.common.llm.ModelRoute;
 import dev.llmcache.processor.config.ProcessorProperties;
 import dev.llmcache.processor.embedding.EmbeddingBatcher;
+import dev.llmcache.processor.embedding.EmbeddingCallMetrics;
 import dev.llmcache.processor.embedding.InProcessEmbedder;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,16 +41,19 @@ public final class LlmRouter {
     private final CircuitBreakerRegistry breakers;
     private final UpstreamRetry retry;
     private final EmbeddingBatcher batcher;
+    private final EmbeddingCallMetrics embeddingMetrics;
 
     public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients, LlmProperties.CircuitBreaker breaker,
                      LlmProperties.Retry retry) {
-        this(catalog, clients, breaker, retry, new EmbeddingBatcher(Duration.ofMillis(20), 256, Schedulers.parallel()));
+        this(catalog, clients, breaker, retry, new EmbeddingBatcher(Duration.ofMillis(20), 256, Schedulers.parallel()),
+                new SimpleMeterRegistry());
     }
 
     public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients, LlmProperties.CircuitBreaker breaker,
-                     LlmProperties.Retry retry, EmbeddingBatcher batcher) {
+                     LlmProperties.Retry retry, EmbeddingBatcher batcher, MeterRegistry meters) {
         this.catalog = catalog;
         this.batcher = batcher;
+        this.embeddingMetrics = new EmbeddingCallMetrics(meters);
         this.clients = Map.copyOf(clients);
         this.retry = new UpstreamRetry(retry);
         this.breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
@@ -79,11 +85,11 @@ public final class LlmRouter {
     /** Builds one client per configured provider, the {@code default} one included. */
     public static LlmRouter fromProperties(LlmProperties properties, int maxConnections) {
         return fromProperties(properties, maxConnections, new ProcessorProperties.Embeddings(Duration.ofMillis(20), 256,
-                4_096, false));
+                4_096, false), new SimpleMeterRegistry());
     }
 
     public static LlmRouter fromProperties(LlmProperties properties, int maxConnections,
-                                           ProcessorProperties.Embeddings embeddings) {
+                                           ProcessorProperties.Embeddings embeddings, MeterRegistry meters) {
         Map<String, LlmClient> clients = new HashMap<>();
         clients.put(LlmProperties.DEFAULT_PROVIDER, client(LlmProperties.DEFAULT_PROVIDER, properties.provider(),
                 properties.baseUrl(), properties.apiKey(), properties, maxConnections, embeddings));
@@ -91,7 +97,7 @@ public final class LlmRouter {
                 client(name, p.type(), p.baseUrl(), p.apiKey(), properties, maxConnections, embeddings)));
         return new LlmRouter(new ModelCatalog(properties), clients, properties.circuitBreaker(), properties.retry(),
                 new EmbeddingBatcher(embeddings.batchWindow(), embeddings.maxBatchInputs(), Schedulers.parallel(),
-                        properties.timeouts().total()));
+                        properties.timeouts().total()), meters);
     }
 
     private static LlmClient client(String name, String type, String baseUrl, String apiKey,
@@ -143,7 +149,8 @@ public final class LlmRouter {
     /** Not guarded per input: the retries and the breaker count upstream calls, each shared by many inputs. */
     private Flux<LlmStreamEvent> embed(ModelRoute route, LlmClient client, CircuitBreaker breaker, EmbeddingItem item) {
         return batcher.embed(route.provider(),
-                        call -> guarded(route, breaker, Mono.defer(() -> client.embed(call)).flux()).next(),
+                        call -> embeddingMetrics.timed(route.provider(), call,
+                                guarded(route, breaker, Mono.defer(() -> client.embed(call)).flux()).next()),
                         route.upstreamModel(), item.dimensions(), item.input())
                 .flatMapMany(embedded -> Flux.just(new LlmStreamEvent.Delta(Vectors.toBase64(embedded.vector())),
                         new LlmStreamEvent.Completed("stop", Usage.of((int) embedded.promptTokens(), 0))));

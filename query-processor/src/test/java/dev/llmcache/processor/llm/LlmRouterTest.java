@@ -30,6 +30,28 @@ class LlmRouterTest {
             new LlmProperties.CircuitBreaker(4, 4, 50, OPEN_FOR, 2), NO_RETRIES, 0), 10);
     private final CircuitBreaker breaker = router.breakers().circuitBreaker(LlmProperties.DEFAULT_PROVIDER);
 
+    @Test
+    void anEmbeddingItemIsEmbeddedUpstreamAndItsCallIsMeasured() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        LlmRouter measured = LlmRouter.fromProperties(new LlmProperties("openai", upstream.baseUrl(), null,
+                List.of("m"), null, null, new LlmProperties.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5),
+                        Duration.ofSeconds(5), Duration.ofSeconds(10)), null, null, null, NO_RETRIES, 0), 10,
+                new dev.llmcache.processor.config.ProcessorProperties.Embeddings(Duration.ofMillis(1), 8, 0, false),
+                meters);
+        var item = new dev.llmcache.common.embedding.EmbeddingItem("m",
+                tools.jackson.databind.node.JsonNodeFactory.instance.stringNode("embed me"), 16);
+
+        List<LlmStreamEvent> events = measured.stream("m", item.body()).collectList().block(Duration.ofSeconds(10));
+
+        assertThat(events).hasSize(2);
+        assertThat(dev.llmcache.common.embedding.Vectors.fromBase64(((LlmStreamEvent.Delta) events.get(0)).text()))
+                .containsExactly(dev.llmcache.simulator.SimulatedEmbedding.of("embed me", 16));
+        assertThat(upstream.embeddingCalls()).containsExactly(List.of("embed me"));
+        assertThat(meters.get("llmcache.embeddings.upstream").tag("result", "success").timer().count()).isEqualTo(1);
+        assertThat(meters.get("llmcache.embeddings.upstream.inputs").summary().totalAmount()).isEqualTo(1);
+    }
+
     @AfterEach
     void stop() {
         upstream.close();
