@@ -30,21 +30,4 @@ public final class Vectors {
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
         return vector;
     }
-
-    /** The vector scaled to length 1 (a zero vector stays zero). */
-    public static float[] normalized(float[] vector) {
-        double sum = 0;
-        for (float value : vector) {
-            sum += value * value;
-        }
-        if (sum == 0) {
-            return vector.clone();
-        }
-        float scale = (float) (1 / Math.sqrt(sum));
-        float[] unit = new float[vector.length];
-        for (int i = 0; i < vector.length; i++) {
-            unit[i] = vector[i] * scale;
-        }
-        return unit;
-    }
 }

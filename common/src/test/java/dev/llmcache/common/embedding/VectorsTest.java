@@ -29,12 +29,6 @@ class VectorsTest {
     }
 
     @Test
-    void normalizingGivesLengthOneAndLeavesZeroAlone() {
-        assertThat(Vectors.normalized(new float[] {3, 4})).containsExactly(0.6f, 0.8f);
-        assertThat(Vectors.normalized(new float[] {0, 0})).containsExactly(0f, 0f);
-    }
-
-    @Test
     void anItemIsToldApartFromAChatRequest() {
         EmbeddingItem item = new EmbeddingItem("m", tools.jackson.databind.node.JsonNodeFactory.instance
                 .stringNode("hello"), 8);

@@ -80,5 +80,8 @@ public record ProcessorProperties(
             @DefaultValue("256") int maxBatchInputs,
             @DefaultValue("4096") long memoEntries,
             @DefaultValue("false") boolean warmUp) {
+
+        /** The defaults above, for code that builds a router without Spring. */
+        public static final Embeddings DEFAULTS = new Embeddings(Duration.ofMillis(20), 256, 4_096, false);
     }
 }

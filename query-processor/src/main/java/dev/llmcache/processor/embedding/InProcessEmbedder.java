@@ -80,12 +80,12 @@ public final class InProcessEmbedder implements LlmClient, AutoCloseable {
     @Override
     public Mono<Embeddings> embed(EmbeddingCall call) {
         if (call.dimensions() != null && call.dimensions() != DIMENSIONS) {
-            return Mono.error(invalid("dimensions", "The model '" + call.model() + "' makes vectors of "
+            return Mono.error(invalid("The model '" + call.model() + "' makes vectors of "
                     + DIMENSIONS + " dimensions; 'dimensions' must be " + DIMENSIONS + " or left out"));
         }
         for (JsonNode input : call.inputs()) {
             if (!input.isString()) {
-                return Mono.error(invalid("input", "The model '" + call.model()
+                return Mono.error(invalid("The model '" + call.model()
                         + "' embeds text only, not token ids"));
             }
         }
@@ -148,7 +148,7 @@ public final class InProcessEmbedder implements LlmClient, AutoCloseable {
         return stream;
     }
 
-    private static LlmCallException invalid(String param, String message) {
+    private static LlmCallException invalid(String message) {
         return new LlmCallException(new ErrorInfo(400, "invalid_request_error", "invalid_value", message));
     }
 

@@ -45,8 +45,8 @@ public final class LlmRouter {
 
     public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients, LlmProperties.CircuitBreaker breaker,
                      LlmProperties.Retry retry) {
-        this(catalog, clients, breaker, retry, new EmbeddingBatcher(Duration.ofMillis(20), 256, Schedulers.parallel()),
-                new SimpleMeterRegistry());
+        this(catalog, clients, breaker, retry, batcher(ProcessorProperties.Embeddings.DEFAULTS,
+                Duration.ofMinutes(5)), new SimpleMeterRegistry());
     }
 
     public LlmRouter(ModelCatalog catalog, Map<String, LlmClient> clients, LlmProperties.CircuitBreaker breaker,
@@ -84,8 +84,8 @@ public final class LlmRouter {
 
     /** Builds one client per configured provider, the {@code default} one included. */
     public static LlmRouter fromProperties(LlmProperties properties, int maxConnections) {
-        return fromProperties(properties, maxConnections, new ProcessorProperties.Embeddings(Duration.ofMillis(20), 256,
-                4_096, false), new SimpleMeterRegistry());
+        return fromProperties(properties, maxConnections, ProcessorProperties.Embeddings.DEFAULTS,
+                new SimpleMeterRegistry());
     }
 
     public static LlmRouter fromProperties(LlmProperties properties, int maxConnections,
@@ -96,8 +96,12 @@ public final class LlmRouter {
         properties.providers().forEach((name, p) -> clients.put(name,
                 client(name, p.type(), p.baseUrl(), p.apiKey(), properties, maxConnections, embeddings)));
         return new LlmRouter(new ModelCatalog(properties), clients, properties.circuitBreaker(), properties.retry(),
-                new EmbeddingBatcher(embeddings.batchWindow(), embeddings.maxBatchInputs(), Schedulers.parallel(),
-                        properties.timeouts().total()), meters);
+                batcher(embeddings, properties.timeouts().total()), meters);
+    }
+
+    private static EmbeddingBatcher batcher(ProcessorProperties.Embeddings embeddings, Duration callTimeout) {
+        return new EmbeddingBatcher(embeddings.batchWindow(), embeddings.maxBatchInputs(), Schedulers.parallel(),
+                callTimeout);
     }
 
     private static LlmClient client(String name, String type, String baseUrl, String apiKey,

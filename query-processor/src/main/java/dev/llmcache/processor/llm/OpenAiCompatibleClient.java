@@ -90,10 +90,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 .bodyValue(Json.MAPPER.writeValueAsString(body))
                 .exchangeToMono(response -> {
                     if (response.statusCode().isError()) {
-                        Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
-                        return response.bodyToMono(String.class).defaultIfEmpty("")
-                                .flatMap(text -> Mono.error(new LlmCallException(upstreamError(response.statusCode(),
-                                        text), retryAfter, PASSING.contains(response.statusCode().value()))));
+                        return failure(response).flatMap(Mono::error);
                     }
                     return response.bodyToMono(String.class).map(text -> readEmbeddings(text, call.inputs().size(),
                             call.dimensions()));
@@ -153,10 +150,7 @@ public final class OpenAiCompatibleClient implements LlmClient {
 
     private Flux<LlmStreamEvent> readStream(ClientResponse response) {
         if (response.statusCode().isError()) {
-            Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
-            return response.bodyToMono(String.class).defaultIfEmpty("")
-                    .flatMapMany(text -> Flux.error(new LlmCallException(upstreamError(response.statusCode(), text),
-                            retryAfter, PASSING.contains(response.statusCode().value()))));
+            return failure(response).flatMapMany(Flux::error);
         }
         StreamState state = new StreamState();
         return response.bodyToFlux(SSE)
@@ -164,6 +158,14 @@ public final class OpenAiCompatibleClient implements LlmClient {
                 .takeUntil("[DONE]"::equals)
                 .concatMap(data -> Flux.fromIterable(state.accept(data)))
                 .concatWith(Mono.defer(() -> Mono.justOrEmpty(state.completion())));
+    }
+
+    /** What an error status of the upstream means for the call: its error, wait and whether to try again. */
+    private static Mono<LlmCallException> failure(ClientResponse response) {
+        Duration retryAfter = retryAfter(response.headers().asHttpHeaders());
+        return response.bodyToMono(String.class).defaultIfEmpty("")
+                .map(text -> new LlmCallException(upstreamError(response.statusCode(), text), retryAfter,
+                        PASSING.contains(response.statusCode().value())));
     }
 
     /**
