@@ -76,6 +76,8 @@ abstract class PipelineTestBase {
         // The inputs of one embeddings request reach the worker one by one; on a loaded test machine
         // they can be further apart than the default window, and the tests count upstream requests.
         registry.add("llmcache.processor.embeddings.batch-window", () -> "150ms");
+        // The semantic cache's first lookup must not wait for the in-process model to load.
+        registry.add("llmcache.processor.embeddings.warm-up", () -> "true");
     }
 
     @AfterEach

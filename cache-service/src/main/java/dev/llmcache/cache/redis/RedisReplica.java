@@ -95,7 +95,7 @@ public final class RedisReplica implements BatchAcknowledgingConsumerAwareMessag
                 String key = settings.entryKey(record.key());
                 CachedAnswer entry = record.value();
                 writes.add(entry == null || entry.isExpiredAt(now) ? redis.del(key)
-                        : redis.set(key, Json.MAPPER.writeValueAsString(entry), SetArgs.Builder.pxAt(entry.expiresAt())));
+                        : redis.set(key, Json.MAPPER.writeValueAsString(entry.withoutVector()), SetArgs.Builder.pxAt(entry.expiresAt())));
             }
             await(writes);
             finishCopies(redis, reached, copyAgain);

@@ -1,5 +1,7 @@
 package dev.llmcache.common.event;
 
+import dev.llmcache.common.semantic.SemanticMatch;
+
 import java.util.List;
 
 /**
@@ -26,6 +28,8 @@ import java.util.List;
  *                   call (one Kafka hop less to its first token), ahead of the same text coming through the
  *                   processor; only that copy speaks for the call, so a direct chunk counts only while the
  *                   request has no text yet (else it is dropped, never an error). Null otherwise
+ * @param semantic   on {@code DONE}: the query was answered by a semantic match (the entry of a similar
+ *                   question; the LLM was not called), for every recipient; null otherwise
  */
 public record Answer(
         int schemaVersion,
@@ -45,7 +49,8 @@ public record Answer(
         MessageExtras extras,
         Integer at,
         String tier,
-        Boolean direct) {
+        Boolean direct,
+        SemanticMatch semantic) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -71,13 +76,13 @@ public record Answer(
 
     public static Answer started(QueryRequest q, CacheOutcome outcome, long queueMillis) {
         return new Answer(SCHEMA_VERSION, q.requestId(), q.cacheKey(), Type.STARTED, outcome, q.model(),
-                null, null, null, null, null, 0, Timings.queued(queueMillis), null, null, null, null, null);
+                null, null, null, null, null, 0, Timings.queued(queueMillis), null, null, null, null, null, null);
     }
 
     public static Answer chunk(String requestId, String cacheKey, CacheOutcome outcome, String model, String delta,
                                int at) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
-                delta, null, null, null, null, 0, null, null, null, at, null, null);
+                delta, null, null, null, null, 0, null, null, null, at, null, null, null);
     }
 
     /**
@@ -88,19 +93,19 @@ public record Answer(
     public static Answer directChunk(String requestId, String cacheKey, CacheOutcome outcome, String model,
                                      String delta) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.CHUNK, outcome, model,
-                delta, null, null, null, null, 0, null, null, null, 0, null, true);
+                delta, null, null, null, null, 0, null, null, null, 0, null, true, null);
     }
 
     /** One chunk for several waiters of the same reply route. */
     public static Answer sharedChunk(List<String> requestIds, String cacheKey, String model, String delta, int at) {
         return new Answer(SCHEMA_VERSION, null, cacheKey, Type.CHUNK, null, model,
-                delta, null, null, null, null, 0, null, List.copyOf(requestIds), null, at, null, null);
+                delta, null, null, null, null, 0, null, List.copyOf(requestIds), null, at, null, null, null);
     }
 
     /** The same chunk with another text at another position (what is left of it after a dedupe). */
     public Answer withDelta(String text, int position) {
         return new Answer(schemaVersion, requestId, cacheKey, type, outcome, model, text, content, finishReason,
-                usage, error, createdAt, timings, requestIds, extras, position, tier, direct);
+                usage, error, createdAt, timings, requestIds, extras, position, tier, direct, semantic);
     }
 
     public static Answer done(String requestId, String cacheKey, CacheOutcome outcome, String model, String content,
@@ -112,7 +117,7 @@ public record Answer(
                               String finishReason, Usage usage, long createdAt, Timings timings,
                               MessageExtras extras) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.DONE, outcome, model,
-                null, content, finishReason, usage, null, createdAt, timings, null, extras, null, null, null);
+                null, content, finishReason, usage, null, createdAt, timings, null, extras, null, null, null, null);
     }
 
     /** The complete answer for several waiters of the same reply route. */
@@ -121,19 +126,30 @@ public record Answer(
                                     MessageExtras extras) {
         return new Answer(SCHEMA_VERSION, null, cacheKey, Type.DONE, null, model,
                 null, content, finishReason, usage, null, createdAt, timings, List.copyOf(requestIds), extras, null,
-                null, null);
+                null, null, null);
+    }
+
+    /** The same final answer, marked as given by a semantic match. */
+    public Answer withSemantic(SemanticMatch match) {
+        return new Answer(schemaVersion, requestId, cacheKey, type, outcome, model, delta, content, finishReason,
+                usage, error, createdAt, timings, requestIds, extras, at, tier, direct, match);
+    }
+
+    /** Whether a semantic match answered the query (the LLM was not called). */
+    public boolean isSemanticHit() {
+        return semantic != null;
     }
 
     /** A hit: the cached answer, told by {@code tier}. */
     public static Answer hit(String requestId, CachedAnswer cached, String model, long queueMillis, String tier) {
         return new Answer(SCHEMA_VERSION, requestId, cached.cacheKey(), Type.DONE, CacheOutcome.HIT, model,
                 null, cached.content(), cached.finishReason(), cached.usage(), null, cached.createdAt(),
-                new Timings(queueMillis, null, null, cached.llmDurationMillis()), null, cached.extras(), null, tier, null);
+                new Timings(queueMillis, null, null, cached.llmDurationMillis()), null, cached.extras(), null, tier, null, null);
     }
 
     public static Answer error(String requestId, String cacheKey, CacheOutcome outcome, String model, ErrorInfo error) {
         return new Answer(SCHEMA_VERSION, requestId, cacheKey, Type.ERROR, outcome, model,
-                null, null, null, null, error, 0, null, null, null, null, null, null);
+                null, null, null, null, error, 0, null, null, null, null, null, null, null);
     }
 
     /** The requests this record is for. */

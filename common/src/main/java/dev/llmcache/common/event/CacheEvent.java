@@ -11,6 +11,8 @@ package dev.llmcache.common.event;
  * @param errorCode the error's code for {@code ERROR}, or when the client left early
  * @param origin    {@link #LIVE} for client traffic, {@link #REPLAY} for a replay, {@link #BATCH} for a Batch API line (the request's
  *                  {@code X-Llmcache-Origin} header); null in records written before it existed
+ * @param similarity on {@code SEMANTIC_HIT}: the cosine similarity of the query's question and the matched one
+ * @param matchedKey on {@code SEMANTIC_HIT}: the cache key of the entry that answered
  */
 public record CacheEvent(
         int schemaVersion,
@@ -24,9 +26,18 @@ public record CacheEvent(
         String tier,
         String errorCode,
         Integer errorStatus,
-        String origin) {
+        String origin,
+        Double similarity,
+        String matchedKey) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    public CacheEvent(int schemaVersion, String requestId, long timestamp, String tenant, String namespace,
+                      String model, String cacheKey, Outcome outcome, String tier, String errorCode,
+                      Integer errorStatus, String origin) {
+        this(schemaVersion, requestId, timestamp, tenant, namespace, model, cacheKey, outcome, tier, errorCode,
+                errorStatus, origin, null, null);
+    }
 
     /** Origins of a query: client traffic, or a batch replay (dashboards tell them apart). */
     public static final String LIVE = "live";

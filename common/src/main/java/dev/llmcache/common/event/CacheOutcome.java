@@ -9,5 +9,7 @@ public enum CacheOutcome {
     /** Joined an identical query whose LLM call was already running. */
     COALESCED,
     /** {@code Cache-Control: no-cache}: the lookup was skipped and the LLM called. */
-    BYPASS
+    BYPASS,
+    /** Answered with the cached answer of a similar question in the same scope; the LLM was not called. */
+    SEMANTIC_HIT
 }

@@ -1,5 +1,6 @@
 package dev.llmcache.common.event;
 
+import dev.llmcache.common.semantic.SemanticQuery;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -12,6 +13,8 @@ import tools.jackson.databind.node.ObjectNode;
  *                     {@code 0} for none (records written before deadlines existed)
  * @param starter      the request that started the call: the worker sends it the first token straight
  *                     away ({@link Answer#direct()}); null for none (records written before it existed)
+ * @param semantic     the query's request for a semantic match, looked for before the LLM is called;
+ *                     null if the query is not eligible (or the feature is off for it)
  */
 public record LlmRequest(
         int schemaVersion,
@@ -21,9 +24,15 @@ public record LlmRequest(
         ObjectNode body,
         long createdAt,
         long deadline,
-        Starter starter) {
+        Starter starter,
+        SemanticQuery semantic) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    public LlmRequest(int schemaVersion, String cacheKey, String generationId, String model, ObjectNode body,
+                      long createdAt, long deadline, Starter starter) {
+        this(schemaVersion, cacheKey, generationId, model, body, createdAt, deadline, starter, null);
+    }
 
     /**
      * Where the call's first token goes without waiting for the processor: the starting request's

@@ -38,6 +38,7 @@ public final class CacheKey {
 
     private static final String VERSION = "llmcache-key-v1";
     private static final String EMBEDDING_VERSION = "llmcache-embedding-key-v1";
+    private static final String SCOPE_VERSION = "llmcache-semantic-scope-v1";
 
     /** A number in the request that has no exact value (e.g. {@code 1e400}, beyond a double). */
     public static final class InvalidNumberException extends IllegalArgumentException {
@@ -74,6 +75,21 @@ public final class CacheKey {
     public static String deriveEmbedding(String namespace, String model, Integer dimensions, JsonNode input) {
         return sha256Hex(EMBEDDING_VERSION + '\n' + namespace + '\n' + model + '\n'
                 + (dimensions == null ? "" : dimensions) + '\n' + Json.MAPPER.writeValueAsString(input));
+    }
+
+    /**
+     * The scope of a semantic match for {@code request}: its key with the last message's content left
+     * out, so two requests share a scope exactly when everything but that one message's text is the
+     * same (namespace, model, parameters, tools, system prompt, earlier turns, the last message's
+     * role and name). A version tag of its own: a scope never equals a key.
+     */
+    public static String deriveScope(String namespace, ObjectNode request) {
+        ObjectNode copy = request.deepCopy();
+        JsonNode messages = copy.path("messages");
+        if (messages.isArray() && !messages.isEmpty() && messages.get(messages.size() - 1) instanceof ObjectNode last) {
+            last.remove("content");
+        }
+        return sha256Hex(SCOPE_VERSION + '\n' + namespace + '\n' + canonicalJson(copy));
     }
 
     static String canonicalJson(ObjectNode request) {

@@ -39,7 +39,9 @@ public final class ChatCompletionsHandler {
         return content.next().zipWith(decided).flatMap(headAndDecided -> {
             Answer head = headAndDecided.getT1();
             Answer first = headAndDecided.getT2().orElse(null);
-            String outcome = first == null ? null : first.outcome().name();
+            // A semantic match is known only from the answer itself: it comes whole, in the first record.
+            String outcome = head.isSemanticHit() ? CacheOutcome.SEMANTIC_HIT.name()
+                    : first == null ? null : first.outcome().name();
             if (head.type() == Answer.Type.ERROR) {
                 return ErrorResponses.of(head.error(), null, outcome);
             }
@@ -49,6 +51,10 @@ public final class ChatCompletionsHandler {
                     .header(ApiHeaders.CACHE_KEY, query.cacheKey());
             if (first != null && first.outcome() == CacheOutcome.HIT) {
                 ok.header(ApiHeaders.CACHE_TIER, ApiHeaders.tierOf(first));
+            }
+            if (head.isSemanticHit()) {
+                ok.header(ApiHeaders.CACHE_SIMILARITY, ApiHeaders.similarity(head.semantic()))
+                        .header(ApiHeaders.CACHE_MATCHED_KEY, head.semantic().matchedKey());
             }
             if (query.stream()) {
                 OpenAiStreamFormat format = new OpenAiStreamFormat(query);

@@ -9,6 +9,7 @@ import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.app.IngestProperties;
 import dev.llmcache.ingest.auth.Caller;
+import dev.llmcache.ingest.semantic.SemanticPolicy;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -32,6 +33,7 @@ public final class ChatRequestParser {
     private final String defaultTenant;
     private final String sharedNamespace;
     private final IngestProperties.Limits limits;
+    private final SemanticPolicy semantic;
 
     public ChatRequestParser(ModelCatalog models, String defaultTenant, String sharedNamespace) {
         this(models, defaultTenant, sharedNamespace, new IngestProperties.Limits(2048, 1 << 20, 128, null));
@@ -39,7 +41,13 @@ public final class ChatRequestParser {
 
     public ChatRequestParser(ModelCatalog models, String defaultTenant, String sharedNamespace,
                              IngestProperties.Limits limits) {
+        this(models, defaultTenant, sharedNamespace, limits, SemanticPolicy.OFF);
+    }
+
+    public ChatRequestParser(ModelCatalog models, String defaultTenant, String sharedNamespace,
+                             IngestProperties.Limits limits, SemanticPolicy semantic) {
         this.limits = limits;
+        this.semantic = semantic;
         this.models = models;
         this.defaultTenant = defaultTenant;
         this.sharedNamespace = sharedNamespace == null || sharedNamespace.isBlank() ? null : sharedNamespace;
@@ -111,7 +119,7 @@ public final class ChatRequestParser {
         upstream.remove("stream_options");
         return new ParsedQuery(scope.requestId(), scope.tenant(), scope.namespace(), model,
                 cacheKey(scope.namespace(), upstream), upstream, stream, includeUsage, scope.directives(),
-                scope.origin());
+                scope.origin(), semantic.decide(scope.namespace(), upstream, scope.directives(), headers));
     }
 
     /** The cache key of {@code body}; a number without an exact value is the request's fault (400). */

@@ -18,7 +18,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * {@code POST /v1/queries}: the pipeline's own view of a query as typed server-sent events:
  * {@code accepted} (request id, cache key), {@code cache} (outcome), {@code token}s, then
- * {@code done} (answer, usage, timings) or {@code error}.
+ * {@code done} (answer, usage, timings) or {@code error}. A semantic match is told by {@code done}
+ * (outcome {@code SEMANTIC_HIT}, similarity, matched key): the {@code cache} event before it said MISS.
  */
 public final class NativeQueryHandler {
 
@@ -104,7 +105,14 @@ public final class NativeQueryHandler {
                 done.put("refusal", answer.extras().refusal());
             }
             done.put("finishReason", answer.finishReason());
-            done.put("outcome", answer.outcome() == null ? null : answer.outcome().name());
+            if (answer.isSemanticHit()) {
+                // The cache event said MISS: that a similar question's answer will do is learnt only now.
+                done.put("outcome", CacheOutcome.SEMANTIC_HIT.name());
+                done.put("similarity", answer.semantic().similarity());
+                done.put("matchedKey", answer.semantic().matchedKey());
+            } else {
+                done.put("outcome", answer.outcome() == null ? null : answer.outcome().name());
+            }
             if (answer.usage() != null) {
                 done.set("usage", OpenAiJson.usage(answer.usage()));
             }

@@ -1,6 +1,7 @@
 package dev.llmcache.ingest.api;
 
 import dev.llmcache.common.event.CacheDirectives;
+import dev.llmcache.common.semantic.SemanticQuery;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -10,6 +11,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param stream       whether the client asked for an SSE stream
  * @param includeUsage whether the client asked for a usage chunk at the end of the stream
  * @param origin       {@code live} or {@code replay} ({@link ApiHeaders#ORIGIN})
+ * @param semantic     its request for a semantic match on a miss; null if not eligible or off
  */
 public record ParsedQuery(
         String requestId,
@@ -21,5 +23,6 @@ public record ParsedQuery(
         boolean stream,
         boolean includeUsage,
         CacheDirectives directives,
-        String origin) {
+        String origin,
+        SemanticQuery semantic) {
 }

@@ -220,7 +220,7 @@ public final class QueryGateway {
         }
         QueryRequest event = new QueryRequest(QueryRequest.SCHEMA_VERSION, replyId, query.tenant(),
                 query.namespace(), query.model(), query.cacheKey(), query.body(), query.directives(), replyRoute.get(),
-                System.currentTimeMillis(), query.requestId());
+                System.currentTimeMillis(), query.requestId(), query.semantic());
         Answer timeout = Answer.error(replyId, query.cacheKey(), null, query.model(),
                 ErrorInfo.upstreamTimeout("No answer within " + requestTimeout.toSeconds() + " s"));
         Span span = startSpan(query, httpHeaders);

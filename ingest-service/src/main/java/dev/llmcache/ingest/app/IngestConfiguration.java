@@ -15,6 +15,7 @@ import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ApiErrorHandler;
 import dev.llmcache.ingest.api.ApiRoutes;
 import dev.llmcache.ingest.api.ChatRequestParser;
+import dev.llmcache.ingest.semantic.SemanticPolicy;
 import dev.llmcache.ingest.api.HeaderSizeLimit;
 import dev.llmcache.ingest.api.QueryGateway;
 import dev.llmcache.ingest.auth.ApiAccessFilter;
@@ -23,7 +24,7 @@ import dev.llmcache.ingest.limits.Buckets;
 import dev.llmcache.ingest.limits.LocalBuckets;
 import dev.llmcache.ingest.limits.RateLimiter;
 import dev.llmcache.ingest.limits.RedisBuckets;
-import dev.llmcache.ingest.edge.CacheEntriesReplica;
+import dev.llmcache.common.cache.CacheEntriesReplica;
 import dev.llmcache.ingest.edge.EdgeCache;
 import dev.llmcache.ingest.edge.MemoryTier;
 import dev.llmcache.ingest.edge.RedisTier;
@@ -43,6 +44,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -158,7 +160,7 @@ public class IngestConfiguration {
     @ConditionalOnProperty(name = EDGE_MEMORY_ENABLED, matchIfMissing = true)
     CacheEntriesReplica edgeReplica(KafkaClients clients, KafkaSettings kafka, MemoryTier memoryTier) {
         return new CacheEntriesReplica(clients, kafka.topics().cacheEntries(), kafka.topics().cacheCommands(),
-                memoryTier);
+                memoryTier, "edge");
     }
 
     /** The Redis edge tier, when {@code llmcache.redis.url} ({@code REDIS_URL}) is set; health component {@code edgeRedis}. */
@@ -170,7 +172,7 @@ public class IngestConfiguration {
 
     @Bean
     EdgeCache edgeCache(ObjectProvider<MemoryTier> memoryTier, ObjectProvider<RedisTier> edgeRedis,
-                        ObjectProvider<CacheEntriesReplica> edgeReplica) {
+                        @Qualifier("edgeReplica") ObjectProvider<CacheEntriesReplica> edgeReplica) {
         CacheEntriesReplica replica = edgeReplica.getIfAvailable();
         return new EdgeCache(memoryTier.getIfAvailable(), edgeRedis.getIfAvailable(),
                 replica == null ? entry -> false : replica::invalidated, Clock.systemUTC());
@@ -182,7 +184,7 @@ public class IngestConfiguration {
                               QueryTelemetry telemetry, RequestTracing tracing, KafkaOutage kafkaOutage,
                               EdgeCache edgeCache) {
         ChatRequestParser parser = new ChatRequestParser(catalog, properties.defaultTenant(), properties.sharedNamespace(),
-                properties.limits());
+                properties.limits(), new SemanticPolicy(properties.semantic().settings()));
         return new QueryGateway(parser, pending, replies, queryPublisher, kafka.topics().queries(), telemetry, tracing,
                 properties.maxBodySize().toBytes(), properties.requestTimeout(), kafkaOutage, edgeCache);
     }

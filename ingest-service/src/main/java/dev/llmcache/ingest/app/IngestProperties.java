@@ -25,6 +25,7 @@ import org.springframework.util.unit.DataSize;
  * @param rateLimits          request and token budgets per tenant
  * @param limits              bounds on what one request may contain
  * @param batch               the OpenAI Files and Batch APIs
+ * @param semantic            which chat queries may be answered by a similar question's cached answer
  */
 @ConfigurationProperties("llmcache.ingest")
 public record IngestProperties(
@@ -40,7 +41,8 @@ public record IngestProperties(
         @DefaultValue Auth auth,
         @DefaultValue RateLimits rateLimits,
         @DefaultValue Limits limits,
-        @DefaultValue Batch batch) {
+        @DefaultValue Batch batch,
+        @DefaultValue Semantic semantic) {
 
     /**
      * @param maxMessages      messages in one request
@@ -107,6 +109,32 @@ public record IngestProperties(
 
     /** A tenant's budgets; 0 means unlimited. */
     public record Budget(long requestsPerMinute, long tokensPerMinute) {
+    }
+
+    /**
+     * The semantic cache, as ingest decides it per query (the processor does the matching). Off
+     * unless turned on for all namespaces, for some, or per request ({@code X-Cache-Semantic: on}).
+     *
+     * @param enabled          on for every namespace
+     * @param namespaces       on for these namespaces
+     * @param threshold        the least cosine similarity of a match; 0.90 reached precision 1.0 on the
+     *                         shipped calibration pairs ({@code calibrate-semantic})
+     * @param minThreshold     the lowest threshold a request may ask for ({@code X-Cache-Semantic-Threshold})
+     * @param maxThreshold     the highest threshold a request may ask for
+     * @param maxQuestionChars longer last messages are not matched: the embedder reads only about 256 tokens
+     */
+    public record Semantic(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue List<String> namespaces,
+            @DefaultValue("0.90") double threshold,
+            @DefaultValue("0.85") double minThreshold,
+            @DefaultValue("1.0") double maxThreshold,
+            @DefaultValue("1000") int maxQuestionChars) {
+
+        public dev.llmcache.ingest.semantic.SemanticPolicy.Settings settings() {
+            return new dev.llmcache.ingest.semantic.SemanticPolicy.Settings(enabled, java.util.Set.copyOf(namespaces),
+                    threshold, minThreshold, maxThreshold, maxQuestionChars);
+        }
     }
 
     /** @param memory the in-memory tier of this instance */

@@ -3,6 +3,7 @@ package dev.llmcache.ingest.edge;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import dev.llmcache.common.cache.ReplicaTarget;
 import dev.llmcache.common.event.CachedAnswer;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,7 +14,7 @@ import java.time.Duration;
  * when their TTL ends, when the cache deletes them, or when the least useful make room (Caffeine's
  * W-TinyLFU policy).
  */
-public final class MemoryTier {
+public final class MemoryTier implements ReplicaTarget {
 
     /** Bytes an entry costs besides its text: the record, its strings' headers, the map's node. */
     private static final int ENTRY_OVERHEAD = 512;
@@ -39,17 +40,21 @@ public final class MemoryTier {
         return answer == null || answer.isExpiredAt(clock.millis()) ? null : answer;
     }
 
+    /** Kept without its semantic vector: an edge tier answers exact keys only. */
+    @Override
     public void put(CachedAnswer answer) {
         if (!answer.isExpiredAt(clock.millis())) {
-            entries.put(answer.cacheKey(), answer);
+            entries.put(answer.cacheKey(), answer.withoutVector());
         }
     }
 
+    @Override
     public void remove(String key) {
         entries.invalidate(key);
     }
 
     /** Removes every entry {@code matches} selects: a walk over this tier, off the request path. */
+    @Override
     public void removeIf(java.util.function.Predicate<CachedAnswer> matches) {
         entries.asMap().values().removeIf(matches);
     }
@@ -59,11 +64,13 @@ public final class MemoryTier {
         entries.cleanUp();
     }
 
+    @Override
     public long entries() {
         return entries.estimatedSize();
     }
 
     /** Estimated bytes the entries take. */
+    @Override
     public long bytes() {
         return entries.policy().eviction().map(eviction -> eviction.weightedSize().orElse(0)).orElse(0L);
     }

@@ -26,7 +26,7 @@ public record EmbeddingsRequest(String model, List<EmbeddingItem> items, boolean
         var body = item.body();
         return new ParsedQuery(scope.requestId() + "#" + index, scope.tenant(), scope.namespace(), model,
                 item.cacheKey(scope.namespace()), body, false, false, scope.directives(),
-                scope.origin());
+                scope.origin(), null);
     }
 
     /** What the inputs are taken to cost before their usage is known: about a token per four characters. */

@@ -6,6 +6,7 @@ import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.event.LatencyMetric;
 import dev.llmcache.common.event.Usage;
 import dev.llmcache.common.llm.PriceTable;
+import dev.llmcache.common.semantic.SemanticMatch;
 import dev.llmcache.common.topic.Topics;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.ingest.api.ParsedQuery;
@@ -75,12 +76,15 @@ public final class QueryTelemetry {
         Integer errorStatus = terminal == null || terminal.error() == null ? null : terminal.error().status();
         CacheEvent.Outcome outcome = failed || cacheOutcome == null
                 ? CacheEvent.Outcome.ERROR
+                : terminal.isSemanticHit() ? CacheEvent.Outcome.SEMANTIC_HIT
                 : CacheEvent.Outcome.valueOf(cacheOutcome.name());
+        SemanticMatch match = outcome == CacheEvent.Outcome.SEMANTIC_HIT ? terminal.semantic() : null;
         // A hit says which tier answered it (an edge tier, or the processor's store).
         String tier = outcome == CacheEvent.Outcome.HIT && first.tier() != null ? first.tier() : tier(outcome);
 
         CacheEvent event = new CacheEvent(CacheEvent.SCHEMA_VERSION, query.requestId(), now, query.tenant(),
-                query.namespace(), query.model(), query.cacheKey(), outcome, tier, errorCode, errorStatus, query.origin());
+                query.namespace(), query.model(), query.cacheKey(), outcome, tier, errorCode, errorStatus, query.origin(),
+                match == null ? null : match.similarity(), match == null ? null : match.matchedKey());
         LatencyMetric latency = latency(request, outcome, now);
 
         Headers headers = new RecordHeaders();
@@ -105,7 +109,8 @@ public final class QueryTelemetry {
         Long ttft = request.firstContentNanos() < 0 ? null
                 : (request.firstContentNanos() - request.startNanos()) / 1_000_000;
         double cost = prices.costUsd(query.model(), usage);
-        boolean avoidedCall = outcome == CacheEvent.Outcome.HIT || outcome == CacheEvent.Outcome.COALESCED;
+        boolean avoidedCall = outcome == CacheEvent.Outcome.HIT || outcome == CacheEvent.Outcome.COALESCED
+                || outcome == CacheEvent.Outcome.SEMANTIC_HIT;
         long savedMillis = outcome == CacheEvent.Outcome.HIT && timings.savedMillis() != null ? timings.savedMillis() : 0;
         return new LatencyMetric(LatencyMetric.SCHEMA_VERSION, query.requestId(), now, query.tenant(), query.model(),
                 outcome, request.queueMillis(), ttft, timings.llmMillis(), endToEnd,

@@ -51,10 +51,11 @@ public final class RequestRecord {
         }
     }
 
-    /** Whether the request was answered from a cache (any tier). */
+    /** Whether the request was answered from a cache (any tier, or a semantic match). */
     public boolean hit() {
         Answer decided = first;
-        return decided != null && decided.outcome() == CacheOutcome.HIT;
+        Answer done = terminal;
+        return (decided != null && decided.outcome() == CacheOutcome.HIT) || (done != null && done.isSemanticHit());
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.llmcache.ingest.edge;
 
+import dev.llmcache.common.cache.CacheEntriesReplica;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llmcache.common.event.Answer;
@@ -18,7 +20,7 @@ class EdgeCacheTest {
     private final Clock clock = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
     private final MemoryTier memory = new MemoryTier(1 << 20, clock);
     private final EdgeCache edge = new EdgeCache(memory, clock);
-    private final CacheEntriesReplica replica = new CacheEntriesReplica(null, null, null, memory);
+    private final CacheEntriesReplica replica = new CacheEntriesReplica(null, null, null, memory, "edge");
 
     @Test
     void anEntryFromTheCacheEntriesTopicIsAHitInMemoryUntilItsTombstoneArrives() {

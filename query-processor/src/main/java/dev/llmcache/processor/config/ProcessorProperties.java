@@ -21,6 +21,7 @@ import org.springframework.util.unit.DataSize;
  * @param attemptTakeover how long a call's stream may stall before another attempt of the call (re-run
  *                        after the worker that ran it died) takes it over; above the worker's session
  *                        timeout (10 s), so that a re-run only appears once the first worker is gone
+ * @param semantic        the semantic cache's index and lookup
  * @param streams         further Kafka Streams settings (its own names), applied last
  */
 @ConfigurationProperties("llmcache.processor")
@@ -36,6 +37,7 @@ public record ProcessorProperties(
         @DefaultValue("15s") Duration attemptTakeover,
         @DefaultValue Worker worker,
         @DefaultValue Embeddings embeddings,
+        @DefaultValue Semantic semantic,
         Map<String, String> streams) {
 
     public ProcessorProperties {
@@ -83,5 +85,23 @@ public record ProcessorProperties(
 
         /** The defaults above, for code that builds a router without Spring. */
         public static final Embeddings DEFAULTS = new Embeddings(Duration.ofMillis(20), 256, 4_096, false);
+    }
+
+    /**
+     * The semantic cache's matching, in the LLM worker (ingest decides which queries ask for it).
+     *
+     * @param enabled        keep the semantic index and look eligible misses up in it
+     * @param embeddingModel the model (of the catalog) that embeds questions; changing it starts an
+     *                       empty index in effect, since vectors of different models never compare
+     * @param lookupTimeout  longest the lookup (embedding and search) may hold up a miss; then the LLM is called
+     * @param maxEntries     entries the index keeps; beyond it (or {@code maxSize}) the oldest leave
+     * @param maxSize        heap the index may take (estimated: vectors, questions and answers)
+     */
+    public record Semantic(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("all-minilm-l6-v2") String embeddingModel,
+            @DefaultValue("250ms") Duration lookupTimeout,
+            @DefaultValue("20000") long maxEntries,
+            @DefaultValue("128MB") DataSize maxSize) {
     }
 }

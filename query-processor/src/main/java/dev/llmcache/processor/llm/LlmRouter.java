@@ -20,10 +20,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -148,6 +150,24 @@ public final class LlmRouter {
         ObjectNode upstreamRequest = request.deepCopy();
         upstreamRequest.put("model", route.upstreamModel());
         return guarded(route, breaker, Flux.defer(() -> client.stream(upstreamRequest)));
+    }
+
+    /**
+     * The vector of one text from {@code model}'s provider, at once (no batching window: a semantic
+     * lookup stands in the way of a first token), guarded like any call.
+     */
+    public Mono<float[]> embedText(String model, String text) {
+        ModelRoute route = catalog.resolve(model).orElse(null);
+        if (route == null) {
+            return Mono.error(new LlmCallException(new ErrorInfo(404, "invalid_request_error", "model_not_found",
+                    "The embedding model '" + model + "' is not configured")));
+        }
+        LlmClient client = clients.get(route.provider());
+        EmbeddingCall call = new EmbeddingCall(route.upstreamModel(),
+                List.of(JsonNodeFactory.instance.stringNode(text)), null);
+        return guarded(route, breakers.circuitBreaker(route.provider()), Mono.defer(() -> client.embed(call)).flux())
+                .next()
+                .map(embeddings -> embeddings.vectors().get(0));
     }
 
     /** Not guarded per input: the retries and the breaker count upstream calls, each shared by many inputs. */

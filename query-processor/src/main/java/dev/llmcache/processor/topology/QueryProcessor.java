@@ -109,7 +109,7 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         LlmRequest.Starter starter = new LlmRequest.Starter(query.requestId(), query.replyTo(), outcome,
                 query.clientRequestId());
         LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
-                query.model(), query.body(), now, entry.deadline(), starter);
+                query.model(), query.body(), now, entry.deadline(), starter, query.semantic());
         // The query's trace headers travel on to the worker, so the LLM call joins the query's trace.
         context.forward(new Record<>(key, request, now, headers), QueryTopology.LLM_REQUESTS_SINK);
     }

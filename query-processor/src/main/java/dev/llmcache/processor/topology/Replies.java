@@ -59,15 +59,18 @@ final class Replies {
                 ids -> Answer.sharedChunk(ids, cacheKey, model, delta, at));
     }
 
-    /** The complete answer for every waiter, shared like the chunks: a storm's fan-out stays small. */
+    /**
+     * The complete answer for every waiter, shared like the chunks: a storm's fan-out stays small.
+     * A semantic match says so to every waiter ({@link Answer#semantic()}).
+     */
     void sendDone(List<Waiter> waiters, String cacheKey, String model, LlmResponse done, String content, long now,
                   Headers cause) {
         Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
         fanOut(waiters, cause,
                 waiter -> Answer.done(waiter.requestId(), cacheKey, waiter.outcome(), model, content,
-                        done.finishReason(), done.usage(), now, timings, done.extras()),
+                        done.finishReason(), done.usage(), now, timings, done.extras()).withSemantic(done.match()),
                 ids -> Answer.sharedDone(ids, cacheKey, model, content, done.finishReason(), done.usage(), now,
-                        timings, done.extras()));
+                        timings, done.extras()).withSemantic(done.match()));
     }
 
     /**

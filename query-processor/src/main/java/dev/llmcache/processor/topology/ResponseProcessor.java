@@ -99,6 +99,17 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         }
         List<Waiter> waiters = inflight.finish(key, entry);
         long now = context.currentSystemTimeMs();
+        if (done.isSemanticHit()) {
+            // Another key's answer: passed on whole, never cached under this key (it would outlive
+            // the matched entry's invalidation, and answer this exact question as if asked).
+            if (!entry.text().isEmpty()) {
+                ErrorInfo error = ErrorInfo.upstream("The upstream answer changed while it was being retried");
+                waiters.forEach(w -> replies.sendError(w, key, entry.model(), error, headers));
+                return;
+            }
+            replies.sendDone(waiters, key, entry.model(), done, done.content(), now, headers);
+            return;
+        }
         // Waiters have seen entry.text(); a retried call (another callId) must extend it, not rewrite
         // it. An answer that does not is an error for them, and is not cached either.
         if (!content.startsWith(entry.text())) {
@@ -109,7 +120,7 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         // Created when the call started: an invalidation issued while it ran covers its answer too.
         CachedAnswer answer = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, entry.namespace(), entry.model(),
                 content, done.finishReason(), done.usage(), entry.startedAt(), now + entry.ttlMillis(),
-                done.durationMillis(), done.extras());
+                done.durationMillis(), done.extras(), done.vector());
         if (entry.store() && done.isWhole() && CACHEABLE_FINISH.contains(done.finishReason())
                 && !invalidations.removes(answer)) {
             cache.put(answer);

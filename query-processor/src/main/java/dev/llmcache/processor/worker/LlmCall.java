@@ -1,15 +1,19 @@
 package dev.llmcache.processor.worker;
 
+import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.event.MessageExtras;
 import dev.llmcache.common.event.Usage;
+import dev.llmcache.common.semantic.SemanticMatch;
+import dev.llmcache.common.semantic.SemanticVector;
 import dev.llmcache.common.serde.JsonSize;
 import dev.llmcache.processor.llm.LlmCallException;
 import dev.llmcache.processor.llm.LlmStreamEvent;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * The bookkeeping of one LLM call: turns the provider's stream into the numbered
@@ -33,6 +37,7 @@ final class LlmCall {
     private long answerBytes;
     private boolean cutOff;
     private int seq;
+    private Supplier<SemanticVector> vector = () -> null;
 
     LlmCall(LlmRequest request, long maxAnswerBytes) {
         this.request = request;
@@ -71,6 +76,16 @@ final class LlmCall {
         return LlmResponse.chunk(request, callId, seq++, batchedText);
     }
 
+    /** The question's embedding, from the semantic lookup (if ready by the end): it goes with the answer into the index. */
+    void embedded(Supplier<SemanticVector> embedded) {
+        this.vector = embedded;
+    }
+
+    /** The whole answer of a similar question's entry, instead of calling the LLM. */
+    LlmResponse semanticHit(CachedAnswer matched, SemanticMatch match) {
+        return LlmResponse.semanticHit(request, callId, seq++, matched, match, elapsedMillis());
+    }
+
     /** DONE if the provider said the answer is complete; an ERROR if the stream just stopped. */
     LlmResponse outcome() {
         if (cutOff) {
@@ -86,8 +101,10 @@ final class LlmCall {
                     + "than this gateway passes on (" + maxAnswerBytes + " bytes)"), elapsedMillis());
         }
         Usage usage = completed.usage() != null ? completed.usage() : estimatedUsage();
-        return LlmResponse.done(request, callId, seq++, content.toString(), completed.finishReason(), usage,
-                firstTokenMillis(), elapsedMillis(), completed.extras());
+        LlmResponse done = LlmResponse.done(request, callId, seq++, content.toString(), completed.finishReason(),
+                usage, firstTokenMillis(), elapsedMillis(), completed.extras());
+        SemanticVector embedded = vector.get();
+        return embedded == null ? done : done.withVector(embedded);
     }
 
     private static long extrasBytes(MessageExtras extras) {

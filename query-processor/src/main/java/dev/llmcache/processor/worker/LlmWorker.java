@@ -10,6 +10,7 @@ import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.processor.llm.LlmCallException;
 import dev.llmcache.processor.llm.LlmRouter;
 import dev.llmcache.processor.llm.LlmStreamEvent;
+import dev.llmcache.processor.semantic.SemanticLookup;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Span;
 import java.time.Duration;
@@ -93,6 +94,8 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
     private final Settings settings;
     private final LlmCallMetrics metrics;
     private final RequestTracing tracing;
+    /** Looks for a similar question's answer before an eligible call; null without a semantic cache. */
+    private final SemanticLookup semantic;
     private final OffsetTracker offsets = new OffsetTracker();
     private final PartitionCounts replyPartitions;
     private final Queue<Pending> backlog = new ConcurrentLinkedQueue<>();
@@ -113,7 +116,14 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
 
     public LlmWorker(KafkaOperations<String, Object> out, String responsesTopic, LlmRouter router,
                      Settings settings, MeterRegistry meters, RequestTracing tracing) {
+        this(out, responsesTopic, router, settings, meters, tracing, null);
+    }
+
+    /** @param semantic the semantic cache's lookup; null for none */
+    public LlmWorker(KafkaOperations<String, Object> out, String responsesTopic, LlmRouter router,
+                     Settings settings, MeterRegistry meters, RequestTracing tracing, SemanticLookup semantic) {
         this.out = out;
+        this.semantic = semantic;
         this.replyPartitions = new PartitionCounts(out::partitionsFor, Duration.ofMinutes(5));
         this.responsesTopic = responsesTopic;
         this.router = router;
@@ -292,10 +302,43 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
                 .tag("llm.provider", provider).tag("llm.model", request.model());
         RecordHeaders headers = new RecordHeaders();
         tracing.inject(span, requestId, headers);
-        // Deferred: a provider that fails at once fails this call's stream (an ERROR outcome), not the worker.
         Duration total = request.deadline() > 0
                 ? Duration.ofMillis(Math.min(timeouts.total().toMillis(), request.deadline() - System.currentTimeMillis()))
                 : timeouts.total();
+        Flux<LlmResponse> responses = semantic == null || request.semantic() == null
+                ? llmResponses(request, call, total)
+                // An eligible miss: a similar question's answer, if the index has one, instead of the call.
+                : semantic.find(request.semantic()).flatMapMany(found -> {
+                    if (found.hit()) {
+                        return Flux.just(call.semanticHit(found.answer(), found.match()));
+                    }
+                    call.embedded(found.vector());
+                    return llmResponses(request, call, total);
+                });
+        responses
+                .onErrorResume(error -> Mono.just(call.failure(error)))
+                .publishOn(publisher)
+                .doOnNext(response -> {
+                    if (response.type() != LlmResponse.Type.CHUNK) {
+                        if (!response.isSemanticHit()) {
+                            metrics.record(provider, request.model(), response);
+                        }
+                        span.tag("llm.result", response.isSemanticHit() ? "SEMANTIC_HIT" : response.type().name())
+                                .end();
+                    }
+                })
+                .concatMap(response -> publish(response, headers, requestId, pending, call))
+                .subscribe(null, error -> {
+                    try (var logContext = RequestTracing.logContext(requestId, span)) {
+                        log.error("LLM call for key {} failed to publish", request.cacheKey(), error);
+                    }
+                });
+    }
+
+    /** The LLM's answer as the records of one attempt: batched chunks, then the outcome. */
+    private Flux<LlmResponse> llmResponses(LlmRequest request, LlmCall call, Duration total) {
+        LlmProperties.Timeouts timeouts = settings.timeouts();
+        // Deferred: a provider that fails at once fails this call's stream (an ERROR outcome), not the worker.
         Flux<String> deltas = Flux.defer(() -> router.stream(request.model(), request.body()))
                 .timeout(Mono.delay(timeouts.firstToken()), event -> Mono.delay(timeouts.idle()))
                 .take(total)
@@ -308,21 +351,7 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         Flux<LlmResponse> chunks = EmbeddingItem.isItem(request.body())
                 ? deltas.ignoreElements().flux().map(call::chunk)
                 : batched(deltas).map(call::chunk);
-        chunks.concatWith(Mono.fromCallable(call::outcome))
-                .onErrorResume(error -> Mono.just(call.failure(error)))
-                .publishOn(publisher)
-                .doOnNext(response -> {
-                    if (response.type() != LlmResponse.Type.CHUNK) {
-                        metrics.record(provider, request.model(), response);
-                        span.tag("llm.result", response.type().name()).end();
-                    }
-                })
-                .concatMap(response -> publish(response, headers, requestId, pending, call))
-                .subscribe(null, error -> {
-                    try (var logContext = RequestTracing.logContext(requestId, span)) {
-                        log.error("LLM call for key {} failed to publish", request.cacheKey(), error);
-                    }
-                });
+        return chunks.concatWith(Mono.fromCallable(call::outcome));
     }
 
     /** The first token goes out at once (time to first token matters); later ones in time-sliced batches. */

@@ -1,5 +1,6 @@
 package dev.llmcache.processor.worker;
 
+import dev.llmcache.common.cache.CacheEntriesReplica;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
@@ -12,14 +13,20 @@ import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.processor.config.ProcessorProperties;
 import dev.llmcache.processor.llm.LlmRouter;
+import dev.llmcache.processor.semantic.LexicalGuard;
+import dev.llmcache.processor.semantic.SemanticIndex;
+import dev.llmcache.processor.semantic.SemanticLookup;
+import dev.llmcache.processor.semantic.SemanticMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serializer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,6 +34,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The LLM worker as it runs in this JVM: a spring-kafka listener container on {@code llm-requests}
@@ -38,9 +46,37 @@ import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 @ConditionalOnProperty(name = "llmcache.processor.worker.enabled", matchIfMissing = true)
 public class LlmWorkerConfiguration {
 
+    /** The semantic cache's index: every entry with a question vector, fed from {@code cache-entries}. */
+    @Bean
+    @ConditionalOnProperty(name = "llmcache.processor.semantic.enabled", matchIfMissing = true)
+    SemanticIndex semanticIndex(ProcessorProperties properties) {
+        ProcessorProperties.Semantic semantic = properties.semantic();
+        return new SemanticIndex(semantic.maxEntries(), semantic.maxSize().toBytes(), Clock.systemUTC());
+    }
+
+    /** Health component {@code semanticReplica}: the index's feed from {@code cache-entries} and {@code cache-commands}. */
+    @Bean
+    @ConditionalOnProperty(name = "llmcache.processor.semantic.enabled", matchIfMissing = true)
+    CacheEntriesReplica semanticReplica(KafkaClients clients, KafkaSettings kafka, SemanticIndex semanticIndex) {
+        return new CacheEntriesReplica(clients, kafka.topics().cacheEntries(), kafka.topics().cacheCommands(),
+                semanticIndex, "semantic");
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "llmcache.processor.semantic.enabled", matchIfMissing = true)
+    SemanticLookup semanticLookup(ProcessorProperties properties, LlmRouter router, SemanticIndex semanticIndex,
+                                  MeterRegistry meters) {
+        ProcessorProperties.Semantic semantic = properties.semantic();
+        String model = semantic.embeddingModel();
+        return new SemanticLookup(text -> router.embedText(model, text), model, semanticIndex, new LexicalGuard(),
+                semantic.lookupTimeout(), Schedulers.parallel(), new SemanticMetrics(meters, semanticIndex),
+                Clock.systemUTC());
+    }
+
     @Bean(destroyMethod = "close")
     LlmWorker llmWorkerListener(KafkaClients clients, KafkaSettings kafka, ProcessorProperties properties,
-                                LlmProperties llm, LlmRouter router, MeterRegistry meters, RequestTracing tracing) {
+                                LlmProperties llm, LlmRouter router, MeterRegistry meters, RequestTracing tracing,
+                                ObjectProvider<SemanticLookup> semanticLookup) {
         Topic<String, LlmResponse> responses = kafka.topics().llmResponses();
         Topic<String, Answer> answers = kafka.topics().answers();
         // One producer for the call's responses and for the first token it sends straight to the starter.
@@ -59,7 +95,8 @@ public class LlmWorkerConfiguration {
         ProcessorProperties.Worker settings = properties.worker();
         LlmWorker worker = new LlmWorker(template, responses.name(), router,
                 new LlmWorker.Settings(settings.maxInflight(), settings.chunkInterval(), llm.timeouts(),
-                        settings.maxAnswerSize().toBytes(), llm::maxConcurrentCallsOf), meters, tracing);
+                        settings.maxAnswerSize().toBytes(), llm::maxConcurrentCallsOf), meters, tracing,
+                semanticLookup.getIfAvailable());
         Gauge.builder("llmcache.llm.inflight", worker, LlmWorker::inflight)
                 .description("LLM calls running in this worker").register(meters);
         for (String provider : router.providers().keySet()) {

@@ -271,7 +271,7 @@ class QueryTopologyTest {
                 new Waiter("old", REPLY, CacheOutcome.MISS, 1, null));
 
         respond(new LlmResponse(LlmResponse.SCHEMA_VERSION, KEY, "old", "c1", 0, LlmResponse.Type.DONE, null,
-                "Hi", "stop", Usage.of(1, 1), null, 1L, 1L, null, null));
+                "Hi", "stop", Usage.of(1, 1), null, 1L, 1L, null, null, null, null));
 
         assertThat(textFor("old", answers.readKeyValuesToList())).isEqualTo("Hi");
         assertThat(waiterRecords()).isEmpty();

@@ -1,4 +1,4 @@
-package dev.llmcache.ingest.edge;
+package dev.llmcache.common.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -17,19 +17,19 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Keeps the {@link MemoryTier} in step with the compacted {@code cache-entries} topic, read from
+ * Keeps a {@link ReplicaTarget} (an ingest's memory tier, a processor's semantic index) in step with the compacted {@code cache-entries} topic, read from
  * its beginning at start (every live entry, newest last) and then as it grows: an entry the
  * processor caches on any instance becomes a memory hit here, and its tombstone (expired,
  * evicted, invalidated) removes it. Operators' commands on {@code cache-commands} (read from its
  * beginning too: a day of them) are applied here as they arrive, without waiting for the
  * processor's tombstones, and the recent invalidations are checked on every entry the replica
  * takes: an entry the processor has not swept yet (read at start, or lagging behind the command)
- * never becomes a hit here. Health component {@code edgeReplica} (not part of readiness:
- * without it, hits take the Kafka path).
+ * never becomes a hit here. A health component (not part of readiness: without it, hits take the
+ * Kafka path, and semantic lookups miss).
  */
 public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicator {
 
-    private final MemoryTier memory;
+    private final ReplicaTarget memory;
     private final TopicTail<CachedAnswer> tail;
     private final TopicTail<CacheCommand> commands;
     /** Recent invalidations by command id (each comes once per partition), oldest first; written under this. */
@@ -46,14 +46,15 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
     private final Cache<String, Long> removedAt = Caffeine.newBuilder()
             .maximumSize(100_000).expireAfterWrite(Duration.ofHours(1)).build();
 
+    /** @param client names this replica's consumers ({@code <client>-replica}, {@code <client>-commands}) */
     public CacheEntriesReplica(KafkaClients clients, Topic<String, CachedAnswer> cacheEntries,
-                               Topic<String, CacheCommand> cacheCommands, MemoryTier memory) {
+                               Topic<String, CacheCommand> cacheCommands, ReplicaTarget memory, String client) {
         this.memory = memory;
         // An invalidation should be seen at once: fetches return as soon as there is a byte.
         Map<String, Object> latencyCritical = Map.of(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
-        this.tail = new TopicTail<>(clients, cacheEntries, List.of(), "edge-replica", latencyCritical,
+        this.tail = new TopicTail<>(clients, cacheEntries, List.of(), client + "-replica", latencyCritical,
                 TopicTail.StartAt.BEGINNING, this::apply);
-        this.commands = new TopicTail<>(clients, cacheCommands, List.of(), "edge-commands", latencyCritical,
+        this.commands = new TopicTail<>(clients, cacheCommands, List.of(), client + "-commands", latencyCritical,
                 TopicTail.StartAt.BEGINNING, (key, command, timestamp) -> apply(command));
     }
 
@@ -68,7 +69,7 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
                 || activeInvalidations.stream().anyMatch(command -> command.removes(entry));
     }
 
-    synchronized void apply(CacheCommand command) {
+    public synchronized void apply(CacheCommand command) {
         if (command == null || command.type() == null) {
             return;
         }
@@ -84,7 +85,7 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
     }
 
     /** @param timestamp when the record was written (for a tombstone: when the entry was removed) */
-    synchronized void apply(String key, CachedAnswer answer, long timestamp) {
+    public synchronized void apply(String key, CachedAnswer answer, long timestamp) {
         if (key == null) {
             return;
         }

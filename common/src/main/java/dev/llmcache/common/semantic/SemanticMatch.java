@@ -1,0 +1,10 @@
+package dev.llmcache.common.semantic;
+
+/**
+ * A query answered by the semantic cache: with the entry of another, similar question.
+ *
+ * @param matchedKey the cache key of the entry that answered
+ * @param similarity the cosine similarity of the two questions
+ */
+public record SemanticMatch(String matchedKey, double similarity) {
+}

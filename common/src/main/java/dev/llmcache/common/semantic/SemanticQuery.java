@@ -1,0 +1,16 @@
+package dev.llmcache.common.semantic;
+
+/**
+ * A query's request for a semantic match, set by ingest on eligible queries only: the LLM worker
+ * looks for a cached answer to a question like {@code question} within {@code scope} before it
+ * calls the LLM.
+ *
+ * @param scope         the exact cache key with the last user message's text left out
+ *                      ({@code CacheKey.deriveScope}): namespace, model, parameters, tools, system
+ *                      prompt and earlier turns must all be equal for a match
+ * @param question      the last user message's text, the only part compared by meaning
+ * @param threshold     the least cosine similarity that counts as a match
+ * @param maxAgeSeconds the oldest entry the client accepts ({@code Cache-Control: max-age}); null for any
+ */
+public record SemanticQuery(String scope, String question, double threshold, Long maxAgeSeconds) {
+}

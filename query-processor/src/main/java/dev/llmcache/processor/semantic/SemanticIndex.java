@@ -1,0 +1,282 @@
+package dev.llmcache.processor.semantic;
+
+import dev.llmcache.common.cache.ReplicaTarget;
+import dev.llmcache.common.embedding.Vectors;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.semantic.SemanticVector;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
+
+/**
+ * The cached answers of eligible queries, by the meaning of their question: per scope and embedder,
+ * every entry's unit-length question vector, searched exhaustively (exact top matches; at 10,000
+ * entries a scope is a few megabytes of floats, read in about a millisecond). A read replica of the
+ * cache, fed from {@code cache-entries} by a {@code CacheEntriesReplica}: entries leave with their
+ * tombstone, an operator's invalidation, their expiry (never returned after it) or, beyond the
+ * bounds in entries and bytes, oldest first.
+ *
+ * <p>Searches run concurrently under a read lock; the one writer (the replica) takes the write lock.
+ */
+public final class SemanticIndex implements ReplicaTarget {
+
+    /** Bytes an entry costs besides its vector and text: the objects, the maps' nodes. */
+    private static final int ENTRY_OVERHEAD = 400;
+
+    private final long maxEntries;
+    private final long maxBytes;
+    private final Clock clock;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** Every entry by cache key, oldest first (the eviction order); guarded by lock. */
+    private final LinkedHashMap<String, Entry> byKey = new LinkedHashMap<>();
+    private final Map<String, Scope> scopes = new HashMap<>();
+    private long bytes; // guarded by lock
+
+    /** A match: the cached answer and how similar its question is to the one asked. */
+    public record Candidate(CachedAnswer answer, String question, double similarity) {
+    }
+
+    private static final class Entry {
+        final CachedAnswer answer; // without its vector
+        final String question;
+        final float[] vector;
+        final String scope;
+        final long bytes;
+        int position; // in its scope's list
+
+        Entry(CachedAnswer answer, String question, float[] vector, String scope) {
+            this.answer = answer;
+            this.question = question;
+            this.vector = vector;
+            this.scope = scope;
+            this.bytes = ENTRY_OVERHEAD + vector.length * (long) Float.BYTES
+                    + 2L * (question.length() + length(answer.content()) + answer.cacheKey().length()
+                    + (answer.extras() == null ? 0 : String.valueOf(answer.extras()).length()));
+        }
+    }
+
+    /** One scope's entries, in no order; removal swaps the last into the hole. */
+    private static final class Scope {
+        final List<Entry> entries = new ArrayList<>();
+    }
+
+    public SemanticIndex(long maxEntries, long maxBytes, Clock clock) {
+        this.maxEntries = maxEntries;
+        this.maxBytes = maxBytes;
+        this.clock = clock;
+    }
+
+    /** Indexes an entry that carries a vector; an entry without one only replaces (removes) the key's old one. */
+    @Override
+    public void put(CachedAnswer answer) {
+        SemanticVector semantic = answer.semantic();
+        boolean whole = semantic != null && semantic.vector() != null && semantic.scope() != null
+                && semantic.embedder() != null && semantic.question() != null;
+        float[] vector = whole ? unit(decode(semantic.vector())) : null;
+        lock.writeLock().lock();
+        try {
+            removeLocked(answer.cacheKey());
+            if (vector == null || answer.isExpiredAt(clock.millis())) {
+                return;
+            }
+            Entry entry = new Entry(answer.withoutVector(), semantic.question(), vector,
+                    scopeId(semantic.scope(), semantic.embedder()));
+            Scope scope = scopes.computeIfAbsent(entry.scope, s -> new Scope());
+            entry.position = scope.entries.size();
+            scope.entries.add(entry);
+            byKey.put(answer.cacheKey(), entry);
+            bytes += entry.bytes;
+            Iterator<Entry> oldest = byKey.values().iterator();
+            while ((byKey.size() > maxEntries || bytes > maxBytes) && oldest.hasNext()) {
+                Entry evicted = oldest.next();
+                oldest.remove();
+                detach(evicted);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void remove(String key) {
+        lock.writeLock().lock();
+        try {
+            removeLocked(key);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void removeIf(Predicate<CachedAnswer> matches) {
+        lock.writeLock().lock();
+        try {
+            Iterator<Entry> all = byKey.values().iterator();
+            while (all.hasNext()) {
+                Entry entry = all.next();
+                if (matches.test(entry.answer)) {
+                    all.remove();
+                    detach(entry);
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The entries of {@code scope} embedded by {@code embedder} whose question is at least
+     * {@code threshold} similar to {@code vector} (unit length), alive and created at or after
+     * {@code createdSince}, most similar first, at most {@code limit}; also the best similarity
+     * seen, matched or not ({@link Search#best()}).
+     */
+    public Search search(String scope, String embedder, float[] vector, double threshold, long createdSince,
+                         int limit) {
+        long now = clock.millis();
+        lock.readLock().lock();
+        try {
+            Scope entries = scopes.get(scopeId(scope, embedder));
+            if (entries == null) {
+                return new Search(List.of(), Double.NaN);
+            }
+            List<Candidate> found = new ArrayList<>();
+            double best = Double.NaN;
+            for (Entry entry : entries.entries) {
+                if (entry.vector.length != vector.length || entry.answer.isExpiredAt(now)
+                        || entry.answer.createdAt() < createdSince) {
+                    continue;
+                }
+                double similarity = dot(entry.vector, vector);
+                if (!(similarity <= best)) {
+                    best = similarity;
+                }
+                if (similarity >= threshold) {
+                    found.add(new Candidate(entry.answer, entry.question, similarity));
+                }
+            }
+            found.sort(Comparator.comparingDouble(Candidate::similarity).reversed());
+            return new Search(found.size() > limit ? List.copyOf(found.subList(0, limit)) : found, best);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** @param best the highest similarity in the scope (NaN if it was empty) */
+    public record Search(List<Candidate> candidates, double best) {
+    }
+
+    /** Whether the entry of {@code key} is indexed. */
+    public boolean contains(String key) {
+        lock.readLock().lock();
+        try {
+            return byKey.containsKey(key);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public long entries() {
+        lock.readLock().lock();
+        try {
+            return byKey.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public long bytes() {
+        lock.readLock().lock();
+        try {
+            return bytes;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void removeLocked(String key) {
+        Entry old = byKey.remove(key);
+        if (old != null) {
+            detach(old);
+        }
+    }
+
+    /** Takes an entry out of its scope (already out of {@link #byKey}). */
+    private void detach(Entry entry) {
+        Scope scope = scopes.get(entry.scope);
+        List<Entry> list = scope.entries;
+        Entry last = list.remove(list.size() - 1);
+        if (last != entry) {
+            list.set(entry.position, last);
+            last.position = entry.position;
+        }
+        if (list.isEmpty()) {
+            scopes.remove(entry.scope);
+        }
+        bytes -= entry.bytes;
+    }
+
+    /** Four independent sums: the loop is bound by memory and by additions' latency, not by their number. */
+    static double dot(float[] a, float[] b) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        int n = a.length & ~3;
+        for (; i < n; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < a.length; i++) {
+            s0 += a[i] * b[i];
+        }
+        return (double) s0 + s1 + s2 + s3;
+    }
+
+    /** {@code vector} scaled to length 1 (cosine similarity is then a dot product); null if it has none. */
+    public static float[] unit(float[] vector) {
+        if (vector == null) {
+            return null;
+        }
+        double norm = 0;
+        for (float value : vector) {
+            norm += value * value;
+        }
+        if (!(norm > 0) || !Double.isFinite(norm)) {
+            return null;
+        }
+        float scale = (float) (1 / Math.sqrt(norm));
+        float[] unit = new float[vector.length];
+        for (int i = 0; i < vector.length; i++) {
+            unit[i] = vector[i] * scale;
+        }
+        return unit;
+    }
+
+    private static float[] decode(String base64) {
+        try {
+            return Vectors.fromBase64(base64);
+        } catch (IllegalArgumentException e) {
+            return null; // not a vector: the entry is not indexed
+        }
+    }
+
+    private static String scopeId(String scope, String embedder) {
+        return scope + '\n' + embedder;
+    }
+
+    private static int length(String text) {
+        return text == null ? 0 : text.length();
+    }
+}

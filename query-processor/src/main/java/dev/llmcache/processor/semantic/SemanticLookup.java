@@ -1,0 +1,123 @@
+package dev.llmcache.processor.semantic;
+
+import dev.llmcache.common.embedding.Vectors;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.semantic.SemanticMatch;
+import dev.llmcache.common.semantic.SemanticQuery;
+import dev.llmcache.common.semantic.SemanticVector;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The semantic cache's lookup, run by the LLM worker before it calls the LLM for an eligible miss:
+ * embed the question, search the {@link SemanticIndex} in the query's scope, and take the most
+ * similar entry at or above the threshold that the {@link LexicalGuard} lets answer it. Whatever
+ * goes wrong (the embedder fails or is slow, nothing matches) is a miss within {@code deadline}: the
+ * LLM is then called as if there were no semantic cache, and the question's vector goes with the
+ * answer into the index if it is ready by then (an embedder still loading its model misses the
+ * deadline, yet its vector usually comes before the LLM's answer).
+ */
+public final class SemanticLookup {
+
+    /** Candidates the guard is asked about, most similar first. */
+    private static final int CANDIDATES = 5;
+
+    private final Function<String, Mono<float[]>> embedder;
+    private final String embedderId;
+    private final SemanticIndex index;
+    private final LexicalGuard guard;
+    private final Duration deadline;
+    private final Scheduler searches;
+    private final SemanticMetrics metrics;
+    private final Clock clock;
+
+    /**
+     * What the lookup found: a match, or a miss with the question's vector as far as it is known
+     * when asked ({@code vector} gives null while it is not ready, or if it failed).
+     */
+    public record Result(CachedAnswer answer, SemanticMatch match, Supplier<SemanticVector> vector) {
+
+        static Result miss(Supplier<SemanticVector> vector) {
+            return new Result(null, null, vector);
+        }
+
+        public boolean hit() {
+            return match != null;
+        }
+    }
+
+    /**
+     * @param embedder   the question's vector (the model named by {@code embedderId})
+     * @param searches   where searches run: CPU work, kept off the embedder's and Netty's threads
+     */
+    public SemanticLookup(Function<String, Mono<float[]>> embedder, String embedderId, SemanticIndex index,
+                          LexicalGuard guard, Duration deadline, Scheduler searches, SemanticMetrics metrics,
+                          Clock clock) {
+        this.embedder = embedder;
+        this.embedderId = embedderId;
+        this.index = index;
+        this.guard = guard;
+        this.deadline = deadline;
+        this.searches = searches;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** Never fails: every failure is a miss. */
+    public Mono<Result> find(SemanticQuery query) {
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            // Runs to its end even when the lookup gives up on it: the vector may still reach the index.
+            CompletableFuture<float[]> embedding = Mono.defer(() -> embedder.apply(query.question()))
+                    .map(vector -> {
+                        metrics.embedded(System.nanoTime() - start);
+                        float[] unit = SemanticIndex.unit(vector);
+                        if (unit == null) {
+                            throw new IllegalStateException("The embedder returned a zero vector");
+                        }
+                        return unit;
+                    })
+                    .toFuture();
+            Supplier<SemanticVector> late = () -> embedding.isDone() && !embedding.isCompletedExceptionally()
+                    ? vectorOf(query, embedding.join()) : null;
+            return Mono.fromFuture(embedding, true)
+                    .publishOn(searches)
+                    .map(unit -> search(query, unit))
+                    .timeout(deadline)
+                    .onErrorResume(error -> {
+                        metrics.lookedUp(error instanceof TimeoutException
+                                ? SemanticMetrics.TIMEOUT : SemanticMetrics.ERROR);
+                        return Mono.just(Result.miss(late));
+                    });
+        });
+    }
+
+    private SemanticVector vectorOf(SemanticQuery query, float[] unit) {
+        return new SemanticVector(query.scope(), embedderId, query.question(), Vectors.toBase64(unit));
+    }
+
+    private Result search(SemanticQuery query, float[] unit) {
+        long start = System.nanoTime();
+        long createdSince = query.maxAgeSeconds() == null ? Long.MIN_VALUE
+                : clock.millis() - query.maxAgeSeconds() * 1000;
+        SemanticIndex.Search search = index.search(query.scope(), embedderId, unit, query.threshold(), createdSince,
+                CANDIDATES);
+        metrics.searched(System.nanoTime() - start, search.best());
+        SemanticVector vector = vectorOf(query, unit);
+        for (SemanticIndex.Candidate candidate : search.candidates()) {
+            if (guard.check(candidate.question(), query.question()).allowed()) {
+                metrics.lookedUp(SemanticMetrics.HIT);
+                return new Result(candidate.answer(),
+                        new SemanticMatch(candidate.answer().cacheKey(), candidate.similarity()), () -> vector);
+            }
+        }
+        metrics.lookedUp(search.candidates().isEmpty() ? SemanticMetrics.MISS : SemanticMetrics.REFUSED);
+        return Result.miss(() -> vector);
+    }
+}

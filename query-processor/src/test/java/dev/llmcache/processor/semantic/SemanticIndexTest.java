@@ -1,0 +1,139 @@
+package dev.llmcache.processor.semantic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llmcache.common.embedding.Vectors;
+import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.event.Usage;
+import dev.llmcache.common.semantic.SemanticVector;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SemanticIndexTest {
+
+    private static final long NOW = 1_000_000;
+    private final Clock clock = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
+    private final SemanticIndex index = new SemanticIndex(1_000, 64 << 20, clock);
+
+    /** A unit vector at {@code degrees} from the x axis, in the x-y plane: similarities are cosines. */
+    private static float[] at(double degrees) {
+        double radians = Math.toRadians(degrees);
+        return new float[] {(float) Math.cos(radians), (float) Math.sin(radians), 0, 0, 0};
+    }
+
+    private static CachedAnswer entry(String key, String scope, String embedder, float[] vector, long createdAt,
+                                      long expiresAt) {
+        return new CachedAnswer(CachedAnswer.SCHEMA_VERSION, key, "ns", "m", "answer " + key, "stop", Usage.of(1, 1),
+                createdAt, expiresAt, 10, null, new SemanticVector(scope, embedder, "question " + key,
+                Vectors.toBase64(vector)));
+    }
+
+    private static CachedAnswer entry(String key, String scope, float[] vector) {
+        return entry(key, scope, "e", vector, NOW - 1_000, NOW + 60_000);
+    }
+
+    private List<String> keysFound(String scope, float[] vector, double threshold) {
+        return index.search(scope, "e", vector, threshold, Long.MIN_VALUE, 5).candidates().stream()
+                .map(c -> c.answer().cacheKey()).toList();
+    }
+
+    @Test
+    void findsTheEntriesAtOrAboveTheThresholdMostSimilarFirst() {
+        index.put(entry("far", "s", at(60)));
+        index.put(entry("near", "s", at(10)));
+        index.put(entry("nearest", "s", at(2)));
+
+        assertThat(keysFound("s", at(0), Math.cos(Math.toRadians(15)))).containsExactly("nearest", "near");
+        SemanticIndex.Search search = index.search("s", "e", at(0), 0.99, Long.MIN_VALUE, 5);
+        assertThat(search.candidates()).extracting(c -> c.answer().cacheKey()).containsExactly("nearest");
+        assertThat(search.candidates().get(0).similarity()).isCloseTo(Math.cos(Math.toRadians(2)),
+                org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(search.candidates().get(0).question()).isEqualTo("question nearest");
+        assertThat(search.best()).isCloseTo(Math.cos(Math.toRadians(2)), org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
+    void vectorsAreComparedAsDirectionsWhateverTheirLength() {
+        float[] longer = at(0);
+        for (int i = 0; i < longer.length; i++) {
+            longer[i] *= 7;
+        }
+        index.put(entry("k", "s", longer));
+
+        assertThat(index.search("s", "e", at(0), 0.999, Long.MIN_VALUE, 5).candidates()).hasSize(1);
+    }
+
+    @Test
+    void otherScopesAndOtherEmbeddersAreNeverSearched() {
+        index.put(entry("other-scope", "s2", at(0)));
+        index.put(entry("other-embedder", "s", "e2", at(0), NOW - 1_000, NOW + 60_000));
+
+        assertThat(keysFound("s", at(0), 0.5)).isEmpty();
+        assertThat(keysFound("s2", at(0), 0.5)).containsExactly("other-scope");
+    }
+
+    @Test
+    void expiredEntriesAndEntriesOlderThanTheClientAcceptsAreNotFound() {
+        index.put(entry("expired", "s", "e", at(0), NOW - 10_000, NOW));
+        index.put(entry("old", "s", "e", at(1), NOW - 10_000, NOW + 60_000));
+        index.put(entry("young", "s", "e", at(2), NOW - 1_000, NOW + 60_000));
+
+        assertThat(index.search("s", "e", at(0), 0.5, NOW - 5_000, 5).candidates())
+                .extracting(c -> c.answer().cacheKey()).containsExactly("young");
+    }
+
+    @Test
+    void aTombstoneAnInvalidationOrAnEntryWithoutVectorRemovesTheKey() {
+        index.put(entry("a", "s", at(0)));
+        index.put(entry("b", "s", at(1)));
+        index.put(entry("c", "s", at(2)));
+
+        index.remove("a");
+        index.removeIf(answer -> answer.cacheKey().equals("b"));
+        index.put(entry("c", "s", at(2)).withoutVector());
+
+        assertThat(keysFound("s", at(0), 0.5)).isEmpty();
+        assertThat(index.entries()).isZero();
+        assertThat(index.bytes()).isZero();
+    }
+
+    @Test
+    void aNewAnswerForAKeyReplacesTheOldOne() {
+        index.put(entry("k", "s", at(0)));
+        index.put(entry("k", "s", at(90)));
+
+        assertThat(keysFound("s", at(0), 0.5)).isEmpty();
+        assertThat(keysFound("s", at(90), 0.5)).containsExactly("k");
+        assertThat(index.entries()).isEqualTo(1);
+    }
+
+    @Test
+    void beyondItsBoundsTheOldestEntriesLeave() {
+        SemanticIndex small = new SemanticIndex(3, 64 << 20, clock);
+        for (int i = 0; i < 5; i++) {
+            small.put(entry("k" + i, "s", at(i)));
+        }
+        assertThat(small.entries()).isEqualTo(3);
+        assertThat(small.search("s", "e", at(0), 0.5, Long.MIN_VALUE, 5).candidates())
+                .extracting(c -> c.answer().cacheKey()).containsExactlyInAnyOrder("k2", "k3", "k4");
+
+        SemanticIndex bytesBound = new SemanticIndex(1_000, 2_000, clock);
+        for (int i = 0; i < 10; i++) {
+            bytesBound.put(entry("k" + i, "s", at(i)));
+        }
+        assertThat(bytesBound.bytes()).isLessThanOrEqualTo(2_000);
+        assertThat(bytesBound.entries()).isBetween(1L, 9L);
+    }
+
+    @Test
+    void theDotProductOfUnitVectorsIsTheirCosine() {
+        float[] a = SemanticIndex.unit(new float[] {1, 2, 3, 4, 5, 6, 7});
+        float[] b = SemanticIndex.unit(new float[] {7, 6, 5, 4, 3, 2, 1});
+        double expected = (7 + 12 + 15 + 16 + 15 + 12 + 7) / 140.0;
+        assertThat(SemanticIndex.dot(a, b)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(SemanticIndex.unit(new float[] {0, 0})).isNull();
+    }
+}
