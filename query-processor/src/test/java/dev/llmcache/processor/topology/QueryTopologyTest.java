@@ -13,6 +13,9 @@ import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.event.QueryRequest;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.event.Usage;
+import dev.llmcache.common.semantic.SemanticMatch;
+import dev.llmcache.common.semantic.SemanticQuery;
+import dev.llmcache.common.semantic.SemanticVector;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.serde.JsonSerde;
 import dev.llmcache.common.topic.Topic;
@@ -470,6 +473,51 @@ class QueryTopologyTest {
                 .extracting(kv -> kv.key).containsExactly("key-cap-0");
         assertThat(driver.getKeyValueStore(StoreNames.CACHE).get("key-cap-0")).isNull();
         assertThat(driver.getKeyValueStore(StoreNames.CACHE).get("key-cap-3")).isNotNull();
+    }
+
+    @Test
+    void theQuerysSemanticRequestTravelsWithItsLlmCall() {
+        SemanticQuery semantic = new SemanticQuery("scope-1", "How do I reset my password?", 0.9, 60L);
+        QueryRequest plain = query("r1", KEY, CacheDirectives.DEFAULT);
+        queries.pipeInput(KEY, new QueryRequest(QueryRequest.SCHEMA_VERSION, "r1", "tenant", "tenant", "m", KEY,
+                plain.body(), CacheDirectives.DEFAULT, REPLY, 0, "client-r1", semantic));
+
+        assertThat(llmRequests.readValue().semantic()).isEqualTo(semantic);
+    }
+
+    @Test
+    void anAnswerCarriesItsQuestionsVectorIntoTheCacheEntry() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        SemanticVector vector = new SemanticVector("scope-1", "embedder", "question", "AACAPw==");
+
+        respond(LlmResponse.done(call, "c1", 0, "text", "stop", Usage.of(1, 1), 1, 1).withVector(vector));
+
+        assertThat(cacheEntries.readValue().semantic()).isEqualTo(vector);
+    }
+
+    @Test
+    void aSemanticMatchAnswersEveryWaiterWholeAndIsNotCachedUnderTheQuerysKey() {
+        send("r1", CacheDirectives.DEFAULT);
+        LlmRequest call = llmRequests.readValue();
+        send("r2", CacheDirectives.DEFAULT);
+        answers.readValuesToList();
+        CachedAnswer matched = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "other-key", "tenant", "m",
+                "the other answer", "stop", Usage.of(3, 4), 1, 2_000_000, 10, null);
+
+        respond(LlmResponse.semanticHit(call, "c1", 0, matched, new SemanticMatch("other-key", 0.93), 12));
+
+        List<Answer> sent = answers.readValuesToList();
+        assertThat(sent).singleElement().satisfies(done -> {
+            assertThat(done.type()).isEqualTo(Answer.Type.DONE);
+            assertThat(done.recipients()).containsExactlyInAnyOrder("r1", "r2");
+            assertThat(done.content()).isEqualTo("the other answer");
+            assertThat(done.semantic()).isEqualTo(new SemanticMatch("other-key", 0.93));
+        });
+        assertThat(cacheEntries.isEmpty()).isTrue();
+        assertThat(driver.getKeyValueStore(StoreNames.CACHE).get(KEY)).isNull();
+        send("r3", CacheDirectives.DEFAULT);
+        assertThat(llmRequests.readValuesToList()).as("the next query calls again").hasSize(1);
     }
 
     private List<String> waiterRecords() {
