@@ -56,7 +56,9 @@ final class ProductInstance implements AutoCloseable {
                 "--llmcache.processor.worker.group-id=" + deployment + "-worker",
                 "--llmcache.llm.provider=openai",
                 "--llmcache.llm.base-url=" + upstreamBaseUrl,
-                "--management.tracing.enabled=false"));
+                "--management.tracing.enabled=false",
+                // A semantic lookup must not wait for the in-process model to load.
+                "--llmcache.processor.embeddings.warm-up=true"));
         for (Map.Entry<String, String> setting : kafkaProperties.entrySet()) {
             command.add("--" + setting.getKey() + "=" + setting.getValue());
         }

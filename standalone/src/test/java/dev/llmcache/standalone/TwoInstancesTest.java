@@ -103,6 +103,25 @@ class TwoInstancesTest extends PipelineTestBase {
         assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(1);
     }
 
+    @Test
+    void anEntryCreatedThroughOneInstanceIsASemanticMatchOnEitherWithinOneSecond() throws Exception {
+        String tenant = "semantic-two-" + UUID.randomUUID().toString().substring(0, 8);
+        HttpResponse<String> miss = first.ask("How do I reset my password?", "X-Tenant-ID", tenant,
+                "X-Cache-Semantic", "on");
+        assertThat(miss.headers().firstValue("X-Cache")).hasValue("MISS");
+        Thread.sleep(1_000);
+
+        // Rewordings with keys of their own: their lookups run on the worker that owns each key's
+        // partition, on either instance, so each instance's index must have the entry by now.
+        for (String reworded : List.of("how can i reset my password", "How can I reset my password?",
+                "how do i reset my password", "How do I reset my password")) {
+            HttpResponse<String> match = (reworded.length() % 2 == 0 ? first : second).ask(reworded,
+                    "X-Tenant-ID", tenant, "X-Cache-Semantic", "on");
+            assertThat(match.headers().firstValue("X-Cache")).as(reworded).hasValue("SEMANTIC_HIT");
+            assertThat(content(match)).isEqualTo(content(miss));
+        }
+    }
+
     private static String content(HttpResponse<String> response) {
         return Json.MAPPER.readTree(response.body()).path("choices").path(0).path("message").path("content")
                 .asString();
