@@ -21,10 +21,18 @@ final class ChatClient implements AutoCloseable {
 
     /** @param baseUrl the OpenAI base URL, ending in {@code /v1} */
     ChatClient(String baseUrl, int maxConnections, Duration timeout) {
+        this(baseUrl, maxConnections, timeout, java.util.Map.of());
+    }
+
+    /** @param headers sent with every request, e.g. {@code X-Cache-Semantic: on} */
+    ChatClient(String baseUrl, int maxConnections, Duration timeout, java.util.Map<String, String> headers) {
         this.pool = ConnectionProvider.builder("bench").maxConnections(maxConnections)
                 .pendingAcquireMaxCount(-1).pendingAcquireTimeout(timeout).build();
         this.http = HttpClient.create(pool).baseUrl(baseUrl)
-                .headers(h -> h.set("Content-Type", "application/json"));
+                .headers(h -> {
+                    h.set("Content-Type", "application/json");
+                    headers.forEach(h::set);
+                });
         this.timeout = timeout;
     }
 

@@ -144,6 +144,17 @@ class SemanticCacheTest extends PipelineTestBase {
     }
 
     @Test
+    void aSimilarQuestionWithAnotherNumberNegationOrNameIsAMiss() {
+        String tenant = tenant();
+        cached(tenant, "How do I reset my password in 2 steps?");
+
+        assertThat(cache(ask(tenant, "How do I reset my password in 3 steps?"))).isEqualTo("MISS");
+        assertThat(cache(ask(tenant, "How do I not reset my password in 2 steps?"))).isEqualTo("MISS");
+        assertThat(cache(ask(tenant, "How do I reset my Gmail password in 2 steps?"))).isEqualTo("MISS");
+        assertThat(cache(ask(tenant, "how can i reset my password in 2 steps"))).isEqualTo("SEMANTIC_HIT");
+    }
+
+    @Test
     void withTheFeatureOffOrTooOldForTheClientItIsAMiss() {
         String tenant = tenant();
         cached(tenant, ASKED);

@@ -34,6 +34,11 @@ public record LlmRequest(
         this(schemaVersion, cacheKey, generationId, model, body, createdAt, deadline, starter, null);
     }
 
+    /** The same call made again at {@code now}, for the LLM itself: no semantic lookup. */
+    public LlmRequest withoutSemantic(long now) {
+        return new LlmRequest(schemaVersion, cacheKey, generationId, model, body, now, deadline, starter, null);
+    }
+
     /**
      * Where the call's first token goes without waiting for the processor: the starting request's
      * reply id and route, its outcome ({@code MISS} or {@code BYPASS}) and the client's request id.

@@ -67,12 +67,16 @@ public record LlmResponse(
                 Type.DONE, null, content, "length", usage, null, firstTokenMillis, durationMillis, null, true, null, null);
     }
 
-    /** The answer of a semantic match: the matched entry's, whole, in one record. */
+    /**
+     * The answer of a semantic match: the matched entry's, whole, in one record. Its
+     * {@code firstTokenMillis} is how long the lookup took, its {@code durationMillis} how long the
+     * matched entry's LLM call took (the time the match saved).
+     */
     public static LlmResponse semanticHit(LlmRequest request, String callId, int seq, CachedAnswer matched,
-                                          SemanticMatch match, long durationMillis) {
+                                          SemanticMatch match, long lookupMillis) {
         return new LlmResponse(SCHEMA_VERSION, request.cacheKey(), request.generationId(), callId, seq,
-                Type.DONE, null, matched.content(), matched.finishReason(), matched.usage(), null, durationMillis,
-                durationMillis, matched.extras(), null, null, match);
+                Type.DONE, null, matched.content(), matched.finishReason(), matched.usage(), null, lookupMillis,
+                matched.llmDurationMillis(), matched.extras(), null, null, match);
     }
 
     /** The same outcome, carrying the question's embedding for the semantic index. */

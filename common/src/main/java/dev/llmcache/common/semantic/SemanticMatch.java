@@ -5,6 +5,7 @@ package dev.llmcache.common.semantic;
  *
  * @param matchedKey the cache key of the entry that answered
  * @param similarity the cosine similarity of the two questions
+ * @param createdAt  when the matched answer was created (epoch millis)
  */
-public record SemanticMatch(String matchedKey, double similarity) {
+public record SemanticMatch(String matchedKey, double similarity, long createdAt) {
 }

@@ -21,7 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class SemanticPolicy {
 
-    /** Never matches by meaning, whatever the request asks (and refuses no header). */
+    /** Never matches by meaning, whatever the request asks (a malformed header is still refused). */
     public static final SemanticPolicy OFF = new SemanticPolicy(new Settings(false, Set.of(), 0.9, 0.8, 1.0, 0));
 
     /**

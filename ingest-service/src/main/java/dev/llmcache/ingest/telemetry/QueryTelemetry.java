@@ -111,7 +111,8 @@ public final class QueryTelemetry {
         double cost = prices.costUsd(query.model(), usage);
         boolean avoidedCall = outcome == CacheEvent.Outcome.HIT || outcome == CacheEvent.Outcome.COALESCED
                 || outcome == CacheEvent.Outcome.SEMANTIC_HIT;
-        long savedMillis = outcome == CacheEvent.Outcome.HIT && timings.savedMillis() != null ? timings.savedMillis() : 0;
+        long savedMillis = (outcome == CacheEvent.Outcome.HIT || outcome == CacheEvent.Outcome.SEMANTIC_HIT)
+                && timings.savedMillis() != null ? timings.savedMillis() : 0;
         return new LatencyMetric(LatencyMetric.SCHEMA_VERSION, query.requestId(), now, query.tenant(), query.model(),
                 outcome, request.queueMillis(), ttft, timings.llmMillis(), endToEnd,
                 usage.promptTokens(), usage.completionTokens(),

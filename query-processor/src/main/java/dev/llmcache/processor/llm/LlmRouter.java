@@ -154,7 +154,9 @@ public final class LlmRouter {
 
     /**
      * The vector of one text from {@code model}'s provider, at once (no batching window: a semantic
-     * lookup stands in the way of a first token), guarded like any call.
+     * lookup stands in the way of a first token). Not retried (the lookup has a deadline of a few
+     * hundred milliseconds), and behind a circuit breaker of its own, so that a failing embedder
+     * never pauses the provider's chat calls.
      */
     public Mono<float[]> embedText(String model, String text) {
         ModelRoute route = catalog.resolve(model).orElse(null);
@@ -165,8 +167,8 @@ public final class LlmRouter {
         LlmClient client = clients.get(route.provider());
         EmbeddingCall call = new EmbeddingCall(route.upstreamModel(),
                 List.of(JsonNodeFactory.instance.stringNode(text)), null);
-        return guarded(route, breakers.circuitBreaker(route.provider()), Mono.defer(() -> client.embed(call)).flux())
-                .next()
+        return Mono.defer(() -> client.embed(call))
+                .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker(route.provider() + "-semantic")))
                 .map(embeddings -> embeddings.vectors().get(0));
     }
 

@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Predicate;
 
@@ -146,7 +147,8 @@ public final class SemanticIndex implements ReplicaTarget {
             if (entries == null) {
                 return new Search(List.of(), Double.NaN);
             }
-            List<Candidate> found = new ArrayList<>();
+            // The most similar {@code limit}, least similar on top: a scope of any size costs no more memory.
+            PriorityQueue<Candidate> found = new PriorityQueue<>(Comparator.comparingDouble(Candidate::similarity));
             double best = Double.NaN;
             for (Entry entry : entries.entries) {
                 if (entry.vector.length != vector.length || entry.answer.isExpiredAt(now)
@@ -157,12 +159,16 @@ public final class SemanticIndex implements ReplicaTarget {
                 if (!(similarity <= best)) {
                     best = similarity;
                 }
-                if (similarity >= threshold) {
+                if (similarity >= threshold && (found.size() < limit || similarity > found.peek().similarity())) {
                     found.add(new Candidate(entry.answer, entry.question, similarity));
+                    if (found.size() > limit) {
+                        found.poll();
+                    }
                 }
             }
-            found.sort(Comparator.comparingDouble(Candidate::similarity).reversed());
-            return new Search(found.size() > limit ? List.copyOf(found.subList(0, limit)) : found, best);
+            List<Candidate> ranked = new ArrayList<>(found);
+            ranked.sort(Comparator.comparingDouble(Candidate::similarity).reversed());
+            return new Search(ranked, best);
         } finally {
             lock.readLock().unlock();
         }

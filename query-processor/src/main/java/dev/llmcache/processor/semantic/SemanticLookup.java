@@ -27,6 +27,12 @@ public final class SemanticLookup {
 
     /** Candidates the guard is asked about, most similar first. */
     private static final int CANDIDATES = 5;
+    /**
+     * Embeddings under way at once. An embedding runs to its end even after its lookup gave up,
+     * so beyond this many (the embedder is far behind: they would miss the deadline anyway) a
+     * lookup is skipped rather than queued, and the embedder's backlog stays bounded.
+     */
+    static final int MAX_PENDING = 16;
 
     private final Function<String, Mono<float[]>> embedder;
     private final String embedderId;
@@ -36,6 +42,7 @@ public final class SemanticLookup {
     private final Scheduler searches;
     private final SemanticMetrics metrics;
     private final Clock clock;
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * What the lookup found: a match, or a miss with the question's vector as far as it is known
@@ -72,6 +79,11 @@ public final class SemanticLookup {
     /** Never fails: every failure is a miss. */
     public Mono<Result> find(SemanticQuery query) {
         return Mono.defer(() -> {
+            if (pending.incrementAndGet() > MAX_PENDING) {
+                pending.decrementAndGet();
+                metrics.lookedUp(SemanticMetrics.BUSY);
+                return Mono.just(Result.miss(() -> null));
+            }
             long start = System.nanoTime();
             // Runs to its end even when the lookup gives up on it: the vector may still reach the index.
             CompletableFuture<float[]> embedding = Mono.defer(() -> embedder.apply(query.question()))
@@ -84,6 +96,7 @@ public final class SemanticLookup {
                         return unit;
                     })
                     .toFuture();
+            embedding.whenComplete((vector, error) -> pending.decrementAndGet());
             Supplier<SemanticVector> late = () -> embedding.isDone() && !embedding.isCompletedExceptionally()
                     ? vectorOf(query, embedding.join()) : null;
             return Mono.fromFuture(embedding, true)
@@ -114,7 +127,8 @@ public final class SemanticLookup {
             if (guard.check(candidate.question(), query.question()).allowed()) {
                 metrics.lookedUp(SemanticMetrics.HIT);
                 return new Result(candidate.answer(),
-                        new SemanticMatch(candidate.answer().cacheKey(), candidate.similarity()), () -> vector);
+                        new SemanticMatch(candidate.answer().cacheKey(), Math.min(1.0, candidate.similarity()),
+                                candidate.answer().createdAt()), () -> vector);
             }
         }
         metrics.lookedUp(search.candidates().isEmpty() ? SemanticMetrics.MISS : SemanticMetrics.REFUSED);

@@ -14,12 +14,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SemanticMetrics {
 
-    /** Lookup results: matched; nothing at the threshold; only candidates the guard refused; too slow; failed. */
+    /** Lookup results: matched; nothing at the threshold; only candidates the guard refused; too slow; failed; skipped. */
     static final String HIT = "hit";
     static final String MISS = "miss";
     static final String REFUSED = "guard_refused";
     static final String TIMEOUT = "timeout";
     static final String ERROR = "error";
+    /** Skipped: too many embeddings already under way. */
+    static final String BUSY = "busy";
 
     private final Map<String, Counter> lookups;
     private final Timer embed;
@@ -28,7 +30,7 @@ public final class SemanticMetrics {
 
     public SemanticMetrics(MeterRegistry meters, SemanticIndex index) {
         this.lookups = Map.of(HIT, lookups(meters, HIT), MISS, lookups(meters, MISS), REFUSED, lookups(meters, REFUSED),
-                TIMEOUT, lookups(meters, TIMEOUT), ERROR, lookups(meters, ERROR));
+                TIMEOUT, lookups(meters, TIMEOUT), ERROR, lookups(meters, ERROR), BUSY, lookups(meters, BUSY));
         this.embed = Timer.builder("llmcache.semantic.embed").description("Embedding a question for a semantic lookup")
                 .publishPercentileHistogram().register(meters);
         this.search = Timer.builder("llmcache.semantic.search").description("Searching the semantic index of one scope")

@@ -1,5 +1,6 @@
 package dev.llmcache.processor.topology;
 
+import dev.llmcache.common.event.LlmRequest;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -23,11 +24,13 @@ final class InflightStore {
     private final KeyValueStore<String, InflightEntry> entries;
     private final KeyValueStore<String, Waiter> waiters;
     private final ExpiryIndex deadlines;
+    private final KeyValueStore<String, SemanticCall> semanticCalls;
 
     InflightStore(ProcessorContext<?, ?> context) {
         this.entries = context.getStateStore(StoreNames.INFLIGHT);
         this.waiters = context.getStateStore(StoreNames.INFLIGHT_WAITERS);
         this.deadlines = new ExpiryIndex(context.getStateStore(StoreNames.INFLIGHT_DEADLINES));
+        this.semanticCalls = context.getStateStore(StoreNames.INFLIGHT_SEMANTIC);
     }
 
     InflightEntry get(String key) {
@@ -38,6 +41,25 @@ final class InflightStore {
     void start(String key, InflightEntry entry) {
         entries.put(key, entry);
         deadlines.add(entry.deadline(), key);
+    }
+
+    /** Keeps the request of a call that looks for a semantic match first, until the call ends. */
+    void startSemantic(String key, LlmRequest request) {
+        semanticCalls.put(key, SemanticCall.of(request));
+    }
+
+    /** The semantic terms of {@code key}'s call; null if it makes no lookup (or no longer). */
+    SemanticCall semanticCall(String key) {
+        return semanticCalls.get(key);
+    }
+
+    void updateSemantic(String key, SemanticCall call) {
+        semanticCalls.put(key, call);
+    }
+
+    /** The call goes on without a semantic match (it now calls the LLM). */
+    void endSemantic(String key) {
+        semanticCalls.delete(key);
     }
 
     /** Whether the request already waits for the call (its query is being processed again after a crash). */
@@ -67,6 +89,7 @@ final class InflightStore {
     /** Ends the call: removes it, its waiters and its deadline; returns the waiters. */
     List<Waiter> finish(String key, InflightEntry entry) {
         entries.delete(key);
+        semanticCalls.delete(key);
         deadlines.remove(entry.deadline(), key);
         return removeWaiters(key, entry);
     }
@@ -78,6 +101,7 @@ final class InflightStore {
             InflightEntry entry = entries.get(key);
             if (entry != null && entry.deadline() <= now) {
                 entries.delete(key);
+                semanticCalls.delete(key);
                 overdue.add(new Overdue(key, entry, removeWaiters(key, entry)));
             }
         }

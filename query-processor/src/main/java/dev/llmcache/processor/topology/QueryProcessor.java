@@ -86,6 +86,11 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         Waiter waiter = new Waiter(query.requestId(), query.replyTo(), CacheOutcome.COALESCED, now,
                 query.clientRequestId());
         inflight.join(key, running, waiter, !directives.noStore());
+        SemanticCall semantic = inflight.semanticCall(key);
+        if (semantic != null) {
+            // A semantic match must suit this joiner too (no-cache, off, its threshold and max-age).
+            inflight.updateSemantic(key, semantic.joinedBy(query.semantic()));
+        }
         replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis), headers,
                 query.clientRequestId());
         if (!running.text().isEmpty()) {
@@ -110,6 +115,9 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
                 query.clientRequestId());
         LlmRequest request = new LlmRequest(LlmRequest.SCHEMA_VERSION, key, entry.generationId(),
                 query.model(), query.body(), now, entry.deadline(), starter, query.semantic());
+        if (request.semantic() != null) {
+            inflight.startSemantic(key, request);
+        }
         // The query's trace headers travel on to the worker, so the LLM call joins the query's trace.
         context.forward(new Record<>(key, request, now, headers), QueryTopology.LLM_REQUESTS_SINK);
     }

@@ -30,6 +30,7 @@ import org.apache.kafka.streams.state.Stores;
  *  queries ──► query-processor ──► answers (hit, joiner's replay)
  *                    │        └──► llm-requests (miss)
  *  llm-responses ──► response-processor ──► answers (tokens, done, error)
+ *                                     ├──► llm-requests (a semantic match not every waiter accepts)
  *                                     └──► cache-entries (complete answers, expiry tombstones)
  *  cache-commands ──► cache-command-processor ──► cache-entries (tombstones of deleted entries)
  * </pre>
@@ -90,13 +91,15 @@ public final class QueryTopology {
         topology.addStateStore(store(StoreNames.INFLIGHT, JsonSerde.of(InflightEntry.class)).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.INFLIGHT_DEADLINES, Serdes.String()).withCachingEnabled(), all);
+        topology.addStateStore(store(StoreNames.INFLIGHT_SEMANTIC, JsonSerde.of(SemanticCall.class)), all);
 
         // Each answer goes to the reply topic and partition of the ingest instance holding its request.
         TopicNameExtractor<String, RoutedAnswer> replyTopic = (key, routed, context) -> routed.route().topic();
         topology.addSink(ANSWERS_SINK, replyTopic, keys.serializer(), answerSerializer(topics.answers()),
                 replyPartitioner(), both);
+        // The response processor calls the LLM after all when a semantic match cannot answer every waiter.
         topology.addSink(LLM_REQUESTS_SINK, llmRequests.name(), llmRequests.keySerde().serializer(),
-                llmRequests.valueSerde().serializer(), QUERY_PROCESSOR);
+                llmRequests.valueSerde().serializer(), both);
         topology.addSink(CACHE_ENTRIES_SINK, cacheEntries.name(), cacheEntries.keySerde().serializer(),
                 cacheEntries.valueSerde().serializer(), all);
         return topology;

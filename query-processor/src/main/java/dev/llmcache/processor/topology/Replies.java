@@ -65,11 +65,15 @@ final class Replies {
      */
     void sendDone(List<Waiter> waiters, String cacheKey, String model, LlmResponse done, String content, long now,
                   Headers cause) {
-        Answer.Timings timings = new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
+        // A semantic match called no LLM: it saved what the matched entry's call took, and dates from it.
+        Answer.Timings timings = done.isSemanticHit()
+                ? new Answer.Timings(null, null, null, done.durationMillis())
+                : new Answer.Timings(null, done.firstTokenMillis(), done.durationMillis(), null);
+        long createdAt = done.isSemanticHit() ? done.match().createdAt() : now;
         fanOut(waiters, cause,
                 waiter -> Answer.done(waiter.requestId(), cacheKey, waiter.outcome(), model, content,
-                        done.finishReason(), done.usage(), now, timings, done.extras()).withSemantic(done.match()),
-                ids -> Answer.sharedDone(ids, cacheKey, model, content, done.finishReason(), done.usage(), now,
+                        done.finishReason(), done.usage(), createdAt, timings, done.extras()).withSemantic(done.match()),
+                ids -> Answer.sharedDone(ids, cacheKey, model, content, done.finishReason(), done.usage(), createdAt,
                         timings, done.extras()).withSemantic(done.match()));
     }
 

@@ -4,6 +4,7 @@ import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.event.LlmResponse;
+import dev.llmcache.common.semantic.SemanticMatch;
 import dev.llmcache.common.trace.RequestTracing;
 import java.util.List;
 import java.util.Set;
@@ -91,6 +92,9 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
     }
 
     private void onDone(String key, InflightEntry entry, LlmResponse done, long producedAt, Headers headers) {
+        if (done.isSemanticHit() && !semanticMatchAnswers(key, entry, done, producedAt, headers)) {
+            return;
+        }
         String content = done.content() == null ? entry.text() : done.content();
         if (!entry.acceptsCall(done.callId()) && !stalled(entry, producedAt) && !content.startsWith(entry.text())) {
             // A duplicate attempt (left running on a worker that lost the partition) that answered
@@ -102,11 +106,6 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         if (done.isSemanticHit()) {
             // Another key's answer: passed on whole, never cached under this key (it would outlive
             // the matched entry's invalidation, and answer this exact question as if asked).
-            if (!entry.text().isEmpty()) {
-                ErrorInfo error = ErrorInfo.upstream("The upstream answer changed while it was being retried");
-                waiters.forEach(w -> replies.sendError(w, key, entry.model(), error, headers));
-                return;
-            }
             replies.sendDone(waiters, key, entry.model(), done, done.content(), now, headers);
             return;
         }
@@ -134,6 +133,37 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             replies.sendChunk(waiters, key, entry.model(), rest, entry.text().length(), headers);
         }
         replies.sendDone(waiters, key, entry.model(), done, content, now, headers);
+    }
+
+    /**
+     * Whether a semantic match may answer the call: every waiter accepts it, nothing of another
+     * answer was sent yet, and the matched entry is not one an invalidation removes (the index
+     * learns of invalidations a moment later than this task). Otherwise the LLM is called after
+     * all, once: unless an attempt that calls it is still streaming.
+     */
+    private boolean semanticMatchAnswers(String key, InflightEntry entry, LlmResponse done, long producedAt,
+                                         Headers headers) {
+        SemanticCall call = inflight.semanticCall(key);
+        if (call == null) {
+            return false; // the call already went on without a match (a re-run of the request matched again)
+        }
+        long now = context.currentSystemTimeMs();
+        SemanticMatch match = done.match();
+        CachedAnswer matched = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, match.matchedKey(), entry.namespace(),
+                entry.model(), done.content(), done.finishReason(), done.usage(), match.createdAt(), Long.MAX_VALUE,
+                done.durationMillis(), null);
+        boolean untouched = entry.text().isEmpty() && entry.pinnedCallId() == null;
+        if (untouched && call.acceptsForAll(match, now) && !match.matchedKey().equals(key)
+                && !invalidations.removes(matched)) {
+            return true;
+        }
+        if (!entry.acceptsCall(done.callId()) && !stalled(entry, producedAt)) {
+            return false; // another attempt streams the LLM's answer: it finishes the call
+        }
+        inflight.endSemantic(key);
+        context.forward(new Record<>(key, call.request().withoutSemantic(now), now, headers),
+                QueryTopology.LLM_REQUESTS_SINK);
+        return false;
     }
 
     private void onError(String key, InflightEntry entry, LlmResponse failed, long producedAt, Headers headers) {

@@ -8,6 +8,7 @@ final class StoreNames {
     static final String INFLIGHT = "inflight";
     static final String INFLIGHT_WAITERS = "inflight-waiters";
     static final String INFLIGHT_DEADLINES = "inflight-deadlines";
+    static final String INFLIGHT_SEMANTIC = "inflight-semantic";
     static final String INVALIDATIONS = "cache-invalidations";
 
     private StoreNames() {

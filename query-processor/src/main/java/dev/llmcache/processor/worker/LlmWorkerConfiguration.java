@@ -69,7 +69,10 @@ public class LlmWorkerConfiguration {
         ProcessorProperties.Semantic semantic = properties.semantic();
         String model = semantic.embeddingModel();
         return new SemanticLookup(text -> router.embedText(model, text), model, semanticIndex, new LexicalGuard(),
-                semantic.lookupTimeout(), Schedulers.parallel(), new SemanticMetrics(meters, semanticIndex),
+                // Searches are CPU work of up to a few milliseconds: off Netty's and Reactor's timer
+                // threads, on two threads of their own with a bounded queue (beyond it, a miss).
+                semantic.lookupTimeout(), Schedulers.newBoundedElastic(2, 256, "semantic-search"),
+                new SemanticMetrics(meters, semanticIndex),
                 Clock.systemUTC());
     }
 

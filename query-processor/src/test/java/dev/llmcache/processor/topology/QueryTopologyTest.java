@@ -496,28 +496,98 @@ class QueryTopologyTest {
         assertThat(cacheEntries.readValue().semantic()).isEqualTo(vector);
     }
 
+    private static final SemanticQuery SEMANTIC = new SemanticQuery("scope-1", "How do I reset my password?", 0.9,
+            null);
+
+    private void sendSemantic(String requestId, SemanticQuery semantic) {
+        QueryRequest plain = query(requestId, KEY, CacheDirectives.DEFAULT);
+        queries.pipeInput(KEY, new QueryRequest(QueryRequest.SCHEMA_VERSION, requestId, "tenant", "tenant", "m", KEY,
+                plain.body(), CacheDirectives.DEFAULT, REPLY, 0, "client-" + requestId, semantic));
+    }
+
+    private static LlmResponse match(LlmRequest call, String callId, double similarity) {
+        CachedAnswer matched = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "other-key", "tenant", "m",
+                "the other answer", "stop", Usage.of(3, 4), 900_000, 2_000_000, 10, null);
+        return LlmResponse.semanticHit(call, callId, 0, matched, new SemanticMatch("other-key", similarity, 900_000),
+                12);
+    }
+
     @Test
     void aSemanticMatchAnswersEveryWaiterWholeAndIsNotCachedUnderTheQuerysKey() {
-        send("r1", CacheDirectives.DEFAULT);
+        sendSemantic("r1", SEMANTIC);
         LlmRequest call = llmRequests.readValue();
-        send("r2", CacheDirectives.DEFAULT);
+        sendSemantic("r2", SEMANTIC);
         answers.readValuesToList();
-        CachedAnswer matched = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "other-key", "tenant", "m",
-                "the other answer", "stop", Usage.of(3, 4), 1, 2_000_000, 10, null);
 
-        respond(LlmResponse.semanticHit(call, "c1", 0, matched, new SemanticMatch("other-key", 0.93), 12));
+        respond(match(call, "c1", 0.93));
 
-        List<Answer> sent = answers.readValuesToList();
-        assertThat(sent).singleElement().satisfies(done -> {
+        assertThat(answers.readValuesToList()).singleElement().satisfies(done -> {
             assertThat(done.type()).isEqualTo(Answer.Type.DONE);
             assertThat(done.recipients()).containsExactlyInAnyOrder("r1", "r2");
             assertThat(done.content()).isEqualTo("the other answer");
-            assertThat(done.semantic()).isEqualTo(new SemanticMatch("other-key", 0.93));
+            assertThat(done.semantic()).isEqualTo(new SemanticMatch("other-key", 0.93, 900_000));
+            assertThat(done.createdAt()).as("the matched entry's").isEqualTo(900_000);
+            assertThat(done.timings().savedMillis()).isEqualTo(10);
         });
         assertThat(cacheEntries.isEmpty()).isTrue();
         assertThat(driver.getKeyValueStore(StoreNames.CACHE).get(KEY)).isNull();
+        assertThat(driver.getKeyValueStore(StoreNames.INFLIGHT_SEMANTIC).get(KEY)).isNull();
         send("r3", CacheDirectives.DEFAULT);
         assertThat(llmRequests.readValuesToList()).as("the next query calls again").hasSize(1);
+    }
+
+    @Test
+    void aJoinerThatDeclinesSemanticAnswersOrAsksMoreMakesTheCallAskTheLlmForEveryone() {
+        for (SemanticQuery joiner : java.util.Arrays.asList(null, new SemanticQuery("scope-1", "q", 0.95, null),
+                new SemanticQuery("scope-1", "q", 0.9, 10L))) {
+            sendSemantic("r1", SEMANTIC);
+            LlmRequest call = llmRequests.readValue();
+            sendSemantic("r2", joiner);
+            answers.readValuesToList();
+
+            respond(match(call, "c1", 0.93));
+
+            assertThat(answers.isEmpty()).as("nobody answered by the match").isTrue();
+            LlmRequest again = llmRequests.readValue();
+            assertThat(again.semantic()).isNull();
+            assertThat(again.generationId()).isEqualTo(call.generationId());
+            respond(LlmResponse.done(again, "c2", 0, "the LLM's own answer", "stop", Usage.of(1, 1), 1, 1));
+            assertThat(textFor("r1", answers.readKeyValuesToList())).isEqualTo("the LLM's own answer");
+            assertThat(cacheEntries.readValue().content()).isEqualTo("the LLM's own answer");
+            tearDown();
+            setUp(); // a fresh task for the next joiner
+        }
+    }
+
+    @Test
+    void aMatchOfAnEntryAnInvalidationRemovesIsNotUsed() {
+        sendSemantic("r1", SEMANTIC);
+        LlmRequest call = llmRequests.readValue();
+        answers.readValuesToList();
+        commands.pipeInput("tenant", CacheCommand.invalidate("cmd-1", "tenant", null, null, 950_000));
+
+        respond(match(call, "c1", 0.93));
+
+        assertThat(answers.isEmpty()).isTrue();
+        assertThat(llmRequests.readValue().semantic()).isNull();
+    }
+
+    @Test
+    void aMatchFromARerunIsIgnoredWhileTheAttemptCallingTheLlmStillStreams() {
+        sendSemantic("r1", SEMANTIC);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hel"));
+        answers.readValuesToList();
+
+        respond(match(call, "c2", 0.93));
+
+        assertThat(answers.isEmpty()).isTrue();
+        assertThat(llmRequests.isEmpty()).isTrue();
+        respond(LlmResponse.done(call, "c1", 1, "Hello", "stop", Usage.of(1, 1), 1, 1));
+        assertThat(answers.readValuesToList()).last().satisfies(done -> {
+            assertThat(done.content()).isEqualTo("Hello");
+            assertThat(done.semantic()).isNull();
+        });
     }
 
     private List<String> waiterRecords() {
