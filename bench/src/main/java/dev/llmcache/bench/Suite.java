@@ -160,6 +160,16 @@ final class Suite {
             measure(product, () -> closed("misses-stream-serial", "Streaming misses through the pipeline, one request "
                     + "at a time.", pipeline, MODEL, sizes.serialMisses(), 1, true,
                     i -> prompts.unique("miss-serial", i), false));
+            // The same serial misses, eligible for the semantic cache: embedded and looked up first.
+            try (ChatClient semantic = new ChatClient(product.baseUrl(), 64, TIMEOUT,
+                    java.util.Map.of("X-Cache-Semantic", "on"))) {
+                // Its first lookups load the in-process model and warm the lookup's path up.
+                closed("warm-up", "", semantic, MODEL, 20, 1, true, i -> prompts.unique("warm-semantic", i), false);
+                measure(product, () -> closed("misses-stream-serial-semantic", "Streaming misses one at a time with "
+                        + "the semantic cache on (X-Cache-Semantic: on): each question embedded by the in-process "
+                        + "model and looked up before the LLM call; none matches.", semantic, MODEL,
+                        sizes.serialMisses(), 1, true, i -> prompts.unique("miss-semantic", i), false));
+            }
             // Where the serial misses' overhead goes, hop by hop.
             notes.addAll(HopBreakdown.measure(pipeline, kafka, TOPIC_PREFIX, MODEL, prompts, sizes.serialMisses()));
 
@@ -224,6 +234,7 @@ final class Suite {
             measure(product, () -> EmbeddingScenarios.cachedPeak(pipeline, sizes.hitsClosed(), 64, sizes.hitKeys(),
                     prompts));
             measure(product, () -> EmbeddingScenarios.embedderLatency(sizes.serialMisses() * 15, prompts));
+            measure(product, () -> SemanticScenarios.searchLatency(10_000, 2_000));
         }
     }
 

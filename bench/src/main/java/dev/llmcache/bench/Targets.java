@@ -135,6 +135,21 @@ final class Targets {
                 String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms over %d texts", embed.total().p50(),
                         embed.total().p99(), embed.total().count()),
                 verdict(embed.total().p50() <= 8 && embed.total().p99() <= 25 && embed.errorCount() == 0))));
+        find(scenarios, "semantic-search").ifPresent(search -> targets.add(new Report.Target(
+                "Semantic index search, 10,000 entries in one scope", "p99 <= 2 ms",
+                String.format(Locale.ROOT, "p50 %.3f ms, p99 %.3f ms over %d searches", search.total().p50(),
+                        search.total().p99(), search.total().count()),
+                verdict(search.total().p99() <= 2 && search.errorCount() == 0))));
+        find(scenarios, "misses-stream-serial-semantic").ifPresent(semantic -> find(scenarios, "misses-stream-serial")
+                .ifPresent(plain -> {
+                    double added = semantic.timeToFirstByte().p50() - plain.timeToFirstByte().p50();
+                    targets.add(new Report.Target("TTFT added to an eligible miss by the semantic lookup, one at a "
+                            + "time", "<= 15 ms at the median", String.format(Locale.ROOT,
+                            "%.2f ms (with lookup %.2f ms vs without %.2f ms; p99 %.2f vs %.2f ms)", added,
+                            semantic.timeToFirstByte().p50(), plain.timeToFirstByte().p50(),
+                            semantic.timeToFirstByte().p99(), plain.timeToFirstByte().p99()),
+                            verdict(added <= 15 && semantic.errorCount() == 0)));
+                }));
         find(scenarios, "embeddings-hits-peak").ifPresent(peak -> find(scenarios, "baseline-raw-http")
                 .ifPresent(ceiling -> targets.add(new Report.Target("Embeddings endpoint, cached inputs, peak at 64 "
                         + "clients", "reported against the raw HTTP ceiling", String.format(Locale.ROOT,
