@@ -17,19 +17,19 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Keeps a {@link ReplicaTarget} (an ingest's memory tier, a processor's semantic index) in step with the compacted {@code cache-entries} topic, read from
- * its beginning at start (every live entry, newest last) and then as it grows: an entry the
- * processor caches on any instance becomes a memory hit here, and its tombstone (expired,
- * evicted, invalidated) removes it. Operators' commands on {@code cache-commands} (read from its
- * beginning too: a day of them) are applied here as they arrive, without waiting for the
- * processor's tombstones, and the recent invalidations are checked on every entry the replica
- * takes: an entry the processor has not swept yet (read at start, or lagging behind the command)
- * never becomes a hit here. A health component (not part of readiness: without it, hits take the
- * Kafka path, and semantic lookups miss).
+ * Keeps a {@link ReplicaTarget} (an ingest's memory tier, a processor's semantic index) in step
+ * with the compacted {@code cache-entries} topic, read from its beginning at start (every live
+ * entry, newest last) and then as it grows: an entry the processor caches on any instance reaches
+ * the target here, and its tombstone (expired, evicted, invalidated) removes it. Operators'
+ * commands on {@code cache-commands} (read from its beginning too: a day of them) are applied here
+ * as they arrive, without waiting for the processor's tombstones, and the recent invalidations are
+ * checked on every entry the replica takes: an entry the processor has not swept yet (read at
+ * start, or lagging behind the command) never reaches the target. A health component (not part of
+ * readiness: without it, hits take the Kafka path, and semantic lookups miss).
  */
 public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicator {
 
-    private final ReplicaTarget memory;
+    private final ReplicaTarget target;
     private final TopicTail<CachedAnswer> tail;
     private final TopicTail<CacheCommand> commands;
     /** Recent invalidations by command id (each comes once per partition), oldest first; written under this. */
@@ -48,8 +48,8 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
 
     /** @param client names this replica's consumers ({@code <client>-replica}, {@code <client>-commands}) */
     public CacheEntriesReplica(KafkaClients clients, Topic<String, CachedAnswer> cacheEntries,
-                               Topic<String, CacheCommand> cacheCommands, ReplicaTarget memory, String client) {
-        this.memory = memory;
+                               Topic<String, CacheCommand> cacheCommands, ReplicaTarget target, String client) {
+        this.target = target;
         // An invalidation should be seen at once: fetches return as soon as there is a byte.
         Map<String, Object> latencyCritical = Map.of(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
         this.tail = new TopicTail<>(clients, cacheEntries, List.of(), client + "-replica", latencyCritical,
@@ -76,11 +76,11 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         if (command.type() == CacheCommand.Type.DELETE) {
             if (command.cacheKey() != null) {
                 removedAt.put(command.cacheKey(), command.issuedAt());
-                memory.remove(command.cacheKey());
+                target.remove(command.cacheKey());
             }
         } else if (invalidations.putIfAbsent(command.commandId(), command) == null) {
             activeInvalidations = List.copyOf(invalidations.values());
-            memory.removeIf(command::removes);
+            target.removeIf(command::removes);
         }
     }
 
@@ -91,11 +91,11 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         }
         if (answer == null) {
             removedAt.put(key, timestamp);
-            memory.remove(key);
+            target.remove(key);
         } else if (invalidated(answer)) {
-            memory.remove(key);
+            target.remove(key);
         } else {
-            memory.put(answer);
+            target.put(answer);
         }
     }
 
@@ -128,8 +128,8 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         return Health.status(commandListener.getStatus().equals(org.springframework.boot.health.contributor.Status.UP)
                         ? listener.getStatus() : commandListener.getStatus())
                 .withDetails(listener.getDetails())
-                .withDetail("entries", memory.entries())
-                .withDetail("bytes", memory.bytes())
+                .withDetail("entries", target.entries())
+                .withDetail("bytes", target.bytes())
                 .build();
     }
 }

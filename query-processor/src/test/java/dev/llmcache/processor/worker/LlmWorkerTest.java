@@ -3,14 +3,18 @@ package dev.llmcache.processor.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.llmcache.common.embedding.Vectors;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheOutcome;
+import dev.llmcache.common.event.CachedAnswer;
 import dev.llmcache.common.event.LlmRequest;
 import dev.llmcache.common.event.LlmResponse;
 import dev.llmcache.common.event.ReplyRoute;
 import dev.llmcache.common.event.Usage;
 import dev.llmcache.common.llm.LlmProperties;
 import dev.llmcache.common.llm.ModelCatalog;
+import dev.llmcache.common.semantic.SemanticQuery;
+import dev.llmcache.common.semantic.SemanticVector;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.topic.Topic;
 import dev.llmcache.common.topic.Topics;
@@ -18,7 +22,12 @@ import dev.llmcache.common.trace.RequestTracing;
 import dev.llmcache.processor.llm.LlmClient;
 import dev.llmcache.processor.llm.LlmRouter;
 import dev.llmcache.processor.llm.LlmStreamEvent;
+import dev.llmcache.processor.semantic.LexicalGuard;
+import dev.llmcache.processor.semantic.SemanticIndex;
+import dev.llmcache.processor.semantic.SemanticLookup;
+import dev.llmcache.processor.semantic.SemanticMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -49,7 +59,9 @@ import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.kafka.mock.MockConsumerFactory;
 import org.springframework.kafka.mock.MockProducerFactory;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -67,7 +79,7 @@ class LlmWorkerTest {
 
     /** The LLM: one call per request, each answering when {@link #finish} is called for its key. */
     private final Map<String, Sinks.Many<LlmStreamEvent>> calls = new ConcurrentHashMap<>();
-    private final MockConsumer<String, LlmRequest> consumer = new MockConsumer<>("earliest");
+    private MockConsumer<String, LlmRequest> consumer = new MockConsumer<>("earliest");
     /** Outcomes the broker refuses as too large. */
     private volatile Predicate<LlmResponse> tooLarge = response -> false;
     /** The reply topic of the ingest instance that waits for the answers, with three partitions. */
@@ -98,6 +110,11 @@ class LlmWorkerTest {
 
     @BeforeEach
     void start() {
+        start(null);
+    }
+
+    /** (Re)starts the worker, with a semantic lookup or none. */
+    private void start(SemanticLookup semantic) {
         // Model "slow-m" is served by the provider "slow", which may run one call at a time.
         LlmProperties llm = new LlmProperties("test", null, null, List.of("m"),
                 Map.of("slow", new LlmProperties.Provider("openai", "http://127.0.0.1:9", null, 1)),
@@ -115,7 +132,7 @@ class LlmWorkerTest {
                 TOPICS.llmResponses().name(), router,
                 new LlmWorker.Settings(MAX_INFLIGHT, Duration.ofMillis(5), llm.timeouts(), MAX_ANSWER_BYTES,
                         llm::maxConcurrentCallsOf),
-                new SimpleMeterRegistry(), RequestTracing.requestIdOnly());
+                new SimpleMeterRegistry(), RequestTracing.requestIdOnly(), semantic);
         ContainerProperties properties = new ContainerProperties(REQUESTS.name());
         properties.setGroupId("workers");
         properties.setMessageListener(worker);
@@ -325,6 +342,75 @@ class LlmWorkerTest {
         assertThat(outcomes().get(0).error().message()).contains("RecordTooLargeException");
         await().atMost(Duration.ofSeconds(5)).until(() -> committed(P0) != null && committed(P0) == 1);
         assertThat(worker.inflight()).isZero();
+    }
+
+    private static final String QUESTION = "How do I reset my password?";
+
+    /** Restarts the worker with a semantic lookup whose embedder is {@code embedder}, over {@code index}. */
+    private void restartWithSemantic(SemanticIndex index, Function<String, Mono<float[]>> embedder) throws Exception {
+        stop();
+        consumer.close();
+        consumer = new MockConsumer<>("earliest");
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        start(new SemanticLookup(embedder, "e", index, new LexicalGuard(), Duration.ofSeconds(2),
+                Schedulers.immediate(), new SemanticMetrics(meters, index), Clock.systemUTC()));
+    }
+
+    private void semanticRequest(TopicPartition partition, long offset) {
+        String key = key(partition, offset);
+        ObjectNode body = Json.MAPPER.createObjectNode().put("model", "m").put("key", key);
+        consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), offset, key,
+                new LlmRequest(LlmRequest.SCHEMA_VERSION, key, "gen-" + key, "m", body, 0,
+                        System.currentTimeMillis() + 60_000, null, new SemanticQuery("scope", QUESTION, 0.9, null))));
+    }
+
+    @Test
+    void aSemanticMatchAnswersWithoutCallingTheLlm() throws Exception {
+        SemanticIndex index = new SemanticIndex(10, 1 << 20, Clock.systemUTC());
+        index.put(new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "cached", "ns", "m", "Click 'Forgot password'.",
+                "stop", Usage.of(1, 1), System.currentTimeMillis(), Long.MAX_VALUE / 2, 40, null,
+                new SemanticVector("scope", "e", "how can i reset my password", Vectors.toBase64(new float[] {1, 0}))));
+        restartWithSemantic(index, text -> Mono.just(new float[] {0.99f, 0.1f}));
+
+        semanticRequest(P0, 0);
+
+        awaitOutcomes(1);
+        assertThat(outcomes().get(0).match().matchedKey()).isEqualTo("cached");
+        assertThat(outcomes().get(0).content()).isEqualTo("Click 'Forgot password'.");
+        assertThat(calls).isEmpty();
+        assertThat(chunks()).isEmpty();
+    }
+
+    @Test
+    void aMissCallsTheLlmAndItsAnswerCarriesTheQuestionsVector() throws Exception {
+        restartWithSemantic(new SemanticIndex(10, 1 << 20, Clock.systemUTC()),
+                text -> Mono.just(new float[] {0, 3}));
+
+        semanticRequest(P0, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        finish(P0, 0);
+
+        awaitOutcomes(1);
+        SemanticVector vector = outcomes().get(0).vector();
+        assertThat(vector.question()).isEqualTo(QUESTION);
+        assertThat(vector.scope()).isEqualTo("scope");
+        assertThat(Vectors.fromBase64(vector.vector())).containsExactly(0, 1);
+        assertThat(outcomes().get(0).match()).isNull();
+    }
+
+    @Test
+    void aFailingEmbedderIsAnOrdinaryMissWhoseAnswerHasNoVector() throws Exception {
+        restartWithSemantic(new SemanticIndex(10, 1 << 20, Clock.systemUTC()),
+                text -> Mono.error(new IllegalStateException("embedder down")));
+
+        semanticRequest(P0, 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        finish(P0, 0);
+
+        awaitOutcomes(1);
+        assertThat(outcomes().get(0).type()).isEqualTo(LlmResponse.Type.DONE);
+        assertThat(outcomes().get(0).content()).isEqualTo("answer");
+        assertThat(outcomes().get(0).vector()).isNull();
     }
 
     /** A rebalance, run by the consumer thread as a real one would be. */
