@@ -96,12 +96,15 @@ public record ProcessorProperties(
      * @param lookupTimeout  longest the lookup (embedding and search) may hold up a miss; then the LLM is called
      * @param maxEntries     entries the index keeps; beyond it (or {@code maxSize}) the oldest leave
      * @param maxSize        heap the index may take (estimated: vectors, questions and answers)
+     * @param maxEntriesPerScope entries one scope keeps (its oldest leave first), so that one tenant's
+     *                       flood of new questions cannot push the others out
      */
     public record Semantic(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("all-minilm-l6-v2") String embeddingModel,
             @DefaultValue("250ms") Duration lookupTimeout,
             @DefaultValue("20000") long maxEntries,
-            @DefaultValue("128MB") DataSize maxSize) {
+            @DefaultValue("128MB") DataSize maxSize,
+            @DefaultValue("10000") int maxEntriesPerScope) {
     }
 }

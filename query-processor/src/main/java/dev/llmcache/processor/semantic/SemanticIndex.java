@@ -33,12 +33,14 @@ public final class SemanticIndex implements ReplicaTarget {
 
     private final long maxEntries;
     private final long maxBytes;
+    private final int maxEntriesPerScope;
     private final Clock clock;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Every entry by cache key, oldest first (the eviction order); guarded by lock. */
     private final LinkedHashMap<String, Entry> byKey = new LinkedHashMap<>();
     private final Map<String, Scope> scopes = new HashMap<>();
     private long bytes; // guarded by lock
+    private long indexed; // guarded by lock
 
     /** A match: the cached answer and how similar its question is to the one asked. */
     public record Candidate(CachedAnswer answer, String question, double similarity) {
@@ -50,10 +52,12 @@ public final class SemanticIndex implements ReplicaTarget {
         final float[] vector;
         final String scope;
         final long bytes;
+        final long order; // when it was indexed, in the index's own sequence
         int position; // in its scope's list
 
-        Entry(CachedAnswer answer, String question, float[] vector, String scope) {
+        Entry(CachedAnswer answer, String question, float[] vector, String scope, long order) {
             this.answer = answer;
+            this.order = order;
             this.question = question;
             this.vector = vector;
             this.scope = scope;
@@ -66,11 +70,32 @@ public final class SemanticIndex implements ReplicaTarget {
     /** One scope's entries, in no order; removal swaps the last into the hole. */
     private static final class Scope {
         final List<Entry> entries = new ArrayList<>();
+
+        /** The entry indexed first (a scan: only when a full scope takes a new entry). */
+        Entry oldest() {
+            Entry oldest = entries.get(0);
+            for (Entry entry : entries) {
+                if (entry.order < oldest.order) {
+                    oldest = entry;
+                }
+            }
+            return oldest;
+        }
     }
 
     public SemanticIndex(long maxEntries, long maxBytes, Clock clock) {
+        this(maxEntries, maxBytes, (int) Math.min(Integer.MAX_VALUE, maxEntries), clock);
+    }
+
+    /**
+     * @param maxEntriesPerScope entries one scope keeps (its oldest leave first): one tenant's flood of
+     *                           new questions cannot push every other scope out, nor make its searches
+     *                           longer than this many comparisons
+     */
+    public SemanticIndex(long maxEntries, long maxBytes, int maxEntriesPerScope, Clock clock) {
         this.maxEntries = maxEntries;
         this.maxBytes = maxBytes;
+        this.maxEntriesPerScope = maxEntriesPerScope;
         this.clock = clock;
     }
 
@@ -88,8 +113,14 @@ public final class SemanticIndex implements ReplicaTarget {
                 return;
             }
             Entry entry = new Entry(answer.withoutVector(), semantic.question(), vector,
-                    scopeId(semantic.scope(), semantic.embedder()));
+                    scopeId(semantic.scope(), semantic.embedder()), ++indexed);
             Scope scope = scopes.computeIfAbsent(entry.scope, s -> new Scope());
+            if (scope.entries.size() >= maxEntriesPerScope) {
+                Entry oldest = scope.oldest();
+                byKey.remove(oldest.answer.cacheKey());
+                detach(oldest);
+                scope = scopes.computeIfAbsent(entry.scope, s -> new Scope()); // gone if it emptied
+            }
             entry.position = scope.entries.size();
             scope.entries.add(entry);
             byKey.put(answer.cacheKey(), entry);

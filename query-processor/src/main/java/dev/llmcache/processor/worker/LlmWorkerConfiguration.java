@@ -51,7 +51,8 @@ public class LlmWorkerConfiguration {
     @ConditionalOnProperty(name = "llmcache.processor.semantic.enabled", matchIfMissing = true)
     SemanticIndex semanticIndex(ProcessorProperties properties) {
         ProcessorProperties.Semantic semantic = properties.semantic();
-        return new SemanticIndex(semantic.maxEntries(), semantic.maxSize().toBytes(), Clock.systemUTC());
+        return new SemanticIndex(semantic.maxEntries(), semantic.maxSize().toBytes(), semantic.maxEntriesPerScope(),
+                Clock.systemUTC());
     }
 
     /** Health component {@code semanticReplica}: the index's feed from {@code cache-entries} and {@code cache-commands}. */

@@ -129,6 +129,20 @@ class SemanticIndexTest {
     }
 
     @Test
+    void aFullScopeMakesRoomFromItsOwnOldestEntriesNotFromOtherScopes() {
+        SemanticIndex perScope = new SemanticIndex(1_000, 64 << 20, 2, clock);
+        perScope.put(entry("quiet", "other", at(0)));
+        for (int i = 0; i < 5; i++) {
+            perScope.put(entry("k" + i, "busy", "e", at(i), NOW - 1_000 + i, NOW + 60_000));
+        }
+
+        assertThat(perScope.contains("quiet")).isTrue();
+        assertThat(perScope.contains("k3")).isTrue();
+        assertThat(perScope.contains("k4")).isTrue();
+        assertThat(perScope.entries()).isEqualTo(3);
+    }
+
+    @Test
     void theDotProductOfUnitVectorsIsTheirCosine() {
         float[] a = SemanticIndex.unit(new float[] {1, 2, 3, 4, 5, 6, 7});
         float[] b = SemanticIndex.unit(new float[] {7, 6, 5, 4, 3, 2, 1});
