@@ -14,7 +14,7 @@ import picocli.CommandLine;
 
 /** The benchmark's command line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.SuiteCommand.class,
-        BenchCommand.RunCommand.class},
+        BenchCommand.RunCommand.class, BenchCommand.SemanticSearchCommand.class},
         description = "Load generator and performance report for llmcache.")
 public final class BenchCommand implements Runnable {
 
@@ -53,6 +53,25 @@ public final class BenchCommand implements Runnable {
                     LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             new Suite(jar, productJvmOptions, folder, quick ? Suite.Sizes.quick() : Suite.Sizes.standard()).run();
             System.out.println("Report: " + folder.resolve("report.md").toAbsolutePath());
+            return 0;
+        }
+    }
+
+    @Command(name = "semantic-search", mixinStandardHelpOptions = true,
+            description = "Search latency of the semantic index at a given size of one scope (in this JVM).")
+    static final class SemanticSearchCommand implements Callable<Integer> {
+
+        @Option(names = "--entries", defaultValue = "10000", description = "Entries in the scope.")
+        int entries;
+
+        @Option(names = "--searches", defaultValue = "2000")
+        int searches;
+
+        @Override
+        public Integer call() {
+            ScenarioResult result = SemanticScenarios.searchLatency(entries, searches);
+            System.out.printf(java.util.Locale.ROOT, "%d entries: p50 %.3f ms, p99 %.3f ms over %d searches%n",
+                    entries, result.total().p50(), result.total().p99(), result.total().count());
             return 0;
         }
     }

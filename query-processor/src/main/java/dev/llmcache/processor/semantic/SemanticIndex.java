@@ -18,8 +18,10 @@ import java.util.function.Predicate;
 
 /**
  * The cached answers of eligible queries, by the meaning of their question: per scope and embedder,
- * every entry's unit-length question vector, searched exhaustively (exact top matches; at 10,000
- * entries a scope is a few megabytes of floats, read in about a millisecond). A read replica of the
+ * every entry's unit-length question vector and its {@link SimHash} code. A search compares the
+ * query's code with every code of the scope (kept in one array: 32 bytes an entry, read in one
+ * pass) and compares exactly, by dot product, only the entries whose code is close enough to be
+ * at the threshold, plus the closest one (for the best-similarity metric). A read replica of the
  * cache, fed from {@code cache-entries} by a {@code CacheEntriesReplica}: entries leave with their
  * tombstone, an operator's invalidation, their expiry (never returned after it) or, beyond the
  * bounds in entries and bytes, oldest first.
@@ -53,23 +55,49 @@ public final class SemanticIndex implements ReplicaTarget {
         final String scope;
         final long bytes;
         final long order; // when it was indexed, in the index's own sequence
+        final long[] code;
         int position; // in its scope's list
 
         Entry(CachedAnswer answer, String question, float[] vector, String scope, long order) {
             this.answer = answer;
             this.order = order;
+            this.code = SimHash.code(vector);
             this.question = question;
             this.vector = vector;
             this.scope = scope;
-            this.bytes = ENTRY_OVERHEAD + vector.length * (long) Float.BYTES
+            this.bytes = ENTRY_OVERHEAD + vector.length * (long) Float.BYTES + 2L * SimHash.WORDS * Long.BYTES
                     + 2L * (question.length() + length(answer.content()) + answer.cacheKey().length()
                     + (answer.extras() == null ? 0 : String.valueOf(answer.extras()).length()));
         }
     }
 
-    /** One scope's entries, in no order; removal swaps the last into the hole. */
+    /**
+     * One scope's entries, in no order, and their codes in one array at the same positions;
+     * removal moves the last into the hole.
+     */
     private static final class Scope {
         final List<Entry> entries = new ArrayList<>();
+        long[] codes = new long[16 * SimHash.WORDS];
+
+        void add(Entry entry) {
+            entry.position = entries.size();
+            entries.add(entry);
+            if (codes.length < entries.size() * SimHash.WORDS) {
+                codes = java.util.Arrays.copyOf(codes, codes.length * 2);
+            }
+            System.arraycopy(entry.code, 0, codes, entry.position * SimHash.WORDS, SimHash.WORDS);
+        }
+
+        void remove(Entry entry) {
+            int lastPosition = entries.size() - 1;
+            Entry last = entries.remove(lastPosition);
+            if (last != entry) {
+                entries.set(entry.position, last);
+                last.position = entry.position;
+                System.arraycopy(codes, lastPosition * SimHash.WORDS, codes, entry.position * SimHash.WORDS,
+                        SimHash.WORDS);
+            }
+        }
 
         /** The entry indexed first (a scan: only when a full scope takes a new entry). */
         Entry oldest() {
@@ -93,6 +121,9 @@ public final class SemanticIndex implements ReplicaTarget {
      *                           longer than this many comparisons
      */
     public SemanticIndex(long maxEntries, long maxBytes, int maxEntriesPerScope, Clock clock) {
+        if (maxEntries < 1 || maxEntriesPerScope < 1) {
+            throw new IllegalArgumentException("The semantic index needs room for at least one entry (per scope)");
+        }
         this.maxEntries = maxEntries;
         this.maxBytes = maxBytes;
         this.maxEntriesPerScope = maxEntriesPerScope;
@@ -121,8 +152,7 @@ public final class SemanticIndex implements ReplicaTarget {
                 detach(oldest);
                 scope = scopes.computeIfAbsent(entry.scope, s -> new Scope()); // gone if it emptied
             }
-            entry.position = scope.entries.size();
-            scope.entries.add(entry);
+            scope.add(entry);
             byKey.put(answer.cacheKey(), entry);
             bytes += entry.bytes;
             Iterator<Entry> oldest = byKey.values().iterator();
@@ -181,7 +211,22 @@ public final class SemanticIndex implements ReplicaTarget {
             // The most similar {@code limit}, least similar on top: a scope of any size costs no more memory.
             PriorityQueue<Candidate> found = new PriorityQueue<>(Comparator.comparingDouble(Candidate::similarity));
             double best = Double.NaN;
-            for (Entry entry : entries.entries) {
+            long[] code = SimHash.code(vector);
+            int maxDistance = SimHash.maxDistance(threshold);
+            long[] codes = entries.codes;
+            int closest = -1;
+            int closestDistance = Integer.MAX_VALUE;
+            int size = entries.entries.size();
+            for (int position = 0; position < size; position++) {
+                int distance = SimHash.distance(codes, position * SimHash.WORDS, code);
+                if (distance < closestDistance) {
+                    closest = position;
+                    closestDistance = distance;
+                }
+                if (distance > maxDistance && position != closest) {
+                    continue; // certainly below the threshold (but for a chance of 3 in 100,000)
+                }
+                Entry entry = entries.entries.get(position);
                 if (entry.vector.length != vector.length || entry.answer.isExpiredAt(now)
                         || entry.answer.createdAt() < createdSince) {
                     continue;
@@ -249,13 +294,8 @@ public final class SemanticIndex implements ReplicaTarget {
     /** Takes an entry out of its scope (already out of {@link #byKey}). */
     private void detach(Entry entry) {
         Scope scope = scopes.get(entry.scope);
-        List<Entry> list = scope.entries;
-        Entry last = list.remove(list.size() - 1);
-        if (last != entry) {
-            list.set(entry.position, last);
-            last.position = entry.position;
-        }
-        if (list.isEmpty()) {
+        scope.remove(entry);
+        if (scope.entries.isEmpty()) {
             scopes.remove(entry.scope);
         }
         bytes -= entry.bytes;

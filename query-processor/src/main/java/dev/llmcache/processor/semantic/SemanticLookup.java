@@ -95,6 +95,8 @@ public final class SemanticLookup {
                         }
                         return unit;
                     })
+                    // Bounded, so that hung embedder calls cannot hold the pending count up for ever.
+                    .timeout(deadline.multipliedBy(20))
                     .toFuture();
             embedding.whenComplete((vector, error) -> pending.decrementAndGet());
             Supplier<SemanticVector> late = () -> embedding.isDone() && !embedding.isCompletedExceptionally()

@@ -57,10 +57,6 @@ final class InflightStore {
         semanticCalls.put(key, call);
     }
 
-    /** The call goes on without a semantic match (it now calls the LLM). */
-    void endSemantic(String key) {
-        semanticCalls.delete(key);
-    }
 
     /** Whether the request already waits for the call (its query is being processed again after a crash). */
     boolean isWaiting(String key, InflightEntry entry, String requestId) {

@@ -89,7 +89,10 @@ final class QueryProcessor extends KeyStateProcessor<QueryRequest> {
         SemanticCall semantic = inflight.semanticCall(key);
         if (semantic != null) {
             // A semantic match must suit this joiner too (no-cache, off, its threshold and max-age).
-            inflight.updateSemantic(key, semantic.joinedBy(query.semantic()));
+            SemanticCall narrowed = semantic.joinedBy(query.semantic());
+            if (narrowed != semantic) {
+                inflight.updateSemantic(key, narrowed);
+            }
         }
         replies.send(query.replyTo(), Answer.started(query, CacheOutcome.COALESCED, queueMillis), headers,
                 query.clientRequestId());

@@ -92,7 +92,7 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
     }
 
     private void onDone(String key, InflightEntry entry, LlmResponse done, long producedAt, Headers headers) {
-        if (done.isSemanticHit() && !semanticMatchAnswers(key, entry, done, producedAt, headers)) {
+        if (done.isSemanticHit() && !semanticMatchAnswers(key, entry, done, headers)) {
             return;
         }
         String content = done.content() == null ? entry.text() : done.content();
@@ -139,13 +139,14 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
      * Whether a semantic match may answer the call: every waiter accepts it, nothing of another
      * answer was sent yet, and the matched entry is not one an invalidation removes (the index
      * learns of invalidations a moment later than this task). Otherwise the LLM is called after
-     * all, once: unless an attempt that calls it is still streaming.
+     * all: the request goes out again without the lookup, for every match that cannot answer (a
+     * re-run of the request after a worker crash may match again; a duplicate call is settled by
+     * the attempt takeover, a lost one would leave the waiters until their timeout).
      */
-    private boolean semanticMatchAnswers(String key, InflightEntry entry, LlmResponse done, long producedAt,
-                                         Headers headers) {
+    private boolean semanticMatchAnswers(String key, InflightEntry entry, LlmResponse done, Headers headers) {
         SemanticCall call = inflight.semanticCall(key);
-        if (call == null) {
-            return false; // the call already went on without a match (a re-run of the request matched again)
+        if (call == null || !call.request().generationId().equals(entry.generationId())) {
+            return false; // not a call that looked for a match
         }
         long now = context.currentSystemTimeMs();
         SemanticMatch match = done.match();
@@ -157,10 +158,7 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
                 && !invalidations.removes(matched)) {
             return true;
         }
-        if (!entry.acceptsCall(done.callId()) && !stalled(entry, producedAt)) {
-            return false; // another attempt streams the LLM's answer: it finishes the call
-        }
-        inflight.endSemantic(key);
+        inflight.updateSemantic(key, call.asReissued());
         context.forward(new Record<>(key, call.request().withoutSemantic(now), now, headers),
                 QueryTopology.LLM_REQUESTS_SINK);
         return false;

@@ -14,29 +14,42 @@ import dev.llmcache.common.semantic.SemanticQuery;
  * @param minSimilarity  the least similarity every waiter accepts
  * @param maxAgeSeconds  the oldest matched entry every waiter accepts; null for any age
  * @param declined       a waiter accepts no semantic answer at all
+ * @param reissued       the LLM was asked after all (the request was sent again without the lookup)
  */
-record SemanticCall(LlmRequest request, double minSimilarity, Long maxAgeSeconds, boolean declined) {
+record SemanticCall(LlmRequest request, double minSimilarity, Long maxAgeSeconds, boolean declined,
+                    boolean reissued) {
 
     static SemanticCall of(LlmRequest request) {
         SemanticQuery asked = request.semantic();
-        return new SemanticCall(request, asked.threshold(), asked.maxAgeSeconds(), false);
+        return new SemanticCall(request, asked.threshold(), asked.maxAgeSeconds(), false, false);
     }
 
-    /** What is left acceptable once a request with {@code joiner}'s terms (null: none) joined. */
+    SemanticCall asReissued() {
+        return new SemanticCall(request, minSimilarity, maxAgeSeconds, declined, true);
+    }
+
+    /**
+     * What is left acceptable once a request with {@code joiner}'s terms (null: none) joined; this
+     * same instance if nothing changes (most joiners ask the same: no write).
+     */
     SemanticCall joinedBy(SemanticQuery joiner) {
         if (joiner == null) {
-            return new SemanticCall(request, minSimilarity, maxAgeSeconds, true);
+            return declined ? this : new SemanticCall(request, minSimilarity, maxAgeSeconds, true, reissued);
         }
         Long maxAge = maxAgeSeconds;
         if (maxAge == null || (joiner.maxAgeSeconds() != null && joiner.maxAgeSeconds() < maxAge)) {
             maxAge = joiner.maxAgeSeconds();
         }
-        return new SemanticCall(request, Math.max(minSimilarity, joiner.threshold()), maxAge, declined);
+        double similarity = Math.max(minSimilarity, joiner.threshold());
+        if (similarity == minSimilarity && java.util.Objects.equals(maxAge, maxAgeSeconds)) {
+            return this;
+        }
+        return new SemanticCall(request, similarity, maxAge, declined, reissued);
     }
 
     /** Whether every waiter accepts {@code match} at {@code now}. */
     boolean acceptsForAll(SemanticMatch match, long now) {
-        return !declined && match.similarity() >= minSimilarity
+        return !declined && !reissued && match.similarity() >= minSimilarity
                 && (maxAgeSeconds == null || now - match.createdAt() <= maxAgeSeconds * 1000);
     }
 }

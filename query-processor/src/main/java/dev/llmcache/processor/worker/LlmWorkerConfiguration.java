@@ -34,6 +34,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -63,16 +64,24 @@ public class LlmWorkerConfiguration {
                 semanticIndex, "semantic");
     }
 
+    /**
+     * Where searches run: CPU work of up to a few milliseconds, off Netty's and Reactor's timer
+     * threads, on two threads of their own with a bounded queue (beyond it, a miss).
+     */
+    @Bean(destroyMethod = "dispose")
+    @ConditionalOnProperty(name = "llmcache.processor.semantic.enabled", matchIfMissing = true)
+    Scheduler semanticSearches() {
+        return Schedulers.newBoundedElastic(2, 256, "semantic-search");
+    }
+
     @Bean
     @ConditionalOnProperty(name = "llmcache.processor.semantic.enabled", matchIfMissing = true)
     SemanticLookup semanticLookup(ProcessorProperties properties, LlmRouter router, SemanticIndex semanticIndex,
-                                  MeterRegistry meters) {
+                                  Scheduler semanticSearches, MeterRegistry meters) {
         ProcessorProperties.Semantic semantic = properties.semantic();
         String model = semantic.embeddingModel();
         return new SemanticLookup(text -> router.embedText(model, text), model, semanticIndex, new LexicalGuard(),
-                // Searches are CPU work of up to a few milliseconds: off Netty's and Reactor's timer
-                // threads, on two threads of their own with a bounded queue (beyond it, a miss).
-                semantic.lookupTimeout(), Schedulers.newBoundedElastic(2, 256, "semantic-search"),
+                semantic.lookupTimeout(), semanticSearches,
                 new SemanticMetrics(meters, semanticIndex),
                 Clock.systemUTC());
     }

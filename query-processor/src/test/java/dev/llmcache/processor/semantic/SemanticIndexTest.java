@@ -143,6 +143,56 @@ class SemanticIndexTest {
     }
 
     @Test
+    void theCodePrefilterKeepsEveryEntryAtTheThresholdAmongThousandsOfOthers() {
+        java.util.Random random = new java.util.Random(7);
+        SemanticIndex large = new SemanticIndex(10_000, Long.MAX_VALUE, clock);
+        float[] query = randomUnit(random, 384);
+        for (int i = 0; i < 3_000; i++) {
+            large.put(entry("other-" + i, "s", "e", randomUnit(random, 384), NOW - 1_000, NOW + 60_000));
+        }
+        // Planted entries at similarities from 0.90 to 0.99 of the query.
+        List<Double> planted = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            double cosine = 0.90 + i * 0.0025;
+            float[] near = mix(query, randomUnit(random, 384), cosine);
+            planted.add(SemanticIndex.dot(near, query));
+            large.put(entry("near-" + i, "s", "e", near, NOW - 1_000, NOW + 60_000));
+        }
+
+        SemanticIndex.Search search = large.search("s", "e", query, 0.90, Long.MIN_VALUE, 100);
+
+        assertThat(search.candidates()).extracting(c -> c.answer().cacheKey())
+                .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, 40)
+                        .filter(i -> planted.get(i) >= 0.90).mapToObj(i -> "near-" + i).toList());
+        assertThat(search.best()).isCloseTo(planted.stream().mapToDouble(d -> d).max().orElseThrow(),
+                org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    private static float[] randomUnit(java.util.Random random, int dimensions) {
+        float[] vector = new float[dimensions];
+        for (int i = 0; i < dimensions; i++) {
+            vector[i] = (float) random.nextGaussian();
+        }
+        return SemanticIndex.unit(vector);
+    }
+
+    /** A unit vector at cosine {@code cosine} from {@code to}: {@code to} plus a part of {@code other} orthogonal to it. */
+    private static float[] mix(float[] to, float[] other, double cosine) {
+        double along = SemanticIndex.dot(other, to);
+        float[] orthogonal = new float[to.length];
+        for (int i = 0; i < to.length; i++) {
+            orthogonal[i] = (float) (other[i] - along * to[i]);
+        }
+        orthogonal = SemanticIndex.unit(orthogonal);
+        double sine = Math.sqrt(1 - cosine * cosine);
+        float[] mixed = new float[to.length];
+        for (int i = 0; i < to.length; i++) {
+            mixed[i] = (float) (cosine * to[i] + sine * orthogonal[i]);
+        }
+        return mixed;
+    }
+
+    @Test
     void theDotProductOfUnitVectorsIsTheirCosine() {
         float[] a = SemanticIndex.unit(new float[] {1, 2, 3, 4, 5, 6, 7});
         float[] b = SemanticIndex.unit(new float[] {7, 6, 5, 4, 3, 2, 1});
