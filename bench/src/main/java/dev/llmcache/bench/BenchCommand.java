@@ -14,7 +14,8 @@ import picocli.CommandLine;
 
 /** The benchmark's command line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.SuiteCommand.class,
-        BenchCommand.RunCommand.class, BenchCommand.SemanticSearchCommand.class},
+        BenchCommand.RunCommand.class, BenchCommand.SemanticSearchCommand.class,
+        BenchCommand.EmbedderCommand.class},
         description = "Load generator and performance report for llmcache.")
 public final class BenchCommand implements Runnable {
 
@@ -72,6 +73,25 @@ public final class BenchCommand implements Runnable {
             ScenarioResult result = SemanticScenarios.searchLatency(entries, searches);
             System.out.printf(java.util.Locale.ROOT, "%d entries: p50 %.3f ms, p99 %.3f ms over %d searches%n",
                     entries, result.total().p50(), result.total().p99(), result.total().count());
+            return 0;
+        }
+    }
+
+    @Command(name = "embedder", mixinStandardHelpOptions = true,
+            description = "Latency of the in-process embedding model (in this JVM), half the texts about 64 tokens.")
+    static final class EmbedderCommand implements Callable<Integer> {
+
+        @Option(names = "--texts", defaultValue = "300")
+        int texts;
+
+        @Option(names = "--threads", defaultValue = "1", description = "Intra-op threads of the ONNX runtime.")
+        int threads;
+
+        @Override
+        public Integer call() {
+            ScenarioResult result = EmbeddingScenarios.embedderLatency(texts, new Prompts(), threads);
+            System.out.printf(java.util.Locale.ROOT, "%d thread(s): p50 %.2f ms, p99 %.2f ms over %d texts%n",
+                    threads, result.total().p50(), result.total().p99(), result.total().count());
             return 0;
         }
     }

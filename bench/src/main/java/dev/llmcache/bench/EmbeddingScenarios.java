@@ -26,8 +26,13 @@ final class EmbeddingScenarios {
 
     /** {@code count} embeddings one at a time, each a text the model has not seen (no memo). */
     static ScenarioResult embedderLatency(int count, Prompts prompts) {
+        return embedderLatency(count, prompts, 1);
+    }
+
+    /** The same with {@code threads} intra-op threads. */
+    static ScenarioResult embedderLatency(int count, Prompts prompts, int threads) {
         ScenarioRecorder recorder = new ScenarioRecorder();
-        try (InProcessEmbedder embedder = new InProcessEmbedder(0)) {
+        try (InProcessEmbedder embedder = new InProcessEmbedder(0, threads)) {
             for (int i = 0; i < count + 20; i++) {
                 String text = (i % 2 == 0 ? LONG_QUESTION + " " : "") + prompts.unique("embed", i);
                 long start = System.nanoTime();
@@ -41,7 +46,7 @@ final class EmbeddingScenarios {
         }
         return recorder.result("embedder-latency", "The in-process embedding model (" + MODEL + ", one thread) "
                 + "called directly, one text at a time, half of them about 64 tokens long, half short; none seen "
-                + "before.", Map.of("texts", count, "model", MODEL));
+                + "before.", Map.of("texts", count, "model", MODEL, "intraOpThreads", threads));
     }
 
     /** Cached single-input embeddings requests, {@code concurrency} at a time. */

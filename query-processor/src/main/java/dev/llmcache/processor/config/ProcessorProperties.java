@@ -76,15 +76,22 @@ public record ProcessorProperties(
      * @param maxBatchInputs the most inputs in one upstream call
      * @param memoEntries    texts whose vectors the in-process embedder keeps
      * @param warmUp         load the in-process model at start rather than on the first request
+     * @param intraOpThreads threads the in-process model may use for one text (1: one core, as it
+     *                       should be on a small machine; more cut its latency where cores are spare)
      */
     public record Embeddings(
             @DefaultValue("20ms") Duration batchWindow,
             @DefaultValue("256") int maxBatchInputs,
             @DefaultValue("4096") long memoEntries,
-            @DefaultValue("false") boolean warmUp) {
+            @DefaultValue("false") boolean warmUp,
+            @DefaultValue("1") int intraOpThreads) {
 
         /** The defaults above, for code that builds a router without Spring. */
-        public static final Embeddings DEFAULTS = new Embeddings(Duration.ofMillis(20), 256, 4_096, false);
+        public static final Embeddings DEFAULTS = new Embeddings(Duration.ofMillis(20), 256, 4_096, false, 1);
+
+        public Embeddings(Duration batchWindow, int maxBatchInputs, long memoEntries, boolean warmUp) {
+            this(batchWindow, maxBatchInputs, memoEntries, warmUp, 1);
+        }
     }
 
     /**

@@ -64,11 +64,24 @@ public final class InProcessEmbedder implements LlmClient, AutoCloseable {
 
     private final Scheduler thread = Schedulers.newSingle("embedder");
     private final Cache<String, Memo> memo;
+    private final int intraOpThreads;
     private MiniLm model; // confined to the embedder thread
 
     /** @param memoEntries how many recent texts' vectors are kept (0: none) */
     public InProcessEmbedder(long memoEntries) {
+        this(memoEntries, 1);
+    }
+
+    /**
+     * @param intraOpThreads threads the ONNX runtime may use for one text: 1 keeps the embedder
+     *                       to one core; more cut its latency on a machine with cores to spare
+     */
+    public InProcessEmbedder(long memoEntries, int intraOpThreads) {
+        if (intraOpThreads < 1) {
+            throw new IllegalArgumentException("The embedder needs at least one intra-op thread");
+        }
         this.memo = Caffeine.newBuilder().maximumSize(memoEntries).build();
+        this.intraOpThreads = intraOpThreads;
     }
 
     @Override
@@ -117,16 +130,16 @@ public final class InProcessEmbedder implements LlmClient, AutoCloseable {
 
     private MiniLm model() {
         if (model == null) {
-            model = load();
+            model = load(intraOpThreads);
         }
         return model;
     }
 
-    private static MiniLm load() {
+    private static MiniLm load(int intraOpThreads) {
         try (InputStream onnx = resource(MODEL_RESOURCE); InputStream tokenizer = resource(TOKENIZER_RESOURCE);
              OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            // One thread, and no spinning between runs: an idle embedder uses no CPU.
-            options.setIntraOpNumThreads(1);
+            // One thread by default, and no spinning between runs: an idle embedder uses no CPU.
+            options.setIntraOpNumThreads(intraOpThreads);
             options.setInterOpNumThreads(1);
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.addConfigEntry("session.inter_op.allow_spinning", "0");

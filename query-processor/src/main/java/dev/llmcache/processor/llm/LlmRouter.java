@@ -111,7 +111,8 @@ public final class LlmRouter {
                                     ProcessorProperties.Embeddings embeddings) {
         return switch (type) {
             case "in-process" -> {
-                InProcessEmbedder embedder = new InProcessEmbedder(embeddings.memoEntries());
+                InProcessEmbedder embedder = new InProcessEmbedder(embeddings.memoEntries(),
+                        embeddings.intraOpThreads());
                 if (embeddings.warmUp()) {
                     embedder.warmUp().subscribe(null, error -> { }); // a failure shows on the first request
                 }
