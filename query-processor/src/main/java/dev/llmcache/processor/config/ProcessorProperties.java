@@ -88,10 +88,6 @@ public record ProcessorProperties(
 
         /** The defaults above, for code that builds a router without Spring. */
         public static final Embeddings DEFAULTS = new Embeddings(Duration.ofMillis(20), 256, 4_096, false, 1);
-
-        public Embeddings(Duration batchWindow, int maxBatchInputs, long memoEntries, boolean warmUp) {
-            this(batchWindow, maxBatchInputs, memoEntries, warmUp, 1);
-        }
     }
 
     /**

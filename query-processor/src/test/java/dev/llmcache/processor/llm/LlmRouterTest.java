@@ -37,7 +37,7 @@ class LlmRouterTest {
         LlmRouter measured = LlmRouter.fromProperties(new LlmProperties("openai", upstream.baseUrl(), null,
                 List.of("m"), null, null, new LlmProperties.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5),
                         Duration.ofSeconds(5), Duration.ofSeconds(10)), null, null, null, NO_RETRIES, 0), 10,
-                new dev.llmcache.processor.config.ProcessorProperties.Embeddings(Duration.ofMillis(1), 8, 0, false),
+                new dev.llmcache.processor.config.ProcessorProperties.Embeddings(Duration.ofMillis(1), 8, 0, false, 1),
                 meters);
         var item = new dev.llmcache.common.embedding.EmbeddingItem("m",
                 tools.jackson.databind.node.JsonNodeFactory.instance.stringNode("embed me"), 16);
