@@ -135,6 +135,18 @@ public record Answer(
                 usage, error, createdAt, timings, requestIds, extras, at, tier, direct, match);
     }
 
+    /**
+     * How a request was answered: as the pipeline decided it first ({@code decided}, the first of
+     * its answers with an outcome), unless {@code answer} says a semantic match answered it, which
+     * is known only from the answer itself.
+     */
+    public static CacheOutcome outcomeOf(Answer decided, Answer answer) {
+        if (answer != null && answer.isSemanticHit()) {
+            return CacheOutcome.SEMANTIC_HIT;
+        }
+        return decided == null ? null : decided.outcome();
+    }
+
     /** Whether a semantic match answered the query (the LLM was not called). */
     public boolean isSemanticHit() {
         return semantic != null;

@@ -39,9 +39,9 @@ public final class ChatCompletionsHandler {
         return content.next().zipWith(decided).flatMap(headAndDecided -> {
             Answer head = headAndDecided.getT1();
             Answer first = headAndDecided.getT2().orElse(null);
-            // A semantic match is known only from the answer itself: it comes whole, in the first record.
-            String outcome = head.isSemanticHit() ? CacheOutcome.SEMANTIC_HIT.name()
-                    : first == null ? null : first.outcome().name();
+            // A semantic match comes whole, in the first record: known when the headers go out.
+            CacheOutcome decidedOutcome = Answer.outcomeOf(first, head);
+            String outcome = decidedOutcome == null ? null : decidedOutcome.name();
             if (head.type() == Answer.Type.ERROR) {
                 return ErrorResponses.of(head.error(), null, outcome);
             }

@@ -105,13 +105,12 @@ public final class NativeQueryHandler {
                 done.put("refusal", answer.extras().refusal());
             }
             done.put("finishReason", answer.finishReason());
+            // A semantic match is learnt only now (the cache event said MISS).
+            CacheOutcome outcome = Answer.outcomeOf(answer, answer);
+            done.put("outcome", outcome == null ? null : outcome.name());
             if (answer.isSemanticHit()) {
-                // The cache event said MISS: that a similar question's answer will do is learnt only now.
-                done.put("outcome", CacheOutcome.SEMANTIC_HIT.name());
                 done.put("similarity", answer.semantic().similarity());
                 done.put("matchedKey", answer.semantic().matchedKey());
-            } else {
-                done.put("outcome", answer.outcome() == null ? null : answer.outcome().name());
             }
             if (answer.usage() != null) {
                 done.set("usage", OpenAiJson.usage(answer.usage()));

@@ -69,14 +69,13 @@ public final class QueryTelemetry {
         ParsedQuery query = request.query();
         Answer first = request.first();
         Answer terminal = request.terminal();
-        CacheOutcome cacheOutcome = first == null ? null : first.outcome();
+        CacheOutcome cacheOutcome = Answer.outcomeOf(first, terminal);
         boolean failed = terminal == null || terminal.type() == Answer.Type.ERROR;
         String errorCode = terminal == null ? CLIENT_CANCELLED
                 : terminal.error() == null ? null : terminal.error().code();
         Integer errorStatus = terminal == null || terminal.error() == null ? null : terminal.error().status();
         CacheEvent.Outcome outcome = failed || cacheOutcome == null
                 ? CacheEvent.Outcome.ERROR
-                : terminal.isSemanticHit() ? CacheEvent.Outcome.SEMANTIC_HIT
                 : CacheEvent.Outcome.valueOf(cacheOutcome.name());
         SemanticMatch match = outcome == CacheEvent.Outcome.SEMANTIC_HIT ? terminal.semantic() : null;
         // A hit says which tier answered it (an edge tier, or the processor's store).

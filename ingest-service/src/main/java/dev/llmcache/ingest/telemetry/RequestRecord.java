@@ -53,9 +53,8 @@ public final class RequestRecord {
 
     /** Whether the request was answered from a cache (any tier, or a semantic match). */
     public boolean hit() {
-        Answer decided = first;
-        Answer done = terminal;
-        return (decided != null && decided.outcome() == CacheOutcome.HIT) || (done != null && done.isSemanticHit());
+        CacheOutcome outcome = Answer.outcomeOf(first, terminal);
+        return outcome == CacheOutcome.HIT || outcome == CacheOutcome.SEMANTIC_HIT;
     }
 
     /**

@@ -55,17 +55,15 @@ public final class SemanticIndex implements ReplicaTarget {
         final String scope;
         final long bytes;
         final long order; // when it was indexed, in the index's own sequence
-        final long[] code;
         int position; // in its scope's list
 
         Entry(CachedAnswer answer, String question, float[] vector, String scope, long order) {
             this.answer = answer;
             this.order = order;
-            this.code = SimHash.code(vector);
             this.question = question;
             this.vector = vector;
             this.scope = scope;
-            this.bytes = ENTRY_OVERHEAD + vector.length * (long) Float.BYTES + 2L * SimHash.WORDS * Long.BYTES
+            this.bytes = ENTRY_OVERHEAD + vector.length * (long) Float.BYTES + SimHash.WORDS * Long.BYTES
                     + 2L * (question.length() + length(answer.content()) + answer.cacheKey().length()
                     + (answer.extras() == null ? 0 : String.valueOf(answer.extras()).length()));
         }
@@ -85,7 +83,7 @@ public final class SemanticIndex implements ReplicaTarget {
             if (codes.length < entries.size() * SimHash.WORDS) {
                 codes = java.util.Arrays.copyOf(codes, codes.length * 2);
             }
-            System.arraycopy(entry.code, 0, codes, entry.position * SimHash.WORDS, SimHash.WORDS);
+            System.arraycopy(SimHash.code(entry.vector), 0, codes, entry.position * SimHash.WORDS, SimHash.WORDS);
         }
 
         void remove(Entry entry) {
