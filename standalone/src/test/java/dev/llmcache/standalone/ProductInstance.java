@@ -58,7 +58,10 @@ final class ProductInstance implements AutoCloseable {
                 "--llmcache.llm.base-url=" + upstreamBaseUrl,
                 "--management.tracing.enabled=false",
                 // A semantic lookup must not wait for the in-process model to load.
-                "--llmcache.processor.embeddings.warm-up=true"));
+                "--llmcache.processor.embeddings.warm-up=true",
+                // The tests check what matches, not how fast: three JVMs on two cores may take
+                // longer than the production deadline, which turns a lookup into an ordinary miss.
+                "--llmcache.processor.semantic.lookup-timeout=5s"));
         for (Map.Entry<String, String> setting : kafkaProperties.entrySet()) {
             command.add("--" + setting.getKey() + "=" + setting.getValue());
         }
@@ -128,6 +131,13 @@ final class ProductInstance implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The sum of every series of the Prometheus metric {@code name} this instance exposes now. */
+    double metric(String name) {
+        String scrape = send("GET", "/actuator/prometheus").body();
+        return scrape.lines().filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     URI uri(String path) {

@@ -43,6 +43,7 @@ public final class InProcessEmbedder implements LlmClient, AutoCloseable {
     private static final int MAX_MEMO_CHARS = 2_048;
     private static final String MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
     private static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
+    private static final String WARM_UP_TEXT = "How do I reset my password?";
 
     /** langchain4j's model, embedding on the calling thread (the embedder's own). */
     private static final class MiniLm extends AbstractInProcessEmbeddingModel {
@@ -105,9 +106,13 @@ public final class InProcessEmbedder implements LlmClient, AutoCloseable {
         return Mono.fromCallable(() -> embedAll(call.inputs())).subscribeOn(thread);
     }
 
-    /** Loads the model now (on the embedder thread), e.g. at start instead of on the first request. */
+    /**
+     * Loads the model and runs it once (on the embedder thread), e.g. at start instead of on the
+     * first request: the runtime's first run sets up its memory and is many times slower than the
+     * next, too slow for a semantic lookup's deadline.
+     */
     public Mono<Void> warmUp() {
-        return Mono.<Void>fromRunnable(this::model).subscribeOn(thread);
+        return Mono.<Void>fromRunnable(() -> model().embed(TextSegment.from(WARM_UP_TEXT))).subscribeOn(thread);
     }
 
     private Embeddings embedAll(List<JsonNode> inputs) {
