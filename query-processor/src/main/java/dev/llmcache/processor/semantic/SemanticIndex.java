@@ -24,7 +24,8 @@ import java.util.function.Predicate;
  * at the threshold, plus the closest one (for the best-similarity metric). A read replica of the
  * cache, fed from {@code cache-entries} by a {@code CacheEntriesReplica}: entries leave with their
  * tombstone, an operator's invalidation, their expiry (never returned after it) or, beyond the
- * bounds in entries and bytes, oldest first.
+ * bounds in entries and bytes, oldest first. A scope's own bounds are a share of them, so one
+ * tenant's flood of new questions (or of long answers) makes room from its own oldest entries.
  *
  * <p>Searches run concurrently under a read lock; the one writer (the replica) takes the write lock.
  */
@@ -36,6 +37,7 @@ public final class SemanticIndex implements ReplicaTarget {
     private final long maxEntries;
     private final long maxBytes;
     private final int maxEntriesPerScope;
+    private final long maxBytesPerScope;
     private final Clock clock;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Every entry by cache key, oldest first (the eviction order); guarded by lock. */
@@ -76,10 +78,12 @@ public final class SemanticIndex implements ReplicaTarget {
     private static final class Scope {
         final List<Entry> entries = new ArrayList<>();
         long[] codes = new long[16 * SimHash.WORDS];
+        long bytes;
 
         void add(Entry entry) {
             entry.position = entries.size();
             entries.add(entry);
+            bytes += entry.bytes;
             if (codes.length < entries.size() * SimHash.WORDS) {
                 codes = java.util.Arrays.copyOf(codes, codes.length * 2);
             }
@@ -87,6 +91,7 @@ public final class SemanticIndex implements ReplicaTarget {
         }
 
         void remove(Entry entry) {
+            bytes -= entry.bytes;
             int lastPosition = entries.size() - 1;
             Entry last = entries.remove(lastPosition);
             if (last != entry) {
@@ -116,7 +121,8 @@ public final class SemanticIndex implements ReplicaTarget {
     /**
      * @param maxEntriesPerScope entries one scope keeps (its oldest leave first): one tenant's flood of
      *                           new questions cannot push every other scope out, nor make its searches
-     *                           longer than this many comparisons
+     *                           longer than this many comparisons. A scope's bytes are bounded in the
+     *                           same proportion: {@code maxBytes * maxEntriesPerScope / maxEntries}.
      */
     public SemanticIndex(long maxEntries, long maxBytes, int maxEntriesPerScope, Clock clock) {
         if (maxEntries < 1 || maxEntriesPerScope < 1) {
@@ -125,6 +131,8 @@ public final class SemanticIndex implements ReplicaTarget {
         this.maxEntries = maxEntries;
         this.maxBytes = maxBytes;
         this.maxEntriesPerScope = maxEntriesPerScope;
+        this.maxBytesPerScope = maxEntriesPerScope >= maxEntries ? maxBytes
+                : (long) (maxBytes * ((double) maxEntriesPerScope / maxEntries));
         this.clock = clock;
     }
 
@@ -143,13 +151,17 @@ public final class SemanticIndex implements ReplicaTarget {
             }
             Entry entry = new Entry(answer.withoutVector(), semantic.question(), vector,
                     scopeId(semantic.scope(), semantic.embedder()), ++indexed);
+            if (entry.bytes > maxBytesPerScope) {
+                return; // an answer larger than a scope's whole share is not worth every other entry
+            }
             Scope scope = scopes.computeIfAbsent(entry.scope, s -> new Scope());
-            if (scope.entries.size() >= maxEntriesPerScope) {
+            while (!scope.entries.isEmpty() && (scope.entries.size() >= maxEntriesPerScope
+                    || scope.bytes + entry.bytes > maxBytesPerScope)) {
                 Entry oldest = scope.oldest();
                 byKey.remove(oldest.answer.cacheKey());
                 detach(oldest);
-                scope = scopes.computeIfAbsent(entry.scope, s -> new Scope()); // gone if it emptied
             }
+            scopes.putIfAbsent(entry.scope, scope); // detach dropped it if it emptied
             scope.add(entry);
             byKey.put(answer.cacheKey(), entry);
             bytes += entry.bytes;

@@ -143,6 +143,40 @@ class SemanticIndexTest {
     }
 
     @Test
+    void aScopeOfLongAnswersMakesRoomFromItsOwnOldestEntriesWithinItsShareOfTheBytes() {
+        // 10 entries a scope of 100 in all: each scope may use a tenth of the 100,000 bytes.
+        SemanticIndex perScope = new SemanticIndex(100, 100_000, 10, clock);
+        perScope.put(entry("quiet", "other", at(0)));
+        for (int i = 0; i < 10; i++) {
+            perScope.put(withContent(entry("long" + i, "busy", "e", at(i), NOW - 1_000 + i, NOW + 60_000),
+                    "x".repeat(2_000)));
+        }
+
+        assertThat(perScope.contains("quiet")).isTrue();
+        assertThat(perScope.contains("long9")).isTrue();
+        assertThat(perScope.contains("long0")).isFalse();
+        assertThat(perScope.entries() - 1).as("entries left in the busy scope").isBetween(1L, 2L);
+        assertThat(perScope.bytes()).isLessThanOrEqualTo(10_000 + 1_000);
+    }
+
+    @Test
+    void anAnswerLargerThanAScopesShareIsNotIndexedAndPushesNothingOut() {
+        SemanticIndex perScope = new SemanticIndex(100, 100_000, 10, clock);
+        perScope.put(entry("small", "s", at(0)));
+
+        perScope.put(withContent(entry("huge", "s", at(1)), "x".repeat(20_000)));
+
+        assertThat(perScope.contains("huge")).isFalse();
+        assertThat(perScope.contains("small")).isTrue();
+    }
+
+    private static CachedAnswer withContent(CachedAnswer answer, String content) {
+        return new CachedAnswer(answer.schemaVersion(), answer.cacheKey(), answer.namespace(), answer.model(),
+                content, answer.finishReason(), answer.usage(), answer.createdAt(), answer.expiresAt(),
+                answer.llmDurationMillis(), answer.extras(), answer.semantic());
+    }
+
+    @Test
     void theCodePrefilterKeepsEveryEntryAtTheThresholdAmongThousandsOfOthers() {
         java.util.Random random = new java.util.Random(7);
         SemanticIndex large = new SemanticIndex(10_000, Long.MAX_VALUE, clock);
