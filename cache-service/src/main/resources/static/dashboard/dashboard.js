@@ -4,8 +4,8 @@
   'use strict';
   const MAX_POINTS = 60;
   const windows = new Map();
-  const outcomes = ['HIT', 'MISS', 'COALESCED', 'BYPASS', 'ERROR'];
-  const colors = { HIT: '#2e9d5b', MISS: '#d9822b', COALESCED: '#3b7dd8', BYPASS: '#8e6bd1', ERROR: '#d64545' };
+  const outcomes = ['HIT', 'SEMANTIC_HIT', 'MISS', 'COALESCED', 'BYPASS', 'ERROR'];
+  const colors = { HIT: '#2e9d5b', SEMANTIC_HIT: '#7cc48f', MISS: '#d9822b', COALESCED: '#3b7dd8', BYPASS: '#8e6bd1', ERROR: '#d64545' };
 
   function chart(id, datasets, options) {
     return new Chart(document.getElementById(id), {

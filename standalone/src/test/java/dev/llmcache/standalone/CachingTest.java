@@ -70,6 +70,17 @@ class CachingTest extends PipelineTestBase {
     }
 
     @Test
+    void aNoCacheOnASecondCacheControlLineCountsLikeOneOnTheFirst() {
+        String prompt = uniquePrompt("no-cache on the second line");
+        chat(prompt);
+
+        HttpResponse<String> bypass = chat(prompt, "Cache-Control", "max-age=600", "Cache-Control", "no-cache");
+
+        assertThat(bypass.headers().firstValue("X-Cache")).hasValue("BYPASS");
+        assertThat(UPSTREAM.requestsContaining(prompt)).isEqualTo(2);
+    }
+
+    @Test
     void noStoreAnswersWithoutCaching() {
         String prompt = uniquePrompt("no-store");
 

@@ -42,8 +42,14 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
     private static final int MAX_INVALIDATIONS = 256;
     /** The same, as read by lookups without a lock. */
     private volatile List<CacheCommand> activeInvalidations = List.of();
-    /** When each recently removed key was removed (deleted, or tombstoned for any reason). */
+    /**
+     * Per recently removed key (deleted, or tombstoned for any reason), the newest creation time
+     * removed: an entry from Redis created at or before it is stale.
+     */
     private final Cache<String, Long> removedAt = Caffeine.newBuilder()
+            .maximumSize(100_000).expireAfterWrite(Duration.ofHours(1)).build();
+    /** When each recently deleted key was deleted by an operator: an entry created before is gone. */
+    private final Cache<String, Long> deletedAt = Caffeine.newBuilder()
             .maximumSize(100_000).expireAfterWrite(Duration.ofHours(1)).build();
 
     /** @param client names this replica's consumers ({@code <client>-replica}, {@code <client>-commands}) */
@@ -65,7 +71,13 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
      */
     public boolean invalidated(CachedAnswer entry) {
         Long removed = removedAt.getIfPresent(entry.cacheKey());
-        return (removed != null && entry.createdAt() <= removed)
+        return (removed != null && entry.createdAt() <= removed) || removedByOperator(entry);
+    }
+
+    /** Whether an operator's command removes {@code entry}: a recent invalidation, or a delete of its key after it was created. */
+    private boolean removedByOperator(CachedAnswer entry) {
+        Long deleted = deletedAt.getIfPresent(entry.cacheKey());
+        return (deleted != null && entry.createdAt() <= deleted)
                 || activeInvalidations.stream().anyMatch(command -> command.removes(entry));
     }
 
@@ -76,6 +88,7 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         if (command.type() == CacheCommand.Type.DELETE) {
             if (command.cacheKey() != null) {
                 removedAt.put(command.cacheKey(), command.issuedAt());
+                deletedAt.put(command.cacheKey(), command.issuedAt());
                 target.remove(command.cacheKey());
             }
         } else if (invalidations.putIfAbsent(command.commandId(), command) == null) {
@@ -92,9 +105,13 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         if (answer == null) {
             removedAt.put(key, timestamp);
             target.remove(key);
-        } else if (invalidated(answer)) {
+        } else if (removedByOperator(answer)) {
             target.remove(key);
         } else {
+            // Per key the topic's order is the truth: an entry after its key's tombstone is newer,
+            // even if its call started before the tombstone was written (a hot key refreshed as its
+            // last answer expired). Only what came before it stays stale in Redis.
+            removedAt.asMap().computeIfPresent(key, (k, removed) -> Math.min(removed, answer.createdAt() - 1));
             target.put(answer);
         }
     }

@@ -1,6 +1,7 @@
 package dev.llmcache.common.semantic;
 
 import java.util.Optional;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -9,9 +10,12 @@ import tools.jackson.databind.node.ObjectNode;
  * only the last message, which must be the user's, made of text. Not eligible: a request asking
  * for several choices ({@code n > 1}), carrying tool results (an answer about one result is wrong
  * for another that reads alike), or images, audio or files anywhere (their content is not
- * compared at all).
+ * compared at all), or a question without a letter or digit (only emoji, symbols or invisible
+ * characters: the embedder reads them all as the same unknown token).
  */
 public final class SemanticQuestion {
+
+    private static final Pattern LETTER_OR_DIGIT = Pattern.compile("[\\p{L}\\p{N}]");
 
     private SemanticQuestion() {
     }
@@ -37,7 +41,7 @@ public final class SemanticQuestion {
             return Optional.empty();
         }
         String text = text(last.path("content"));
-        return text == null || text.isBlank() ? Optional.empty() : Optional.of(text.strip());
+        return text == null || !LETTER_OR_DIGIT.matcher(text).find() ? Optional.empty() : Optional.of(text.strip());
     }
 
     private static boolean hasNonText(JsonNode content) {

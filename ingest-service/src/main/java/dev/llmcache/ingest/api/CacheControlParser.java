@@ -24,7 +24,9 @@ final class CacheControlParser {
                 } else if (directive.equals("no-store")) {
                     noStore = true;
                 } else if (directive.startsWith("max-age=")) {
-                    maxAge = seconds(directive.substring("max-age=".length()), "Cache-Control max-age", Long.MAX_VALUE / 1000);
+                    long seconds = seconds(directive.substring("max-age=".length()), "Cache-Control max-age",
+                            Long.MAX_VALUE / 1000);
+                    maxAge = maxAge == null ? seconds : Math.min(maxAge, seconds); // given twice: the stricter
                 }
                 // Other directives (e.g. max-stale) do not apply to this cache and are ignored, as HTTP caches do.
             }

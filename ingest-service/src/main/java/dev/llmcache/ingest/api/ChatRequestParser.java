@@ -75,7 +75,9 @@ public final class ChatRequestParser {
                     + namespace + "'");
         }
         return new Scope(requestId != null ? requestId : UUID.randomUUID().toString(), tenant, namespace,
-                CacheControlParser.parse(headers.getFirst(HttpHeaders.CACHE_CONTROL), headers.getFirst(ApiHeaders.CACHE_TTL)),
+                // Several Cache-Control lines are one list (RFC 9110, 5.3): a later no-cache counts too.
+                CacheControlParser.parse(String.join(",", headers.getOrEmpty(HttpHeaders.CACHE_CONTROL)),
+                        headers.getFirst(ApiHeaders.CACHE_TTL)),
                 origin(headers));
     }
 

@@ -121,7 +121,8 @@ public record IngestProperties(
      *                         shipped calibration pairs ({@code calibrate-semantic})
      * @param minThreshold     the lowest threshold a request may ask for ({@code X-Cache-Semantic-Threshold})
      * @param maxThreshold     the highest threshold a request may ask for
-     * @param maxQuestionChars longer last messages are not matched: the embedder reads only about 256 tokens
+     * @param maxQuestionChars longer last messages are not matched: the model was trained on texts of up to
+     *                         128 word pieces, and a much longer one's vector says less about it
      */
     public record Semantic(
             @DefaultValue("false") boolean enabled,

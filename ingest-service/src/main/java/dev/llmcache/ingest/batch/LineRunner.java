@@ -4,6 +4,7 @@ import dev.llmcache.common.batch.BatchResult;
 import dev.llmcache.common.batch.BatchState;
 import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheEvent;
+import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.event.ErrorInfo;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.ingest.api.ApiException;
@@ -126,14 +127,15 @@ final class LineRunner {
     }
 
     private Mono<Output> outcome(BatchLine line, QueryGateway.Submitted submitted) {
-        Mono<String> decided = submitted.answers().filter(a -> a.outcome() != null).next()
-                .map(a -> a.outcome().name()).defaultIfEmpty("");
+        Mono<Optional<Answer>> decided = submitted.answers().filter(a -> a.outcome() != null).next()
+                .map(Optional::of).defaultIfEmpty(Optional.empty());
         return submitted.answers().filter(Answer::isTerminal).next().zipWith(decided)
                 // A run stopped mid-line frees the request's place at once (not at its timeout).
                 .doOnCancel(submitted.cancel())
                 .flatMap(lastAndOutcome -> {
             Answer last = lastAndOutcome.getT1();
-            String outcome = lastAndOutcome.getT2();
+            // One rule with the live API: a semantic match is told by the answer itself.
+            CacheOutcome outcome = Answer.outcomeOf(lastAndOutcome.getT2().orElse(null), last);
             if (last.type() == Answer.Type.ERROR) {
                 return overloaded(last.error()) ? Mono.error(new Overloaded(last.error()))
                         : Mono.just(failed(line, last.error(), submitted.query().requestId()));
@@ -144,7 +146,11 @@ final class LineRunner {
             response.put("request_id", submitted.query().requestId());
             response.set("body", OpenAiJson.completion(submitted.query(), last));
             out.putNull("error");
-            out.putObject("llmcache").put("outcome", outcome).put("cache_key", submitted.query().cacheKey());
+            ObjectNode view = out.putObject("llmcache").put("outcome", outcome == null ? "" : outcome.name())
+                    .put("cache_key", submitted.query().cacheKey());
+            if (last.isSemanticHit()) {
+                view.put("similarity", last.semantic().similarity()).put("matched_key", last.semantic().matchedKey());
+            }
             return Mono.just(new Output(true, out));
         });
     }

@@ -6,8 +6,10 @@ import dev.llmcache.common.semantic.SemanticQuery;
 import dev.llmcache.common.semantic.SemanticQuestion;
 import dev.llmcache.ingest.api.ApiException;
 import dev.llmcache.ingest.api.ApiHeaders;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -22,7 +24,9 @@ import tools.jackson.databind.node.ObjectNode;
 public final class SemanticPolicy {
 
     /** Never matches by meaning, whatever the request asks (a malformed header is still refused). */
-    public static final SemanticPolicy OFF = new SemanticPolicy(new Settings(false, Set.of(), 0.9, 0.8, 1.0, 0));
+    public static final SemanticPolicy OFF = new SemanticPolicy(new Settings(false, Set.of(), 0.9, 0.85, 1.0, 1));
+
+    private static final Pattern DECIMAL = Pattern.compile("\\d+(\\.\\d+)?|\\.\\d+");
 
     /**
      * @param enabled          on for every namespace
@@ -30,15 +34,18 @@ public final class SemanticPolicy {
      * @param threshold        the default least similarity of a match
      * @param minThreshold     the lowest threshold a request may ask for
      * @param maxThreshold     the highest threshold a request may ask for
-     * @param maxQuestionChars longer questions are not matched: the embedder would read only their start
+     * @param maxQuestionChars longer questions are not matched: a much longer text's vector says less about it
      */
     public record Settings(boolean enabled, Set<String> namespaces, double threshold, double minThreshold,
                            double maxThreshold, int maxQuestionChars) {
         public Settings {
             namespaces = namespaces == null ? Set.of() : Set.copyOf(namespaces);
-            if (!(minThreshold <= threshold && threshold <= maxThreshold && maxThreshold <= 1.0)) {
+            if (!(0 <= minThreshold && minThreshold <= threshold && threshold <= maxThreshold && maxThreshold <= 1.0)) {
                 throw new IllegalArgumentException("Semantic thresholds must satisfy min <= threshold <= max <= 1, got "
                         + minThreshold + " <= " + threshold + " <= " + maxThreshold);
+            }
+            if (maxQuestionChars < 1) {
+                throw new IllegalArgumentException("max-question-chars must be at least 1, got " + maxQuestionChars);
             }
         }
     }
@@ -56,10 +63,12 @@ public final class SemanticPolicy {
      * @throws ApiException (400) for a malformed {@code X-Cache-Semantic} or threshold header
      */
     public SemanticQuery decide(String namespace, ObjectNode body, CacheDirectives directives, HttpHeaders headers) {
-        Boolean asked = switchHeader(headers.getFirst(ApiHeaders.CACHE_SEMANTIC));
-        double threshold = thresholdHeader(headers.getFirst(ApiHeaders.CACHE_SEMANTIC_THRESHOLD));
+        Boolean asked = switchHeader(once(headers, ApiHeaders.CACHE_SEMANTIC));
+        double threshold = thresholdHeader(once(headers, ApiHeaders.CACHE_SEMANTIC_THRESHOLD));
         boolean on = asked != null ? asked : settings.enabled() || settings.namespaces().contains(namespace);
-        if (!on || directives.noCache()) {
+        Long maxAge = directives.maxAgeSeconds();
+        // max-age=0 accepts no stored answer: a lookup could only cost the embedding's time.
+        if (!on || directives.noCache() || (maxAge != null && maxAge == 0)) {
             return null;
         }
         String question = SemanticQuestion.of(body).orElse(null);
@@ -68,6 +77,15 @@ public final class SemanticPolicy {
         }
         return new SemanticQuery(CacheKey.deriveScope(namespace, body), question, threshold,
                 directives.maxAgeSeconds());
+    }
+
+    /** The header's value, or null; 400 if it is given more than once (which one would the client mean?). */
+    private static String once(HttpHeaders headers, String name) {
+        List<String> values = headers.getOrEmpty(name);
+        if (values.size() > 1) {
+            throw ApiException.invalid(name, "Header " + name + " must be given once");
+        }
+        return values.isEmpty() ? null : values.get(0);
     }
 
     private static Boolean switchHeader(String value) {
@@ -86,12 +104,9 @@ public final class SemanticPolicy {
         if (value == null) {
             return settings.threshold();
         }
-        double threshold;
-        try {
-            threshold = Double.parseDouble(value.strip());
-        } catch (NumberFormatException e) {
-            threshold = Double.NaN;
-        }
+        // A plain decimal only: Java would also read "0x1.ep-1", "0.95f" or "NaN".
+        String decimal = value.strip();
+        double threshold = DECIMAL.matcher(decimal).matches() ? Double.parseDouble(decimal) : Double.NaN;
         if (!(threshold >= settings.minThreshold() && threshold <= settings.maxThreshold())) {
             throw ApiException.invalid(ApiHeaders.CACHE_SEMANTIC_THRESHOLD, "Header "
                     + ApiHeaders.CACHE_SEMANTIC_THRESHOLD + " must be a number from " + settings.minThreshold()

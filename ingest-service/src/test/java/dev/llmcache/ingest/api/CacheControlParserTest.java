@@ -24,6 +24,11 @@ class CacheControlParserTest {
     }
 
     @Test
+    void aMaxAgeGivenTwiceCountsAsTheStricterOne() {
+        assertThat(CacheControlParser.parse("max-age=600,max-age=30", null).maxAgeSeconds()).isEqualTo(30L);
+    }
+
+    @Test
     void rejectsMalformedNumbers() {
         assertThatThrownBy(() -> CacheControlParser.parse("max-age=abc", null)).isInstanceOf(ApiException.class);
         assertThatThrownBy(() -> CacheControlParser.parse(null, "-1")).isInstanceOf(ApiException.class);

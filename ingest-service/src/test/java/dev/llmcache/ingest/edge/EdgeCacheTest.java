@@ -46,6 +46,30 @@ class EdgeCacheTest {
     }
 
     @Test
+    void anEntryAfterItsKeysTombstoneIsTakenEvenIfItsCallStartedBeforeTheTombstone() {
+        // A hot key: its answer expired, a request started a new call, then the sweep's tombstone came.
+        replica.apply("k1", entry("k1", -1, 5_000), NOW - 5_000);
+        replica.apply("k1", null, NOW);
+        CachedAnswer refreshed = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "k1", "ns", "m", "refreshed", "stop",
+                Usage.of(1, 1), NOW - 500, NOW + 60_000, 10, null);
+
+        replica.apply("k1", refreshed, NOW + 300);
+
+        assertThat(edge.lookup("k1", CacheDirectives.DEFAULT).blockOptional()).isPresent();
+        assertThat(replica.invalidated(refreshed)).as("the refreshed entry, read from Redis").isFalse();
+        assertThat(replica.invalidated(entry("k1", 60_000, 5_000))).as("the old one, still in Redis").isTrue();
+    }
+
+    @Test
+    void anEntryCreatedBeforeAnOperatorsDeleteOfItsKeyIsNeverTaken() {
+        replica.apply(CacheCommand.delete("cmd", "k1", NOW));
+
+        replica.apply("k1", entry("k1", 60_000, 10), NOW + 100);
+
+        assertThat(edge.lookup("k1", CacheDirectives.DEFAULT).blockOptional()).isEmpty();
+    }
+
+    @Test
     void noCacheSkipsTheEdgeAndMaxAgeAndTheEntrysTtlHoldThere() {
         memory.put(entry("k1", 60_000, 30_000));
 

@@ -68,10 +68,43 @@ class SemanticPolicyTest {
     void aMalformedSwitchOrAThresholdOutsideTheBoundsIsA400NamingTheHeader() {
         assertThatThrownBy(() -> decide("support", CacheDirectives.DEFAULT, "X-Cache-Semantic", "yes"))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.param()).isEqualTo("X-Cache-Semantic"));
-        for (String threshold : new String[] {"0.8", "1.01", "abc", "NaN", ""}) {
+        for (String threshold : new String[] {"0.8", "1.01", "abc", "NaN", "", "Infinity", "0x1.ep-1", "0.95f",
+                "0.95d", "+.95", "9.5e-1", "0.9,0.95"}) {
             assertThatThrownBy(() -> decide("support", CacheDirectives.DEFAULT, "X-Cache-Semantic-Threshold", threshold))
                     .as(threshold).isInstanceOfSatisfying(ApiException.class,
                             e -> assertThat(e.param()).isEqualTo("X-Cache-Semantic-Threshold"));
         }
+    }
+
+    @Test
+    void aThresholdIsAPlainDecimalWithSpacesAround() {
+        assertThat(decide("support", CacheDirectives.DEFAULT, "X-Cache-Semantic-Threshold", " .95 ").threshold())
+                .isEqualTo(0.95);
+        assertThat(decide("support", CacheDirectives.DEFAULT, "X-Cache-Semantic-Threshold", "1").threshold())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void eitherHeaderGivenTwiceIsA400RatherThanAGuessAtWhichOneTheClientMeant() {
+        for (String header : new String[] {"X-Cache-Semantic", "X-Cache-Semantic-Threshold"}) {
+            String first = header.equals("X-Cache-Semantic") ? "on" : "0.9";
+            String second = header.equals("X-Cache-Semantic") ? "off" : "0.95";
+            assertThatThrownBy(() -> decide("support", CacheDirectives.DEFAULT, header, first, header, second))
+                    .as(header).isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.param()).isEqualTo(header));
+        }
+    }
+
+    @Test
+    void maxAgeZeroSkipsTheLookupSinceNoStoredAnswerCouldQualify() {
+        assertThat(decide("support", new CacheDirectives(false, false, 0L, null))).isNull();
+    }
+
+    @Test
+    void aQuestionWithoutALetterOrDigitIsNeverMatched() {
+        for (String question : new String[] {"🦀?", " ​ ", "∑ → ∫ ✓"}) {
+            assertThat(policy.decide("support", body(question), CacheDirectives.DEFAULT, headers())).as(question)
+                    .isNull();
+        }
+        assertThat(policy.decide("support", body("Is 🦀 safe?"), CacheDirectives.DEFAULT, headers())).isNotNull();
     }
 }

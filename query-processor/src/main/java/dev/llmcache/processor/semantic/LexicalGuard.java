@@ -13,8 +13,10 @@ import java.util.regex.Pattern;
  * Says whether two questions that embed close together may still share an answer, by what
  * sentence embeddings are known to blur: a different number ("5 miles" and "50 miles"), a
  * negation ("safe" and "not safe"), a different name ("Austria" and "Australia"), and the same
- * things in another order ("USD to EUR" and "EUR to USD"). A semantic match needs both: the
- * similarity above the threshold and this guard's consent.
+ * things in another order ("USD to EUR" and "EUR to USD"), and a different emoji, symbol or
+ * rare character ("Is 🦀 safe to eat?" and "Is 🦂 safe to eat?"), which the embedder reads as
+ * one unknown token. A semantic match needs both: the similarity above the threshold and this
+ * guard's consent.
  */
 public final class LexicalGuard {
 
@@ -68,6 +70,9 @@ public final class LexicalGuard {
         Text b = new Text(asked);
         if (!a.numbers.equals(b.numbers)) {
             return Verdict.refused("numbers");
+        }
+        if (!a.symbols.equals(b.symbols)) {
+            return Verdict.refused("symbols");
         }
         if (a.negated != b.negated || opposite(a, b) || opposite(b, a)) {
             return Verdict.refused("negation");
@@ -167,6 +172,8 @@ public final class LexicalGuard {
     /** What the rules look at in one text. */
     private static final class Text {
         final List<String> numbers = new ArrayList<>();
+        /** Emoji, symbols and characters outside the basic plane, in order: the embedder cannot tell them apart. */
+        final List<Integer> symbols;
         final Set<String> words = new HashSet<>();
         final Set<String> stems = new HashSet<>();
         final Set<String> names = new HashSet<>();
@@ -176,6 +183,7 @@ public final class LexicalGuard {
         boolean negated;
 
         Text(String text) {
+            symbols = text.codePoints().filter(Text::isSymbol).boxed().toList();
             Matcher digits = NUMBER.matcher(text);
             while (digits.find()) {
                 numbers.add(digits.group().replace(",", ""));
@@ -216,6 +224,15 @@ public final class LexicalGuard {
                 }
                 sentenceStart = false;
             }
+        }
+
+        /** A symbol (math, currency, modifier, other: emoji), a private or unassigned code point, or one beyond the basic plane. */
+        private static boolean isSymbol(int codePoint) {
+            return switch (Character.getType(codePoint)) {
+                case Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL,
+                     Character.OTHER_SYMBOL, Character.PRIVATE_USE, Character.UNASSIGNED -> true;
+                default -> Character.isSupplementaryCodePoint(codePoint);
+            };
         }
 
         /** Capitalised away from a sentence's start, or an acronym or code-like word anywhere ("USD", "C#", "Node.js"). */

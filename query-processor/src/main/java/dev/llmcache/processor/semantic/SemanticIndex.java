@@ -3,6 +3,7 @@ package dev.llmcache.processor.semantic;
 import dev.llmcache.common.cache.ReplicaTarget;
 import dev.llmcache.common.embedding.Vectors;
 import dev.llmcache.common.event.CachedAnswer;
+import dev.llmcache.common.semantic.SemanticMatch;
 import dev.llmcache.common.semantic.SemanticVector;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public final class SemanticIndex implements ReplicaTarget {
      * removal moves the last into the hole.
      */
     private static final class Scope {
-        final List<Entry> entries = new ArrayList<>();
+        final ArrayList<Entry> entries = new ArrayList<>();
         long[] codes = new long[16 * SimHash.WORDS];
         long bytes;
 
@@ -99,6 +100,11 @@ public final class SemanticIndex implements ReplicaTarget {
                 last.position = entry.position;
                 System.arraycopy(codes, lastPosition * SimHash.WORDS, codes, entry.position * SimHash.WORDS,
                         SimHash.WORDS);
+            }
+            // A scope that shrank gives its room back: the bounds count entries, not past high-water marks.
+            if (codes.length > 16 * SimHash.WORDS && entries.size() * 4 < codes.length / SimHash.WORDS) {
+                codes = java.util.Arrays.copyOf(codes, codes.length / 2);
+                entries.trimToSize();
             }
         }
 
@@ -146,7 +152,10 @@ public final class SemanticIndex implements ReplicaTarget {
         lock.writeLock().lock();
         try {
             removeLocked(answer.cacheKey());
-            if (vector == null || answer.isExpiredAt(clock.millis())) {
+            // Tool calls copy their arguments from the question (dates, names, titles): a question
+            // that reads alike needs calls of its own.
+            boolean toolCalls = answer.extras() != null && answer.extras().toolCalls() != null;
+            if (vector == null || toolCalls || answer.isExpiredAt(clock.millis())) {
                 return;
             }
             Entry entry = new Entry(answer.withoutVector(), semantic.question(), vector,
@@ -245,7 +254,8 @@ public final class SemanticIndex implements ReplicaTarget {
                 if (!(similarity <= best)) {
                     best = similarity;
                 }
-                if (similarity >= threshold && (found.size() < limit || similarity > found.peek().similarity())) {
+                if (SemanticMatch.reaches(similarity, threshold)
+                        && (found.size() < limit || similarity > found.peek().similarity())) {
                     found.add(new Candidate(entry.answer, entry.question, similarity));
                     if (found.size() > limit) {
                         found.poll();

@@ -48,10 +48,10 @@ public final class SemanticLookup {
      * What the lookup found: a match, or a miss with the question's vector as far as it is known
      * when asked ({@code vector} gives null while it is not ready, or if it failed).
      */
-    public record Result(CachedAnswer answer, SemanticMatch match, Supplier<SemanticVector> vector) {
+    public record Result(CachedAnswer answer, SemanticMatch match, Supplier<SemanticVector> vector, String outcome) {
 
-        static Result miss(Supplier<SemanticVector> vector) {
-            return new Result(null, null, vector);
+        static Result miss(Supplier<SemanticVector> vector, String outcome) {
+            return new Result(null, null, vector, outcome);
         }
 
         public boolean hit() {
@@ -82,11 +82,13 @@ public final class SemanticLookup {
             if (pending.incrementAndGet() > MAX_PENDING) {
                 pending.decrementAndGet();
                 metrics.lookedUp(SemanticMetrics.BUSY);
-                return Mono.just(Result.miss(() -> null));
+                return Mono.just(Result.miss(() -> null, SemanticMetrics.BUSY));
             }
             long start = System.nanoTime();
             // Runs to its end even when the lookup gives up on it: the vector may still reach the index.
             CompletableFuture<float[]> embedding = Mono.defer(() -> embedder.apply(query.question()))
+                    // An upstream that answers with no body: a failure, not a lookup that never ends.
+                    .switchIfEmpty(Mono.error(() -> new IllegalStateException("The embedder returned no vector")))
                     .map(vector -> {
                         metrics.embedded(System.nanoTime() - start);
                         float[] unit = SemanticIndex.unit(vector);
@@ -105,11 +107,10 @@ public final class SemanticLookup {
                     .publishOn(searches)
                     .map(unit -> search(query, unit))
                     .timeout(deadline)
-                    .onErrorResume(error -> {
-                        metrics.lookedUp(error instanceof TimeoutException
-                                ? SemanticMetrics.TIMEOUT : SemanticMetrics.ERROR);
-                        return Mono.just(Result.miss(late));
-                    });
+                    .onErrorResume(error -> Mono.just(Result.miss(late, error instanceof TimeoutException
+                            ? SemanticMetrics.TIMEOUT : SemanticMetrics.ERROR)))
+                    // Counted once, as it ended: a search that finishes after the deadline was a timeout.
+                    .doOnNext(result -> metrics.lookedUp(result.outcome()));
         });
     }
 
@@ -127,13 +128,11 @@ public final class SemanticLookup {
         SemanticVector vector = vectorOf(query, unit);
         for (SemanticIndex.Candidate candidate : search.candidates()) {
             if (guard.check(candidate.question(), query.question()).allowed()) {
-                metrics.lookedUp(SemanticMetrics.HIT);
                 return new Result(candidate.answer(),
                         new SemanticMatch(candidate.answer().cacheKey(), Math.min(1.0, candidate.similarity()),
-                                candidate.answer().createdAt()), () -> vector);
+                                candidate.answer().createdAt()), () -> vector, SemanticMetrics.HIT);
             }
         }
-        metrics.lookedUp(search.candidates().isEmpty() ? SemanticMetrics.MISS : SemanticMetrics.REFUSED);
-        return Result.miss(() -> vector);
+        return Result.miss(() -> vector, search.candidates().isEmpty() ? SemanticMetrics.MISS : SemanticMetrics.REFUSED);
     }
 }

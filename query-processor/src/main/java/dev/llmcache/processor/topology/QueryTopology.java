@@ -91,7 +91,10 @@ public final class QueryTopology {
         topology.addStateStore(store(StoreNames.INFLIGHT, JsonSerde.of(InflightEntry.class)).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.INFLIGHT_DEADLINES, Serdes.String()).withCachingEnabled(), all);
-        topology.addStateStore(store(StoreNames.INFLIGHT_SEMANTIC, JsonSerde.of(SemanticCall.class)), all);
+        // Cached like the in-flight entry it belongs to: both reach their changelogs at the same
+        // commit, so a crash cannot restore one without the other.
+        topology.addStateStore(store(StoreNames.INFLIGHT_SEMANTIC, JsonSerde.of(SemanticCall.class)).withCachingEnabled(),
+                all);
 
         // Each answer goes to the reply topic and partition of the ingest instance holding its request.
         TopicNameExtractor<String, RoutedAnswer> replyTopic = (key, routed, context) -> routed.route().topic();

@@ -139,26 +139,37 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
      * Whether a semantic match may answer the call: every waiter accepts it, nothing of another
      * answer was sent yet, and the matched entry is not one an invalidation removes (the index
      * learns of invalidations a moment later than this task). Otherwise the LLM is called after
-     * all: the request goes out again without the lookup, for every match that cannot answer (a
-     * re-run of the request after a worker crash may match again; a duplicate call is settled by
-     * the attempt takeover, a lost one would leave the waiters until their timeout).
+     * all: the request goes out again without the lookup, once (a re-run of the request after a
+     * worker crash may match again: that match is dropped, the LLM's call is under way).
      */
     private boolean semanticMatchAnswers(String key, InflightEntry entry, LlmResponse done, Headers headers) {
         SemanticCall call = inflight.semanticCall(key);
         if (call == null || !call.request().generationId().equals(entry.generationId())) {
-            return false; // not a call that looked for a match
+            // Only a call with its SemanticCall looks for a match: this task lost it (a crash
+            // between the two stores' changelogs). What the waiters accept is unknown, and the
+            // request to call the LLM after all with it: they are told to retry, not left waiting.
+            ErrorInfo lost = new ErrorInfo(503, "server_error", "state_lost",
+                    "The cache lost this request's state in a restart; retry it");
+            inflight.finish(key, entry).forEach(w -> replies.sendError(w, key, entry.model(), lost, headers));
+            return false;
         }
         long now = context.currentSystemTimeMs();
         SemanticMatch match = done.match();
         CachedAnswer matched = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, match.matchedKey(), entry.namespace(),
                 entry.model(), done.content(), done.finishReason(), done.usage(), match.createdAt(), Long.MAX_VALUE,
                 done.durationMillis(), null);
+        if (call.reissued() && !call.reissuedBy().equals(done.callId())) {
+            // The LLM was asked already; this is another attempt's match (the request re-run after
+            // a worker crash). Only the same match processed again (this task restarted before its
+            // commit) may have lost the request sent for it, and sends it again.
+            return false;
+        }
         boolean untouched = entry.text().isEmpty() && entry.pinnedCallId() == null;
         if (untouched && call.acceptsForAll(match, now) && !match.matchedKey().equals(key)
                 && !invalidations.removes(matched)) {
             return true;
         }
-        inflight.updateSemantic(key, call.asReissued());
+        inflight.updateSemantic(key, call.reissuedBy(done.callId()));
         context.forward(new Record<>(key, call.request().withoutSemantic(now), now, headers),
                 QueryTopology.LLM_REQUESTS_SINK);
         return false;

@@ -14,18 +14,24 @@ import dev.llmcache.common.semantic.SemanticQuery;
  * @param minSimilarity  the least similarity every waiter accepts
  * @param maxAgeSeconds  the oldest matched entry every waiter accepts; null for any age
  * @param declined       a waiter accepts no semantic answer at all
- * @param reissued       the LLM was asked after all (the request was sent again without the lookup)
+ * @param reissuedBy     the attempt whose match made the call ask the LLM after all (the request
+ *                       was sent again without the lookup); null while it was not
  */
 record SemanticCall(LlmRequest request, double minSimilarity, Long maxAgeSeconds, boolean declined,
-                    boolean reissued) {
+                    String reissuedBy) {
 
     static SemanticCall of(LlmRequest request) {
         SemanticQuery asked = request.semantic();
-        return new SemanticCall(request, asked.threshold(), asked.maxAgeSeconds(), false, false);
+        return new SemanticCall(request, asked.threshold(), asked.maxAgeSeconds(), false, null);
     }
 
-    SemanticCall asReissued() {
-        return new SemanticCall(request, minSimilarity, maxAgeSeconds, declined, true);
+    SemanticCall reissuedBy(String callId) {
+        return new SemanticCall(request, minSimilarity, maxAgeSeconds, declined, callId);
+    }
+
+    /** Whether the LLM was asked after all. */
+    boolean reissued() {
+        return reissuedBy != null;
     }
 
     /**
@@ -34,7 +40,7 @@ record SemanticCall(LlmRequest request, double minSimilarity, Long maxAgeSeconds
      */
     SemanticCall joinedBy(SemanticQuery joiner) {
         if (joiner == null) {
-            return declined ? this : new SemanticCall(request, minSimilarity, maxAgeSeconds, true, reissued);
+            return declined ? this : new SemanticCall(request, minSimilarity, maxAgeSeconds, true, reissuedBy);
         }
         Long maxAge = maxAgeSeconds;
         if (maxAge == null || (joiner.maxAgeSeconds() != null && joiner.maxAgeSeconds() < maxAge)) {
@@ -44,12 +50,12 @@ record SemanticCall(LlmRequest request, double minSimilarity, Long maxAgeSeconds
         if (similarity == minSimilarity && java.util.Objects.equals(maxAge, maxAgeSeconds)) {
             return this;
         }
-        return new SemanticCall(request, similarity, maxAge, declined, reissued);
+        return new SemanticCall(request, similarity, maxAge, declined, reissuedBy);
     }
 
     /** Whether every waiter accepts {@code match} at {@code now}. */
     boolean acceptsForAll(SemanticMatch match, long now) {
-        return !declined && !reissued && match.similarity() >= minSimilarity
+        return !declined && !reissued() && SemanticMatch.reaches(match.similarity(), minSimilarity)
                 && (maxAgeSeconds == null || now - match.createdAt() <= maxAgeSeconds * 1000);
     }
 }

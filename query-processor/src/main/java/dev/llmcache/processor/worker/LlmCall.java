@@ -30,7 +30,7 @@ final class LlmCall {
     private final LlmRequest request;
     private final long maxAnswerBytes;
     private final String callId = UUID.randomUUID().toString();
-    private final long startNanos = System.nanoTime();
+    private volatile long startNanos = System.nanoTime();
     private final StringBuilder content = new StringBuilder();
     private long firstTokenNanos = -1;
     private LlmStreamEvent.Completed completed;
@@ -79,6 +79,8 @@ final class LlmCall {
     /** The question's embedding, from the semantic lookup (if ready by the end): it goes with the answer into the index. */
     void embedded(Supplier<SemanticVector> embedded) {
         this.vector = embedded;
+        // The LLM's time starts now: a semantic lookup before it is not the LLM's, nor time a later hit saves.
+        this.startNanos = System.nanoTime();
     }
 
     /** The whole answer of a similar question's entry, instead of calling the LLM. */

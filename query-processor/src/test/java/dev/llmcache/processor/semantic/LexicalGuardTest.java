@@ -32,6 +32,16 @@ class LexicalGuardTest {
     }
 
     @Test
+    void anotherEmojiSymbolOrCurrencySignIsRefusedTheSameOnesAreNot() {
+        // The model reads every emoji as one unknown token: these embed identically.
+        assertThat(refusal("Is 🦀 safe to eat?", "Is 🦂 safe to eat?")).isEqualTo("symbols");
+        assertThat(refusal("What does 👍 mean in a chat?", "What does 👎 mean in a chat?")).isEqualTo("symbols");
+        assertThat(refusal("How much is 5 $ in yen?", "How much is 5 € in yen?")).isEqualTo("symbols");
+        assertThat(refusal("Is 🦀 safe to eat?", "Is 🦀 safe to eat raw?")).isNotEqualTo("symbols");
+        assertThat(refusal("Is 🦀 safe to eat?", "is 🦀 safe to eat")).isEqualTo("allowed");
+    }
+
+    @Test
     void theSameNumbersInAnotherOrderAreRefused() {
         assertThat(refusal("If a number is divisible by 6, is it divisible by 3?",
                 "If a number is divisible by 3, is it divisible by 6?")).isEqualTo("numbers");

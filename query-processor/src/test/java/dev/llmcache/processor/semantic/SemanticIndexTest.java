@@ -177,6 +177,39 @@ class SemanticIndexTest {
     }
 
     @Test
+    void anAnswerThatIsToolCallsIsNotIndexed() {
+        CachedAnswer calls = entry("calls", "s", at(0));
+        index.put(new CachedAnswer(calls.schemaVersion(), calls.cacheKey(), calls.namespace(), calls.model(), "",
+                "tool_calls", calls.usage(), calls.createdAt(), calls.expiresAt(), calls.llmDurationMillis(),
+                dev.llmcache.common.event.MessageExtras.of(dev.llmcache.common.serde.Json.MAPPER.readTree(
+                        "[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]"),
+                        null), calls.semantic()));
+
+        assertThat(index.contains("calls")).isFalse();
+    }
+
+    @Test
+    void aThresholdOfOneFindsTheSameQuestionDespiteFloatRounding() {
+        float[] odd = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f};
+        index.put(entry("same", "s", odd));
+
+        assertThat(keysFound("s", SemanticIndex.unit(odd), 1.0)).containsExactly("same");
+    }
+
+    @Test
+    void aScopeThatShrankStillFindsWhatIsLeft() {
+        for (int i = 0; i < 200; i++) {
+            index.put(entry("k" + i, "s", at(i * 0.1)));
+        }
+        for (int i = 0; i < 199; i++) {
+            index.remove("k" + i);
+        }
+
+        assertThat(keysFound("s", at(19.9), 0.99)).containsExactly("k199");
+        assertThat(index.entries()).isEqualTo(1);
+    }
+
+    @Test
     void theCodePrefilterKeepsEveryEntryAtTheThresholdAmongThousandsOfOthers() {
         java.util.Random random = new java.util.Random(7);
         SemanticIndex large = new SemanticIndex(10_000, Long.MAX_VALUE, clock);

@@ -105,6 +105,19 @@ class SemanticLookupTest {
     }
 
     @Test
+    void anEmbedderThatAnswersWithNothingIsAnErrorMissNotALookupThatNeverEnds() {
+        cache(CACHED);
+
+        SemanticLookup.Result result = lookup(text -> Mono.empty(), Duration.ofSeconds(5))
+                .find(query("how can i reset my password")).block(Duration.ofSeconds(5));
+
+        assertThat(result).isNotNull();
+        assertThat(result.hit()).isFalse();
+        assertThat(result.vector().get()).isNull();
+        assertThat(lookups(SemanticMetrics.ERROR)).isEqualTo(1);
+    }
+
+    @Test
     void aSlowEmbedderIsAMissAtTheDeadlineAndItsVectorStillArrivesLater() {
         cache(CACHED);
         Sinks.One<float[]> slow = Sinks.one();

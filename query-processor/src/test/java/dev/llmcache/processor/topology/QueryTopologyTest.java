@@ -590,6 +590,40 @@ class QueryTopologyTest {
         });
     }
 
+    @Test
+    void onceTheLlmWasAskedAnotherAttemptsMatchIsDroppedAndOnlyTheSameMatchAgainResendsTheRequest() {
+        sendSemantic("r1", SEMANTIC);
+        LlmRequest call = llmRequests.readValue();
+        sendSemantic("r2", null); // declines semantic answers
+        answers.readValuesToList();
+        respond(match(call, "c1", 0.93));
+        assertThat(llmRequests.readValuesToList()).as("the LLM asked after all").hasSize(1);
+
+        respond(match(call, "c2", 0.93)); // the first request re-run after a worker crash
+
+        assertThat(llmRequests.isEmpty()).as("the LLM's call is under way: no second one").isTrue();
+        assertThat(answers.isEmpty()).isTrue();
+        respond(match(call, "c1", 0.93)); // the same match again: this task restarted before its commit
+        assertThat(llmRequests.readValuesToList()).as("its request may have been lost").hasSize(1);
+    }
+
+    @Test
+    void aMatchForACallWhoseSemanticStateWasLostTellsTheWaitersToRetryInsteadOfLeavingThemWaiting() {
+        sendSemantic("r1", SEMANTIC);
+        LlmRequest call = llmRequests.readValue();
+        answers.readValuesToList();
+        driver.getKeyValueStore(StoreNames.INFLIGHT_SEMANTIC).delete(KEY);
+
+        respond(match(call, "c1", 0.93));
+
+        assertThat(answers.readValuesToList()).singleElement().satisfies(error -> {
+            assertThat(error.type()).isEqualTo(Answer.Type.ERROR);
+            assertThat(error.error().status()).isEqualTo(503);
+            assertThat(error.error().code()).isEqualTo("state_lost");
+        });
+        assertThat(driver.getKeyValueStore(StoreNames.INFLIGHT).get(KEY)).isNull();
+    }
+
     private List<String> waiterRecords() {
         List<String> keys = new ArrayList<>();
         try (var all = driver.<String, Waiter>getKeyValueStore(StoreNames.INFLIGHT_WAITERS).all()) {
