@@ -52,23 +52,9 @@ final class BatchJob {
         return new BatchJob(baseUrl, batch.path("id").asString());
     }
 
-    /**
-     * The batch's status. Asked again on a new connection if no answer comes within 5 s: Reactor
-     * Netty 1.3.7 can stop reading a keep-alive connection after a request that was answered at
-     * once while the previous one was still ending (reactor/reactor-netty#4361); the timed-out
-     * connection is dropped by the client.
-     */
+    /** The batch's status. */
     JsonNode status() throws IOException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return send(HttpRequest.newBuilder(URI.create(baseUrl + "/batches/" + id)).GET(),
-                        Duration.ofSeconds(5));
-            } catch (java.net.http.HttpTimeoutException e) {
-                if (attempt == 3) {
-                    throw e;
-                }
-            }
-        }
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/batches/" + id)).GET());
     }
 
     /** Waits until at least {@code lines} lines are done (the batch is running at full speed). */
@@ -97,12 +83,7 @@ final class BatchJob {
     }
 
     private static JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return send(request, Duration.ofSeconds(30));
-    }
-
-    private static JsonNode send(HttpRequest.Builder request, Duration timeout) throws IOException,
-            InterruptedException {
-        HttpResponse<String> response = HTTP.send(request.timeout(timeout).build(),
+        HttpResponse<String> response = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("The Batch API answered " + response.statusCode() + ": " + response.body());
