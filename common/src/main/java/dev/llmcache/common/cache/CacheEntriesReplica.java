@@ -14,6 +14,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -138,11 +139,16 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
         return 0;
     }
 
+    /** Whether both feeds (entries and commands) are running: a target without them may hold removed entries. */
+    public boolean isFed() {
+        return tail.health().getStatus().equals(Status.UP) && commands.health().getStatus().equals(Status.UP);
+    }
+
     @Override
     public Health health() {
         Health listener = tail.health();
         Health commandListener = commands.health();
-        return Health.status(commandListener.getStatus().equals(org.springframework.boot.health.contributor.Status.UP)
+        return Health.status(commandListener.getStatus().equals(Status.UP)
                         ? listener.getStatus() : commandListener.getStatus())
                 .withDetails(listener.getDetails())
                 .withDetail("entries", target.entries())

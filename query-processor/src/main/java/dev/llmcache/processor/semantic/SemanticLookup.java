@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
@@ -42,6 +43,7 @@ public final class SemanticLookup {
     private final Scheduler searches;
     private final SemanticMetrics metrics;
     private final Clock clock;
+    private final BooleanSupplier indexFed;
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
@@ -62,10 +64,12 @@ public final class SemanticLookup {
     /**
      * @param embedder   the question's vector (the model named by {@code embedderId})
      * @param searches   where searches run: CPU work, kept off the embedder's and Netty's threads
+     * @param indexFed   whether the index's feed ({@code cache-entries}, {@code cache-commands}) is
+     *                   up: without it, entries deleted or invalidated since would still match
      */
     public SemanticLookup(Function<String, Mono<float[]>> embedder, String embedderId, SemanticIndex index,
                           LexicalGuard guard, Duration deadline, Scheduler searches, SemanticMetrics metrics,
-                          Clock clock) {
+                          Clock clock, BooleanSupplier indexFed) {
         this.embedder = embedder;
         this.embedderId = embedderId;
         this.index = index;
@@ -74,11 +78,16 @@ public final class SemanticLookup {
         this.searches = searches;
         this.metrics = metrics;
         this.clock = clock;
+        this.indexFed = indexFed;
     }
 
     /** Never fails: every failure is a miss. */
     public Mono<Result> find(SemanticQuery query) {
         return Mono.defer(() -> {
+            if (!indexFed.getAsBoolean()) {
+                metrics.lookedUp(SemanticMetrics.STALE);
+                return Mono.just(Result.miss(() -> null, SemanticMetrics.STALE));
+            }
             if (pending.incrementAndGet() > MAX_PENDING) {
                 pending.decrementAndGet();
                 metrics.lookedUp(SemanticMetrics.BUSY);

@@ -22,6 +22,8 @@ public final class SemanticMetrics {
     static final String ERROR = "error";
     /** Skipped: too many embeddings already under way. */
     static final String BUSY = "busy";
+    /** Skipped: the index's feed is down, so it may still hold entries deleted since. */
+    static final String STALE = "stale";
 
     private final Map<String, Counter> lookups;
     private final Timer embed;
@@ -30,7 +32,8 @@ public final class SemanticMetrics {
 
     public SemanticMetrics(MeterRegistry meters, SemanticIndex index) {
         this.lookups = Map.of(HIT, lookups(meters, HIT), MISS, lookups(meters, MISS), REFUSED, lookups(meters, REFUSED),
-                TIMEOUT, lookups(meters, TIMEOUT), ERROR, lookups(meters, ERROR), BUSY, lookups(meters, BUSY));
+                TIMEOUT, lookups(meters, TIMEOUT), ERROR, lookups(meters, ERROR), BUSY, lookups(meters, BUSY),
+                STALE, lookups(meters, STALE));
         this.embed = Timer.builder("llmcache.semantic.embed").description("Embedding a question for a semantic lookup")
                 .publishPercentileHistogram().register(meters);
         this.search = Timer.builder("llmcache.semantic.search").description("Searching the semantic index of one scope")

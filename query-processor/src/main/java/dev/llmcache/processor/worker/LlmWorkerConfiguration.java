@@ -77,13 +77,14 @@ public class LlmWorkerConfiguration {
     @Bean
     @ConditionalOnProperty(name = "llmcache.processor.semantic.enabled", matchIfMissing = true)
     SemanticLookup semanticLookup(ProcessorProperties properties, LlmRouter router, SemanticIndex semanticIndex,
-                                  Scheduler semanticSearches, MeterRegistry meters) {
+                                  CacheEntriesReplica semanticReplica, Scheduler semanticSearches,
+                                  MeterRegistry meters) {
         ProcessorProperties.Semantic semantic = properties.semantic();
         String model = semantic.embeddingModel();
         return new SemanticLookup(text -> router.embedText(model, text), model, semanticIndex, new LexicalGuard(),
                 semantic.lookupTimeout(), semanticSearches,
                 new SemanticMetrics(meters, semanticIndex),
-                Clock.systemUTC());
+                Clock.systemUTC(), semanticReplica::isFed);
     }
 
     @Bean(destroyMethod = "close")

@@ -37,9 +37,11 @@ class SemanticLookupTest {
             "How do I reset my password 2 times?", new float[] {0.97f, 0.24f, 0},
             "What is the capital of Peru?", new float[] {0, 0, 1});
 
+    private boolean indexFed = true;
+
     private SemanticLookup lookup(Function<String, Mono<float[]>> embedder, Duration deadline) {
         return new SemanticLookup(embedder, "e", index, new LexicalGuard(), deadline, Schedulers.immediate(),
-                new SemanticMetrics(meters, index), clock);
+                new SemanticMetrics(meters, index), clock, () -> indexFed);
     }
 
     private SemanticLookup lookup() {
@@ -102,6 +104,19 @@ class SemanticLookupTest {
         assertThat(result.hit()).isFalse();
         assertThat(result.vector().get()).isNull();
         assertThat(lookups(SemanticMetrics.ERROR)).isEqualTo(1);
+    }
+
+    @Test
+    void whileTheIndexsFeedIsDownNothingIsLookedUpSinceDeletedEntriesCouldStillMatch() {
+        cache(CACHED);
+        indexFed = false;
+
+        SemanticLookup.Result result = lookup().find(query("how can i reset my password")).block();
+
+        assertThat(result.hit()).isFalse();
+        assertThat(lookups(SemanticMetrics.STALE)).isEqualTo(1);
+        indexFed = true;
+        assertThat(lookup().find(query("how can i reset my password")).block().hit()).isTrue();
     }
 
     @Test

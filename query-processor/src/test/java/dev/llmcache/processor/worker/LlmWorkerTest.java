@@ -353,7 +353,7 @@ class LlmWorkerTest {
         consumer = new MockConsumer<>("earliest");
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         start(new SemanticLookup(embedder, "e", index, new LexicalGuard(), Duration.ofSeconds(2),
-                Schedulers.immediate(), new SemanticMetrics(meters, index), Clock.systemUTC()));
+                Schedulers.immediate(), new SemanticMetrics(meters, index), Clock.systemUTC(), () -> true));
     }
 
     private void semanticRequest(TopicPartition partition, long offset) {
