@@ -34,9 +34,13 @@ public record LlmRequest(
         this(schemaVersion, cacheKey, generationId, model, body, createdAt, deadline, starter, null);
     }
 
-    /** The same call made again at {@code now}, for the LLM itself: no semantic lookup. */
-    public LlmRequest withoutSemantic(long now) {
-        return new LlmRequest(schemaVersion, cacheKey, generationId, model, body, now, deadline, starter, null);
+    /**
+     * The same call made again at {@code now}, for the LLM itself: no semantic lookup, but the
+     * question is still embedded so that the answer's entry joins the index.
+     */
+    public LlmRequest withoutLookup(long now) {
+        return new LlmRequest(schemaVersion, cacheKey, generationId, model, body, now, deadline, starter,
+                semantic == null ? null : semantic.withoutLookup());
     }
 
     /**

@@ -11,6 +11,14 @@ package dev.llmcache.common.semantic;
  * @param question      the last user message's text, the only part compared by meaning
  * @param threshold     the least cosine similarity that counts as a match
  * @param maxAgeSeconds the oldest entry the client accepts ({@code Cache-Control: max-age}); null for any
+ * @param embedOnly     no lookup, only the question's vector for the answer's entry: the call was
+ *                      sent again for the LLM itself after a match could not answer every waiter
  */
-public record SemanticQuery(String scope, String question, double threshold, Long maxAgeSeconds) {
+public record SemanticQuery(String scope, String question, double threshold, Long maxAgeSeconds,
+                            boolean embedOnly) {
+
+    /** The same question, to be embedded for the index but not looked up. */
+    public SemanticQuery withoutLookup() {
+        return new SemanticQuery(scope, question, threshold, maxAgeSeconds, true);
+    }
 }

@@ -76,7 +76,7 @@ public final class SemanticPolicy {
             return null;
         }
         return new SemanticQuery(CacheKey.deriveScope(namespace, body), question, threshold,
-                directives.maxAgeSeconds());
+                directives.maxAgeSeconds(), false);
     }
 
     /** The header's value, or null; 400 if it is given more than once (which one would the client mean?). */

@@ -88,39 +88,60 @@ public final class SemanticLookup {
                 metrics.lookedUp(SemanticMetrics.STALE);
                 return Mono.just(Result.miss(() -> null, SemanticMetrics.STALE));
             }
-            if (pending.incrementAndGet() > MAX_PENDING) {
-                pending.decrementAndGet();
+            Embedding embedding = embed(query);
+            if (embedding == null) {
                 metrics.lookedUp(SemanticMetrics.BUSY);
                 return Mono.just(Result.miss(() -> null, SemanticMetrics.BUSY));
             }
-            long start = System.nanoTime();
-            // Runs to its end even when the lookup gives up on it: the vector may still reach the index.
-            CompletableFuture<float[]> embedding = Mono.defer(() -> embedder.apply(query.question()))
-                    // An upstream that answers with no body: a failure, not a lookup that never ends.
-                    .switchIfEmpty(Mono.error(() -> new IllegalStateException("The embedder returned no vector")))
-                    .map(vector -> {
-                        metrics.embedded(System.nanoTime() - start);
-                        float[] unit = SemanticIndex.unit(vector);
-                        if (unit == null) {
-                            throw new IllegalStateException("The embedder returned a zero vector");
-                        }
-                        return unit;
-                    })
-                    // Bounded, so that hung embedder calls cannot hold the pending count up for ever.
-                    .timeout(deadline.multipliedBy(20))
-                    .toFuture();
-            embedding.whenComplete((vector, error) -> pending.decrementAndGet());
-            Supplier<SemanticVector> late = () -> embedding.isDone() && !embedding.isCompletedExceptionally()
-                    ? vectorOf(query, embedding.join()) : null;
-            return Mono.fromFuture(embedding, true)
+            return Mono.fromFuture(embedding.unit(), true)
                     .publishOn(searches)
                     .map(unit -> search(query, unit))
                     .timeout(deadline)
-                    .onErrorResume(error -> Mono.just(Result.miss(late, error instanceof TimeoutException
+                    .onErrorResume(error -> Mono.just(Result.miss(embedding.late(), error instanceof TimeoutException
                             ? SemanticMetrics.TIMEOUT : SemanticMetrics.ERROR)))
                     // Counted once, as it ended: a search that finishes after the deadline was a timeout.
                     .doOnNext(result -> metrics.lookedUp(result.outcome()));
         });
+    }
+
+    /**
+     * Embeds the question without looking it up, for the index (the call asks the LLM itself):
+     * the vector when it is ready (null until then, if it failed, or if the embedder is busy).
+     */
+    public Supplier<SemanticVector> embedOnly(SemanticQuery query) {
+        Embedding embedding = embed(query);
+        return embedding == null ? () -> null : embedding.late();
+    }
+
+    /** An embedding under way: the unit vector, and the question's vector once it is there. */
+    private record Embedding(CompletableFuture<float[]> unit, Supplier<SemanticVector> late) {
+    }
+
+    /** Starts embedding the question; null if too many embeddings are under way. */
+    private Embedding embed(SemanticQuery query) {
+        if (pending.incrementAndGet() > MAX_PENDING) {
+            pending.decrementAndGet();
+            return null;
+        }
+        long start = System.nanoTime();
+        // Runs to its end even when the lookup gives up on it: the vector may still reach the index.
+        CompletableFuture<float[]> unit = Mono.defer(() -> embedder.apply(query.question()))
+                // An upstream that answers with no body: a failure, not a lookup that never ends.
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("The embedder returned no vector")))
+                .map(vector -> {
+                    metrics.embedded(System.nanoTime() - start);
+                    float[] normalized = SemanticIndex.unit(vector);
+                    if (normalized == null) {
+                        throw new IllegalStateException("The embedder returned a zero vector");
+                    }
+                    return normalized;
+                })
+                // Bounded, so that hung embedder calls cannot hold the pending count up for ever.
+                .timeout(deadline.multipliedBy(20))
+                .toFuture();
+        unit.whenComplete((vector, error) -> pending.decrementAndGet());
+        return new Embedding(unit, () -> unit.isDone() && !unit.isCompletedExceptionally()
+                ? vectorOf(query, unit.join()) : null);
     }
 
     private SemanticVector vectorOf(SemanticQuery query, float[] unit) {

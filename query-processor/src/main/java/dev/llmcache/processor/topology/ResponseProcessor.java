@@ -170,7 +170,7 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             return true;
         }
         inflight.updateSemantic(key, call.reissuedBy(done.callId()));
-        context.forward(new Record<>(key, call.request().withoutSemantic(now), now, headers),
+        context.forward(new Record<>(key, call.request().withoutLookup(now), now, headers),
                 QueryTopology.LLM_REQUESTS_SINK);
         return false;
     }

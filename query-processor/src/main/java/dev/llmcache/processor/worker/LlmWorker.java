@@ -305,16 +305,24 @@ public final class LlmWorker implements AcknowledgingMessageListener<String, Llm
         Duration total = request.deadline() > 0
                 ? Duration.ofMillis(Math.min(timeouts.total().toMillis(), request.deadline() - System.currentTimeMillis()))
                 : timeouts.total();
-        Flux<LlmResponse> responses = semantic == null || request.semantic() == null
-                ? llmResponses(request, call, total)
-                // An eligible miss: a similar question's answer, if the index has one, instead of the call.
-                : semantic.find(request.semantic()).flatMapMany(found -> {
-                    if (found.hit()) {
-                        return Flux.just(call.semanticHit(found.answer(), found.match()));
-                    }
-                    call.embedded(found.vector());
-                    return llmResponses(request, call, total);
-                });
+        Flux<LlmResponse> responses;
+        if (semantic == null || request.semantic() == null) {
+            responses = llmResponses(request, call, total);
+        } else if (request.semantic().embedOnly()) {
+            // Sent again for the LLM itself (a match could not answer every waiter): the answer
+            // still joins the index with its question's vector.
+            call.embedded(semantic.embedOnly(request.semantic()));
+            responses = llmResponses(request, call, total);
+        } else {
+            // An eligible miss: a similar question's answer, if the index has one, instead of the call.
+            responses = semantic.find(request.semantic()).flatMapMany(found -> {
+                if (found.hit()) {
+                    return Flux.just(call.semanticHit(found.answer(), found.match()));
+                }
+                call.embedded(found.vector());
+                return llmResponses(request, call, total);
+            });
+        }
         responses
                 .onErrorResume(error -> Mono.just(call.failure(error)))
                 .publishOn(publisher)

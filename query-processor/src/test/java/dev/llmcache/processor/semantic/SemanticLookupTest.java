@@ -55,7 +55,7 @@ class SemanticLookupTest {
     }
 
     private static SemanticQuery query(String question) {
-        return new SemanticQuery(SCOPE, question, 0.9, null);
+        return new SemanticQuery(SCOPE, question, 0.9, null, false);
     }
 
     private double lookups(String result) {

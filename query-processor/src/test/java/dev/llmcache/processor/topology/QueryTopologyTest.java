@@ -477,7 +477,7 @@ class QueryTopologyTest {
 
     @Test
     void theQuerysSemanticRequestTravelsWithItsLlmCall() {
-        SemanticQuery semantic = new SemanticQuery("scope-1", "How do I reset my password?", 0.9, 60L);
+        SemanticQuery semantic = new SemanticQuery("scope-1", "How do I reset my password?", 0.9, 60L, false);
         QueryRequest plain = query("r1", KEY, CacheDirectives.DEFAULT);
         queries.pipeInput(KEY, new QueryRequest(QueryRequest.SCHEMA_VERSION, "r1", "tenant", "tenant", "m", KEY,
                 plain.body(), CacheDirectives.DEFAULT, REPLY, 0, "client-r1", semantic));
@@ -497,7 +497,7 @@ class QueryTopologyTest {
     }
 
     private static final SemanticQuery SEMANTIC = new SemanticQuery("scope-1", "How do I reset my password?", 0.9,
-            null);
+            null, false);
 
     private void sendSemantic(String requestId, SemanticQuery semantic) {
         QueryRequest plain = query(requestId, KEY, CacheDirectives.DEFAULT);
@@ -538,8 +538,8 @@ class QueryTopologyTest {
 
     @Test
     void aJoinerThatDeclinesSemanticAnswersOrAsksMoreMakesTheCallAskTheLlmForEveryone() {
-        for (SemanticQuery joiner : java.util.Arrays.asList(null, new SemanticQuery("scope-1", "q", 0.95, null),
-                new SemanticQuery("scope-1", "q", 0.9, 10L))) {
+        for (SemanticQuery joiner : java.util.Arrays.asList(null, new SemanticQuery("scope-1", "q", 0.95, null, false),
+                new SemanticQuery("scope-1", "q", 0.9, 10L, false))) {
             sendSemantic("r1", SEMANTIC);
             LlmRequest call = llmRequests.readValue();
             sendSemantic("r2", joiner);
@@ -549,7 +549,7 @@ class QueryTopologyTest {
 
             assertThat(answers.isEmpty()).as("nobody answered by the match").isTrue();
             LlmRequest again = llmRequests.readValue();
-            assertThat(again.semantic()).isNull();
+            assertThat(again.semantic()).as("embedded for the index, not looked up").isEqualTo(SEMANTIC.withoutLookup());
             assertThat(again.generationId()).isEqualTo(call.generationId());
             respond(LlmResponse.done(again, "c2", 0, "the LLM's own answer", "stop", Usage.of(1, 1), 1, 1));
             assertThat(textFor("r1", answers.readKeyValuesToList())).isEqualTo("the LLM's own answer");
@@ -569,7 +569,7 @@ class QueryTopologyTest {
         respond(match(call, "c1", 0.93));
 
         assertThat(answers.isEmpty()).isTrue();
-        assertThat(llmRequests.readValue().semantic()).isNull();
+        assertThat(llmRequests.readValue().semantic().embedOnly()).isTrue();
     }
 
     @Test
@@ -582,7 +582,8 @@ class QueryTopologyTest {
         respond(match(call, "c2", 0.93));
 
         assertThat(answers.isEmpty()).isTrue();
-        assertThat(llmRequests.readValue().semantic()).as("in case the streaming attempt's worker died").isNull();
+        assertThat(llmRequests.readValue().semantic().embedOnly()).as("in case the streaming attempt's worker died")
+                .isTrue();
         respond(LlmResponse.done(call, "c1", 1, "Hello", "stop", Usage.of(1, 1), 1, 1));
         assertThat(answers.readValuesToList()).last().satisfies(done -> {
             assertThat(done.content()).isEqualTo("Hello");

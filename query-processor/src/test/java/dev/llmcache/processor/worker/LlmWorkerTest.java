@@ -357,11 +357,32 @@ class LlmWorkerTest {
     }
 
     private void semanticRequest(TopicPartition partition, long offset) {
+        semanticRequest(partition, offset, new SemanticQuery("scope", QUESTION, 0.9, null, false));
+    }
+
+    private void semanticRequest(TopicPartition partition, long offset, SemanticQuery semantic) {
         String key = key(partition, offset);
         ObjectNode body = Json.MAPPER.createObjectNode().put("model", "m").put("key", key);
         consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), offset, key,
                 new LlmRequest(LlmRequest.SCHEMA_VERSION, key, "gen-" + key, "m", body, 0,
-                        System.currentTimeMillis() + 60_000, null, new SemanticQuery("scope", QUESTION, 0.9, null))));
+                        System.currentTimeMillis() + 60_000, null, semantic)));
+    }
+
+    @Test
+    void aCallSentAgainForTheLlmItselfIsNotLookedUpButItsAnswerStillCarriesTheVector() throws Exception {
+        SemanticIndex index = new SemanticIndex(10, 1 << 20, Clock.systemUTC());
+        index.put(new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "cached", "ns", "m", "Click 'Forgot password'.",
+                "stop", Usage.of(1, 1), System.currentTimeMillis(), Long.MAX_VALUE / 2, 40, null,
+                new SemanticVector("scope", "e", "how can i reset my password", Vectors.toBase64(new float[] {1, 0}))));
+        restartWithSemantic(index, text -> Mono.just(new float[] {0.99f, 0.1f}));
+
+        semanticRequest(P0, 0, new SemanticQuery("scope", QUESTION, 0.9, null, false).withoutLookup());
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
+        finish(P0, 0);
+
+        awaitOutcomes(1);
+        assertThat(outcomes().get(0).match()).as("no lookup, though the index has a match").isNull();
+        assertThat(outcomes().get(0).vector().question()).isEqualTo(QUESTION);
     }
 
     @Test
