@@ -13,9 +13,14 @@ package dev.llmcache.common.semantic;
  * @param maxAgeSeconds the oldest entry the client accepts ({@code Cache-Control: max-age}); null for any
  * @param embedOnly     no lookup, only the question's vector for the answer's entry: the call was
  *                      sent again for the LLM itself after a match could not answer every waiter
+ *                      (boxed: records written before it existed read as false)
  */
 public record SemanticQuery(String scope, String question, double threshold, Long maxAgeSeconds,
-                            boolean embedOnly) {
+                            Boolean embedOnly) {
+
+    public SemanticQuery {
+        embedOnly = embedOnly != null && embedOnly;
+    }
 
     /** The same question, to be embedded for the index but not looked up. */
     public SemanticQuery withoutLookup() {

@@ -46,7 +46,7 @@ public final class Calibration {
     public record Scored(Pair pair, double similarity, LexicalGuard.Verdict verdict) {
 
         boolean matchesAt(double threshold) {
-            return pair.sameScope() && similarity >= threshold && verdict.allowed();
+            return pair.sameScope() && dev.llmcache.common.semantic.SemanticMatch.reaches(similarity, threshold) && verdict.allowed();
         }
     }
 

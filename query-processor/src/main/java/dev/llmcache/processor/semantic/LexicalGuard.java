@@ -226,8 +226,14 @@ public final class LexicalGuard {
             }
         }
 
-        /** A symbol (math, currency, modifier, other: emoji), a private or unassigned code point, or one beyond the basic plane. */
+        /**
+         * A symbol (math, currency, modifier, other: emoji), a private or unassigned code point, or
+         * one beyond the basic plane. Not the backtick: it quotes code ("`git rebase`") and says nothing.
+         */
         private static boolean isSymbol(int codePoint) {
+            if (codePoint == '`') {
+                return false;
+            }
             return switch (Character.getType(codePoint)) {
                 case Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL,
                      Character.OTHER_SYMBOL, Character.PRIVATE_USE, Character.UNASSIGNED -> true;

@@ -91,8 +91,9 @@ public final class QueryTopology {
         topology.addStateStore(store(StoreNames.INFLIGHT, JsonSerde.of(InflightEntry.class)).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.INFLIGHT_WAITERS, JsonSerde.of(Waiter.class)).withCachingEnabled(), all);
         topology.addStateStore(store(StoreNames.INFLIGHT_DEADLINES, Serdes.String()).withCachingEnabled(), all);
-        // Cached like the in-flight entry it belongs to: both reach their changelogs at the same
-        // commit, so a crash cannot restore one without the other.
+        // Cached like the in-flight entry it belongs to: both reach their changelogs at commits (or
+        // when the cache evicts), so a crash seldom restores one without the other; when it does,
+        // the response processor refuses the match rather than answer without the waiters' terms.
         topology.addStateStore(store(StoreNames.INFLIGHT_SEMANTIC, JsonSerde.of(SemanticCall.class)).withCachingEnabled(),
                 all);
 

@@ -144,13 +144,17 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
      */
     private boolean semanticMatchAnswers(String key, InflightEntry entry, LlmResponse done, Headers headers) {
         SemanticCall call = inflight.semanticCall(key);
+        boolean untouched = entry.text().isEmpty() && entry.pinnedCallId() == null;
         if (call == null || !call.request().generationId().equals(entry.generationId())) {
             // Only a call with its SemanticCall looks for a match: this task lost it (a crash
-            // between the two stores' changelogs). What the waiters accept is unknown, and the
-            // request to call the LLM after all with it: they are told to retry, not left waiting.
-            ErrorInfo lost = new ErrorInfo(503, "server_error", "state_lost",
-                    "The cache lost this request's state in a restart; retry it");
-            inflight.finish(key, entry).forEach(w -> replies.sendError(w, key, entry.model(), lost, headers));
+            // between the two stores' changelogs). If an attempt streams, it answers. Otherwise
+            // what the waiters accept is unknown, and so is the request to call the LLM after all
+            // with: they are told to retry, not left waiting.
+            if (untouched) {
+                ErrorInfo lost = new ErrorInfo(503, "server_error", "state_lost",
+                        "The cache lost this request's state in a restart; retry it");
+                inflight.finish(key, entry).forEach(w -> replies.sendError(w, key, entry.model(), lost, headers));
+            }
             return false;
         }
         long now = context.currentSystemTimeMs();
@@ -158,13 +162,17 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
         CachedAnswer matched = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, match.matchedKey(), entry.namespace(),
                 entry.model(), done.content(), done.finishReason(), done.usage(), match.createdAt(), Long.MAX_VALUE,
                 done.durationMillis(), null);
-        if (call.reissued() && !call.reissuedBy().equals(done.callId())) {
-            // The LLM was asked already; this is another attempt's match (the request re-run after
-            // a worker crash). Only the same match processed again (this task restarted before its
-            // commit) may have lost the request sent for it, and sends it again.
+        if (call.reissued()) {
+            // The LLM was asked already. Another attempt's match (the request re-run after a
+            // worker crash) is dropped. The same match again (this task restarted before its
+            // commit, or the record published twice) sends the request again only while no
+            // attempt has streamed: the one sent before may have been lost.
+            if (call.reissuedBy().equals(done.callId()) && untouched) {
+                context.forward(new Record<>(key, call.request().withoutLookup(now), now, headers),
+                        QueryTopology.LLM_REQUESTS_SINK);
+            }
             return false;
         }
-        boolean untouched = entry.text().isEmpty() && entry.pinnedCallId() == null;
         if (untouched && call.acceptsForAll(match, now) && !match.matchedKey().equals(key)
                 && !invalidations.removes(matched)) {
             return true;

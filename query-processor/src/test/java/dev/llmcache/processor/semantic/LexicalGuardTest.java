@@ -39,6 +39,7 @@ class LexicalGuardTest {
         assertThat(refusal("How much is 5 $ in yen?", "How much is 5 € in yen?")).isEqualTo("symbols");
         assertThat(refusal("Is 🦀 safe to eat?", "Is 🦀 safe to eat raw?")).isNotEqualTo("symbols");
         assertThat(refusal("Is 🦀 safe to eat?", "is 🦀 safe to eat")).isEqualTo("allowed");
+        assertThat(refusal("How do I undo `git rebase`?", "How can I undo git rebase?")).isNotEqualTo("symbols");
     }
 
     @Test

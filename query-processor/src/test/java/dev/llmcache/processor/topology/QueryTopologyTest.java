@@ -606,6 +606,24 @@ class QueryTopologyTest {
         assertThat(answers.isEmpty()).isTrue();
         respond(match(call, "c1", 0.93)); // the same match again: this task restarted before its commit
         assertThat(llmRequests.readValuesToList()).as("its request may have been lost").hasSize(1);
+        respond(LlmResponse.chunk(call, "c3", 0, "Hel")); // the LLM's call streams
+        respond(match(call, "c1", 0.93));
+        assertThat(llmRequests.isEmpty()).as("an attempt streams: nothing was lost").isTrue();
+    }
+
+    @Test
+    void aMatchWhoseSemanticStateWasLostIsDroppedWhileAnotherAttemptStreams() {
+        sendSemantic("r1", SEMANTIC);
+        LlmRequest call = llmRequests.readValue();
+        respond(LlmResponse.chunk(call, "c1", 0, "Hel")); // the lookup missed and the LLM streams
+        answers.readValuesToList();
+        driver.getKeyValueStore(StoreNames.INFLIGHT_SEMANTIC).delete(KEY);
+
+        respond(match(call, "c2", 0.93)); // a re-run after a worker crash matched
+
+        assertThat(answers.isEmpty()).as("no error for a stream that is fine").isTrue();
+        respond(LlmResponse.done(call, "c1", 1, "Hello", "stop", Usage.of(1, 1), 1, 1));
+        assertThat(answers.readValuesToList()).last().satisfies(done -> assertThat(done.content()).isEqualTo("Hello"));
     }
 
     @Test
