@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -33,7 +34,7 @@ import java.util.function.Predicate;
 public final class SemanticIndex implements ReplicaTarget {
 
     /** Bytes an entry costs besides its vector and text: the objects, the maps' nodes. */
-    private static final int ENTRY_OVERHEAD = 400;
+    private static final int ENTRY_OVERHEAD = 450;
 
     private final long maxEntries;
     private final long maxBytes;
@@ -45,7 +46,6 @@ public final class SemanticIndex implements ReplicaTarget {
     private final LinkedHashMap<String, Entry> byKey = new LinkedHashMap<>();
     private final Map<String, Scope> scopes = new HashMap<>();
     private long bytes; // guarded by lock
-    private long indexed; // guarded by lock
 
     /** A match: the cached answer and how similar its question is to the one asked. */
     public record Candidate(CachedAnswer answer, String question, double similarity) {
@@ -57,12 +57,10 @@ public final class SemanticIndex implements ReplicaTarget {
         final float[] vector;
         final String scope;
         final long bytes;
-        final long order; // when it was indexed, in the index's own sequence
         int position; // in its scope's list
 
-        Entry(CachedAnswer answer, String question, float[] vector, String scope, long order) {
+        Entry(CachedAnswer answer, String question, float[] vector, String scope) {
             this.answer = answer;
-            this.order = order;
             this.question = question;
             this.vector = vector;
             this.scope = scope;
@@ -78,12 +76,15 @@ public final class SemanticIndex implements ReplicaTarget {
      */
     private static final class Scope {
         final ArrayList<Entry> entries = new ArrayList<>();
+        /** The same entries, oldest first (identity-hashed): a full scope finds its oldest at once. */
+        final LinkedHashSet<Entry> byAge = new LinkedHashSet<>();
         long[] codes = new long[16 * SimHash.WORDS];
         long bytes;
 
         void add(Entry entry) {
             entry.position = entries.size();
             entries.add(entry);
+            byAge.add(entry);
             bytes += entry.bytes;
             if (codes.length < entries.size() * SimHash.WORDS) {
                 codes = java.util.Arrays.copyOf(codes, codes.length * 2);
@@ -92,6 +93,7 @@ public final class SemanticIndex implements ReplicaTarget {
         }
 
         void remove(Entry entry) {
+            byAge.remove(entry);
             bytes -= entry.bytes;
             int lastPosition = entries.size() - 1;
             Entry last = entries.remove(lastPosition);
@@ -108,15 +110,9 @@ public final class SemanticIndex implements ReplicaTarget {
             }
         }
 
-        /** The entry indexed first (a scan: only when a full scope takes a new entry). */
+        /** The entry indexed first. */
         Entry oldest() {
-            Entry oldest = entries.get(0);
-            for (Entry entry : entries) {
-                if (entry.order < oldest.order) {
-                    oldest = entry;
-                }
-            }
-            return oldest;
+            return byAge.iterator().next();
         }
     }
 
@@ -159,7 +155,7 @@ public final class SemanticIndex implements ReplicaTarget {
                 return;
             }
             Entry entry = new Entry(answer.withoutVector(), semantic.question(), vector,
-                    scopeId(semantic.scope(), semantic.embedder()), ++indexed);
+                    scopeId(semantic.scope(), semantic.embedder()));
             if (entry.bytes > maxBytesPerScope) {
                 return; // an answer larger than a scope's whole share is not worth every other entry
             }
