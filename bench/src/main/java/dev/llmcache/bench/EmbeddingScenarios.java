@@ -44,8 +44,8 @@ final class EmbeddingScenarios {
                 }
             }
         }
-        return recorder.result("embedder-latency", "The in-process embedding model (" + MODEL + ", one thread) "
-                + "called directly, one text at a time, half of them about 64 tokens long, half short; none seen "
+        return recorder.result("embedder-latency", "The in-process embedding model (" + MODEL + ", " + threads
+                + " intra-op thread(s)) called directly, one text at a time, half of them about 64 tokens long, half short; none seen "
                 + "before.", Map.of("texts", count, "model", MODEL, "intraOpThreads", threads));
     }
 

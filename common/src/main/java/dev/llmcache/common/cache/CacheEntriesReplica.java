@@ -141,7 +141,7 @@ public final class CacheEntriesReplica implements SmartLifecycle, HealthIndicato
 
     /** Whether both feeds (entries and commands) are running: a target without them may hold removed entries. */
     public boolean isFed() {
-        return tail.health().getStatus().equals(Status.UP) && commands.health().getStatus().equals(Status.UP);
+        return tail.isUp() && commands.isUp();
     }
 
     @Override

@@ -72,9 +72,14 @@ public final class SupervisedContainer implements HealthIndicator, ApplicationLi
         }
     }
 
+    /** Whether the container runs as it should (what {@link #health()} reports as UP). */
+    public boolean isUp() {
+        return container.isRunning() && container.isInExpectedState();
+    }
+
     @Override
     public Health health() {
-        boolean up = container.isRunning() && container.isInExpectedState();
+        boolean up = isUp();
         Health.Builder health = (up ? Health.up() : Health.down())
                 .withDetail("listener", String.valueOf(container.getListenerId()))
                 .withDetail("restarts", restarts.get());

@@ -197,6 +197,12 @@ public final class TopicTail<V> implements SmartLifecycle, HealthIndicator {
         return 0;
     }
 
+    /** Whether it reads: its container runs as it should. */
+    public boolean isUp() {
+        SupervisedContainer current = supervisor;
+        return current != null && current.isUp();
+    }
+
     @Override
     public Health health() {
         SupervisedContainer current = supervisor;

@@ -4,7 +4,6 @@ import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.trace.RequestTracing;
-import java.util.Optional;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.BodyInserters;
@@ -33,10 +32,7 @@ public final class ChatCompletionsHandler {
     private Mono<ServerResponse> respond(QueryGateway.Submitted submitted) {
         ParsedQuery query = submitted.query();
         Flux<Answer> content = submitted.answers().filter(a -> a.type() != Answer.Type.STARTED);
-        // The outcome comes with the first record of the request (shared token chunks carry none).
-        Mono<Optional<Answer>> decided = submitted.answers().filter(a -> a.outcome() != null).next()
-                .map(Optional::of).defaultIfEmpty(Optional.empty());
-        return content.next().zipWith(decided).flatMap(headAndDecided -> {
+        return content.next().zipWith(submitted.decided()).flatMap(headAndDecided -> {
             Answer head = headAndDecided.getT1();
             Answer first = headAndDecided.getT2().orElse(null);
             // A semantic match comes whole, in the first record: known when the headers go out.

@@ -19,6 +19,7 @@ import dev.llmcache.ingest.telemetry.QueryTelemetry;
 import dev.llmcache.ingest.telemetry.RequestRecord;
 import io.micrometer.tracing.Span;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,6 +50,12 @@ public final class QueryGateway {
      *               answers and slot are freed) and records it as {@code client_cancelled}
      */
     public record Submitted(ParsedQuery query, Flux<Answer> answers, long startNanos, Runnable cancel) {
+
+        /** The first of its answers with an outcome (shared token chunks carry none), if any came. */
+        public Mono<Optional<Answer>> decided() {
+            return answers.filter(a -> a.outcome() != null).next().map(Optional::of)
+                    .defaultIfEmpty(Optional.empty());
+        }
     }
 
     private final ChatRequestParser parser;

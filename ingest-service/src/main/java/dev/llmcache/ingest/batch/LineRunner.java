@@ -127,9 +127,7 @@ final class LineRunner {
     }
 
     private Mono<Output> outcome(BatchLine line, QueryGateway.Submitted submitted) {
-        Mono<Optional<Answer>> decided = submitted.answers().filter(a -> a.outcome() != null).next()
-                .map(Optional::of).defaultIfEmpty(Optional.empty());
-        return submitted.answers().filter(Answer::isTerminal).next().zipWith(decided)
+        return submitted.answers().filter(Answer::isTerminal).next().zipWith(submitted.decided())
                 // A run stopped mid-line frees the request's place at once (not at its timeout).
                 .doOnCancel(submitted.cancel())
                 .flatMap(lastAndOutcome -> {

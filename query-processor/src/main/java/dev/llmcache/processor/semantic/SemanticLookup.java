@@ -85,12 +85,10 @@ public final class SemanticLookup {
     public Mono<Result> find(SemanticQuery query) {
         return Mono.defer(() -> {
             if (!indexFed.getAsBoolean()) {
-                metrics.lookedUp(SemanticMetrics.STALE);
                 return Mono.just(Result.miss(() -> null, SemanticMetrics.STALE));
             }
             Embedding embedding = embed(query);
             if (embedding == null) {
-                metrics.lookedUp(SemanticMetrics.BUSY);
                 return Mono.just(Result.miss(() -> null, SemanticMetrics.BUSY));
             }
             return Mono.fromFuture(embedding.unit(), true)
@@ -98,10 +96,10 @@ public final class SemanticLookup {
                     .map(unit -> search(query, unit))
                     .timeout(deadline)
                     .onErrorResume(error -> Mono.just(Result.miss(embedding.late(), error instanceof TimeoutException
-                            ? SemanticMetrics.TIMEOUT : SemanticMetrics.ERROR)))
-                    // Counted once, as it ended: a search that finishes after the deadline was a timeout.
-                    .doOnNext(result -> metrics.lookedUp(result.outcome()));
-        });
+                            ? SemanticMetrics.TIMEOUT : SemanticMetrics.ERROR)));
+        })
+                // Counted once, as it ended: a search that finishes after the deadline was a timeout.
+                .doOnNext(result -> metrics.lookedUp(result.outcome()));
     }
 
     /**

@@ -57,7 +57,6 @@ final class InflightStore {
         semanticCalls.put(key, call);
     }
 
-
     /** Whether the request already waits for the call (its query is being processed again after a crash). */
     boolean isWaiting(String key, InflightEntry entry, String requestId) {
         return (entry.starter() != null && entry.starter().requestId().equals(requestId))

@@ -158,29 +158,33 @@ final class ResponseProcessor extends KeyStateProcessor<LlmResponse> {
             return false;
         }
         long now = context.currentSystemTimeMs();
-        SemanticMatch match = done.match();
-        CachedAnswer matched = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, match.matchedKey(), entry.namespace(),
-                entry.model(), done.content(), done.finishReason(), done.usage(), match.createdAt(), Long.MAX_VALUE,
-                done.durationMillis(), null);
         if (call.reissued()) {
             // The LLM was asked already. Another attempt's match (the request re-run after a
             // worker crash) is dropped. The same match again (this task restarted before its
             // commit, or the record published twice) sends the request again only while no
             // attempt has streamed: the one sent before may have been lost.
             if (call.reissuedBy().equals(done.callId()) && untouched) {
-                context.forward(new Record<>(key, call.request().withoutLookup(now), now, headers),
-                        QueryTopology.LLM_REQUESTS_SINK);
+                askTheLlm(key, call, now, headers);
             }
             return false;
         }
+        SemanticMatch match = done.match();
+        CachedAnswer matched = new CachedAnswer(CachedAnswer.SCHEMA_VERSION, match.matchedKey(), entry.namespace(),
+                entry.model(), done.content(), done.finishReason(), done.usage(), match.createdAt(), Long.MAX_VALUE,
+                done.durationMillis(), null);
         if (untouched && call.acceptsForAll(match, now) && !match.matchedKey().equals(key)
                 && !invalidations.removes(matched)) {
             return true;
         }
         inflight.updateSemantic(key, call.reissuedBy(done.callId()));
+        askTheLlm(key, call, now, headers);
+        return false;
+    }
+
+    /** Sends the call's request again, for the LLM itself: no lookup, the question still embedded for the index. */
+    private void askTheLlm(String key, SemanticCall call, long now, Headers headers) {
         context.forward(new Record<>(key, call.request().withoutLookup(now), now, headers),
                 QueryTopology.LLM_REQUESTS_SINK);
-        return false;
     }
 
     private void onError(String key, InflightEntry entry, LlmResponse failed, long producedAt, Headers headers) {

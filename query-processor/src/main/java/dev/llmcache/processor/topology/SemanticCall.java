@@ -55,7 +55,7 @@ record SemanticCall(LlmRequest request, double minSimilarity, Long maxAgeSeconds
 
     /** Whether every waiter accepts {@code match} at {@code now}. */
     boolean acceptsForAll(SemanticMatch match, long now) {
-        return !declined && !reissued() && SemanticMatch.reaches(match.similarity(), minSimilarity)
+        return !declined && SemanticMatch.reaches(match.similarity(), minSimilarity)
                 && (maxAgeSeconds == null || now - match.createdAt() <= maxAgeSeconds * 1000);
     }
 }

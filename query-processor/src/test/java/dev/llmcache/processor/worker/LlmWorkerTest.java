@@ -368,13 +368,18 @@ class LlmWorkerTest {
                         System.currentTimeMillis() + 60_000, null, semantic)));
     }
 
-    @Test
-    void aCallSentAgainForTheLlmItselfIsNotLookedUpButItsAnswerStillCarriesTheVector() throws Exception {
+    /** A worker whose index holds an answer to a question the embedder puts close to {@link #QUESTION}. */
+    private void restartWithAMatchInTheIndex() throws Exception {
         SemanticIndex index = new SemanticIndex(10, 1 << 20, Clock.systemUTC());
         index.put(new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "cached", "ns", "m", "Click 'Forgot password'.",
                 "stop", Usage.of(1, 1), System.currentTimeMillis(), Long.MAX_VALUE / 2, 40, null,
                 new SemanticVector("scope", "e", "how can i reset my password", Vectors.toBase64(new float[] {1, 0}))));
         restartWithSemantic(index, text -> Mono.just(new float[] {0.99f, 0.1f}));
+    }
+
+    @Test
+    void aCallSentAgainForTheLlmItselfIsNotLookedUpButItsAnswerStillCarriesTheVector() throws Exception {
+        restartWithAMatchInTheIndex();
 
         semanticRequest(P0, 0, new SemanticQuery("scope", QUESTION, 0.9, null, false).withoutLookup());
         await().atMost(Duration.ofSeconds(5)).until(() -> calls.size() == 1);
@@ -387,11 +392,7 @@ class LlmWorkerTest {
 
     @Test
     void aSemanticMatchAnswersWithoutCallingTheLlm() throws Exception {
-        SemanticIndex index = new SemanticIndex(10, 1 << 20, Clock.systemUTC());
-        index.put(new CachedAnswer(CachedAnswer.SCHEMA_VERSION, "cached", "ns", "m", "Click 'Forgot password'.",
-                "stop", Usage.of(1, 1), System.currentTimeMillis(), Long.MAX_VALUE / 2, 40, null,
-                new SemanticVector("scope", "e", "how can i reset my password", Vectors.toBase64(new float[] {1, 0}))));
-        restartWithSemantic(index, text -> Mono.just(new float[] {0.99f, 0.1f}));
+        restartWithAMatchInTheIndex();
 
         semanticRequest(P0, 0);
 
