@@ -4,6 +4,7 @@ import dev.llmcache.common.event.Answer;
 import dev.llmcache.common.event.CacheOutcome;
 import dev.llmcache.common.serde.Json;
 import dev.llmcache.common.trace.RequestTracing;
+import java.util.function.BiConsumer;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.BodyInserters;
@@ -29,6 +30,27 @@ public final class ChatCompletionsHandler {
         return gateway.handle(request, this::respond);
     }
 
+    /**
+     * The headers of an answer that has begun: its request id, cache outcome and key, the tier of a
+     * hit, the match of a semantic hit.
+     *
+     * @param first the first answer with an outcome (null if none came)
+     * @param head  the first answer with content
+     */
+    static void writeHeaders(BiConsumer<String, String> header, ParsedQuery query, String outcome, Answer first,
+                             Answer head) {
+        header.accept(RequestTracing.REQUEST_ID_HEADER, query.requestId());
+        header.accept(ApiHeaders.CACHE, outcome);
+        header.accept(ApiHeaders.CACHE_KEY, query.cacheKey());
+        if (first != null && first.outcome() == CacheOutcome.HIT) {
+            header.accept(ApiHeaders.CACHE_TIER, ApiHeaders.tierOf(first));
+        }
+        if (head.isSemanticHit()) {
+            header.accept(ApiHeaders.CACHE_SIMILARITY, ApiHeaders.similarity(head.semantic()));
+            header.accept(ApiHeaders.CACHE_MATCHED_KEY, head.semantic().matchedKey());
+        }
+    }
+
     private Mono<ServerResponse> respond(QueryGateway.Submitted submitted) {
         ParsedQuery query = submitted.query();
         Flux<Answer> content = submitted.answers().filter(a -> a.type() != Answer.Type.STARTED);
@@ -41,17 +63,8 @@ public final class ChatCompletionsHandler {
             if (head.type() == Answer.Type.ERROR) {
                 return ErrorResponses.of(head.error(), null, outcome);
             }
-            ServerResponse.BodyBuilder ok = ServerResponse.ok()
-                    .header(RequestTracing.REQUEST_ID_HEADER, query.requestId())
-                    .header(ApiHeaders.CACHE, outcome)
-                    .header(ApiHeaders.CACHE_KEY, query.cacheKey());
-            if (first != null && first.outcome() == CacheOutcome.HIT) {
-                ok.header(ApiHeaders.CACHE_TIER, ApiHeaders.tierOf(first));
-            }
-            if (head.isSemanticHit()) {
-                ok.header(ApiHeaders.CACHE_SIMILARITY, ApiHeaders.similarity(head.semantic()))
-                        .header(ApiHeaders.CACHE_MATCHED_KEY, head.semantic().matchedKey());
-            }
+            ServerResponse.BodyBuilder ok = ServerResponse.ok();
+            writeHeaders(ok::header, query, outcome, first, head);
             if (query.stream()) {
                 OpenAiStreamFormat format = new OpenAiStreamFormat(query);
                 Flux<ServerSentEvent<String>> events = content

@@ -110,8 +110,10 @@ public final class QueryGateway {
         long start = System.nanoTime();
         Caller caller = ApiAccessFilter.callerOf(request);
         Admission admission = ApiAccessFilter.admissionOf(request);
+        // The fast path found nothing at the edge already: no second Redis lookup for the same miss.
+        boolean lookUpEdge = !EdgeHitFastPath.edgeLookedUp(request.exchange().getRequest());
         return readLiveBody(request).flatMap(body -> submit(body, request.headers().asHttpHeaders(), caller,
-                admission, eventLoopOf(request), start));
+                admission, eventLoopOf(request), start, lookUpEdge));
     }
 
     /** A live request's JSON body, under the API's checks (415, 413); counts the request as live traffic. */
@@ -130,14 +132,14 @@ public final class QueryGateway {
      */
     public Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission,
                                   Executor deliverOn) {
-        return Mono.defer(() -> submit(body, headers, caller, admission, deliverOn, System.nanoTime()));
+        return Mono.defer(() -> submit(body, headers, caller, admission, deliverOn, System.nanoTime(), true));
     }
 
     private Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission,
-                                   Executor deliverOn, long start) {
+                                   Executor deliverOn, long start, boolean lookUpEdge) {
         ParsedQuery query = parse(body, headers, caller);
         return admission.takeTokens(estimatedTokens(body))
-                .then(Mono.defer(() -> submit(query, headers, admission, deliverOn, start)));
+                .then(Mono.defer(() -> submit(query, headers, admission, deliverOn, start, lookUpEdge)));
     }
 
     /**
@@ -148,10 +150,35 @@ public final class QueryGateway {
      */
     public Mono<Submitted> submit(ParsedQuery query, HttpHeaders headers, Admission admission, Executor deliverOn,
                                   long start) {
+        return submit(query, headers, admission, deliverOn, start, true);
+    }
+
+    private Mono<Submitted> submit(ParsedQuery query, HttpHeaders headers, Admission admission, Executor deliverOn,
+                                   long start, boolean lookUpEdge) {
         // A hit at the edge is answered here, without Kafka (also while Kafka is away).
-        return edge.lookup(query.cacheKey(), query.directives())
+        Mono<EdgeHit> atTheEdge = lookUpEdge ? edge.lookup(query.cacheKey(), query.directives()) : Mono.empty();
+        return atTheEdge
                 .map(hit -> answerFromEdge(query, hit, start, headers, admission))
                 .switchIfEmpty(Mono.defer(() -> publish(query, start, headers, deliverOn, admission)));
+    }
+
+    /** Whether this instance has an edge tier at all (memory or Redis). */
+    boolean hasEdge() {
+        return edge.hasTiers();
+    }
+
+    /**
+     * The edge tiers' answer for a query, or empty: the lookup {@link EdgeHitFastPath} makes
+     * before it takes a request off WebFlux's path. Counts nothing.
+     */
+    Mono<EdgeHit> edgeHit(ParsedQuery query) {
+        return edge.lookup(query.cacheKey(), query.directives());
+    }
+
+    /** Answers a live request with the hit {@link #edgeHit} found, as {@link #submit} would have. */
+    Submitted answerHit(ParsedQuery query, EdgeHit hit, HttpHeaders headers, Admission admission, long start) {
+        liveRequests.increment();
+        return answerFromEdge(query, hit, start, headers, admission);
     }
 
     /** A body the parser's checks missed but Jackson still refuses is the request's fault: 400, not 500. */
@@ -167,7 +194,7 @@ public final class QueryGateway {
      * What a query is taken to cost before its usage is known: a quarter of its body's length
      * (about a token per four characters), settled with the real usage when it ends.
      */
-    private static long estimatedTokens(byte[] body) {
+    static long estimatedTokens(byte[] body) {
         return Math.max(1, body.length / 4);
     }
 

@@ -17,6 +17,7 @@ import dev.llmcache.ingest.api.ApiRoutes;
 import dev.llmcache.ingest.api.ChatRequestParser;
 import dev.llmcache.ingest.semantic.SemanticPolicy;
 import dev.llmcache.ingest.api.HeaderSizeLimit;
+import dev.llmcache.ingest.api.EdgeHitFastPath;
 import dev.llmcache.ingest.api.QueryGateway;
 import dev.llmcache.ingest.auth.ApiAccessFilter;
 import dev.llmcache.ingest.auth.ApiKeys;
@@ -50,6 +51,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.server.reactive.HttpHandlerDecoratorFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -228,6 +230,18 @@ public class IngestConfiguration {
     @Bean
     RouterFunction<ServerResponse> apiRoutes(QueryGateway gateway, ModelCatalog catalog, ApiAccessFilter apiAccessFilter) {
         return ApiRoutes.of(gateway, catalog, apiAccessFilter);
+    }
+
+    /**
+     * Chat hits of the edge tiers answered before WebFlux's dispatch ({@link EdgeHitFastPath}),
+     * unless {@code llmcache.ingest.edge.fast-path=false}.
+     */
+    @Bean
+    @ConditionalOnProperty(name = "llmcache.ingest.edge.fast-path", matchIfMissing = true)
+    HttpHandlerDecoratorFactory edgeHitFastPath(QueryGateway gateway, ApiAccessFilter apiAccessFilter,
+                                                  IngestProperties properties) {
+        return webFlux -> new EdgeHitFastPath(webFlux, gateway, apiAccessFilter, properties.maxBodySize().toBytes(),
+                properties.limits().maxHeaderSize().toBytes());
     }
 
     /** Request heads beyond {@code llmcache.ingest.limits.max-header-size} get 431 in the API's error shape. */

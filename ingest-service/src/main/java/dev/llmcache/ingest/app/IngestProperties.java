@@ -138,8 +138,13 @@ public record IngestProperties(
         }
     }
 
-    /** @param memory the in-memory tier of this instance */
-    public record Edge(@DefaultValue Memory memory) {
+    /**
+     * @param memory   the in-memory tier of this instance
+     * @param fastPath answer chat hits of the edge tiers before WebFlux dispatches the request (the
+     *                 same answer for a fraction of the CPU); off, they take WebFlux's path like
+     *                 every other request
+     */
+    public record Edge(@DefaultValue Memory memory, @DefaultValue("true") boolean fastPath) {
     }
 
     /**

@@ -39,17 +39,18 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
     public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
         Caller caller;
         try {
-            caller = keys.authenticate(request.headers().firstHeader(HttpHeaders.AUTHORIZATION));
+            caller = authenticate(request.headers().asHttpHeaders());
         } catch (ApiException unauthorized) {
             return ErrorResponses.of(unauthorized);
         }
         request.attributes().put(CALLER, caller);
-        request.attributes().put(TENANT, budgetTenant(caller, request));
+        String tenant = budgetTenant(caller, request.headers().asHttpHeaders());
+        request.attributes().put(TENANT, tenant);
         if (!limiter.enabled()) {
             request.attributes().put(ADMISSION, Admission.unlimited());
             return next.handle(request);
         }
-        return limiter.admit(tenantOf(request)).flatMap(admission -> {
+        return limiter.admit(tenant).flatMap(admission -> {
             request.attributes().put(ADMISSION, admission);
             ServerHttpResponse response = request.exchange().getResponse();
             response.beforeCommit(() -> {
@@ -59,6 +60,19 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
             });
             return admission.granted() ? next.handle(request) : ErrorResponses.of(admission.refusal());
         });
+    }
+
+    /** Who sends a request with these headers; a missing or unknown key is a 401 {@link ApiException}. */
+    public Caller authenticate(HttpHeaders headers) {
+        return keys.authenticate(headers.getFirst(HttpHeaders.AUTHORIZATION));
+    }
+
+    /**
+     * Takes one request from the budget of the tenant the caller spends ({@link #budgetTenant}).
+     * A refused admission has taken nothing.
+     */
+    public Mono<Admission> admit(Caller caller, HttpHeaders headers) {
+        return limiter.enabled() ? limiter.admit(budgetTenant(caller, headers)) : Mono.just(Admission.unlimited());
     }
 
     /** The caller of a request that passed this filter. */
@@ -90,11 +104,11 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
     }
 
     /** Whose budget a request spends: its key's tenant; when open, the tenant its header names. */
-    private String budgetTenant(Caller caller, ServerRequest request) {
+    private String budgetTenant(Caller caller, HttpHeaders headers) {
         if (caller.authenticated()) {
             return caller.tenant();
         }
-        String named = request.headers().firstHeader(ApiHeaders.TENANT);
+        String named = headers.getFirst(ApiHeaders.TENANT);
         return named != null && ApiHeaders.NAME.matcher(named).matches() ? named : defaultTenant;
     }
 }

@@ -37,20 +37,32 @@ public final class EdgeCache {
         this(memory, null, entry -> false, clock);
     }
 
+    /** The hit for {@code key} from the memory tier alone, or null: a lookup that never waits. */
+    private EdgeHit memoryHit(String key, CacheDirectives directives) {
+        if (directives.noCache() || memory == null) {
+            return null;
+        }
+        CachedAnswer cached = memory.get(key);
+        return cached != null && directives.accepts(cached, clock.millis()) ? new EdgeHit(cached, Answer.MEMORY) : null;
+    }
+
     /**
      * The hit for {@code key}: from memory, else from Redis; or empty: then the query goes to
      * Kafka as it would without an edge. A Redis hit is not copied into memory: memory follows
      * {@code cache-entries} itself, and Redis may still hold an entry memory has seen removed.
      */
     public Mono<EdgeHit> lookup(String key, CacheDirectives directives) {
-        if (directives.noCache()) {
-            return Mono.empty();
-        }
-        CachedAnswer cached = memory == null ? null : memory.get(key);
-        if (cached != null && directives.accepts(cached, clock.millis())) {
-            return Mono.just(new EdgeHit(cached, Answer.MEMORY));
-        }
-        if (redis == null) {
+        EdgeHit inMemory = memoryHit(key, directives);
+        return inMemory != null ? Mono.just(inMemory) : redisHit(key, directives);
+    }
+
+    /** Whether there is any tier to look in. */
+    public boolean hasTiers() {
+        return memory != null || redis != null;
+    }
+
+    private Mono<EdgeHit> redisHit(String key, CacheDirectives directives) {
+        if (directives.noCache() || redis == null) {
             return Mono.empty();
         }
         return redis.get(key)
