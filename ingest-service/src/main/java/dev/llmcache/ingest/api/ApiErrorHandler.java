@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.server.RequestPath;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
@@ -26,6 +27,11 @@ public final class ApiErrorHandler implements WebExceptionHandler {
         if (response.isCommitted()) {
             return Mono.error(error);
         }
+        return write(response, error, exchange.getRequest().getPath());
+    }
+
+    /** Writes {@code error} onto a response not yet committed, in the API's error shape. */
+    static Mono<Void> write(ServerHttpResponse response, Throwable error, RequestPath path) {
         ErrorInfo info;
         String param = null;
         if (error instanceof ApiException api) {
@@ -38,7 +44,7 @@ public final class ApiErrorHandler implements WebExceptionHandler {
                     known == null ? "http_" + code : known.name().toLowerCase(),
                     status.getReason() != null ? status.getReason() : (known == null ? "HTTP " + code : known.getReasonPhrase()));
         } else {
-            log.error("Unexpected error on {}", exchange.getRequest().getPath(), error);
+            log.error("Unexpected error on {}", path, error);
             info = new ErrorInfo(500, "server_error", "internal_error", "Internal error");
         }
         return ErrorResponses.write(response, info, param);

@@ -9,20 +9,17 @@ import dev.llmcache.ingest.limits.Admission;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
-import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -37,11 +34,12 @@ import reactor.core.publisher.Mono;
  * {@link QueryGateway}), and a hit is written straight onto the response with the same headers,
  * body, budget and telemetry (one cache event, one latency metric, the {@code llmcache.query} span).
  *
- * <p>Anything else goes on to WebFlux unchanged, with the body it read: a miss (marked, so that
- * WebFlux's path does not ask Redis a second time), a refused or invalid request (WebFlux's path answers it with the API's errors), another route. So this class
- * only ever answers a clean hit, and every rule of the API stays in one place. The one exception
- * is a chunked body that turns out larger than the limit: read in part, it cannot go on, and its
- * 413 is written here.
+ * <p>Anything else goes on to WebFlux, with what this path already did ({@link ReadAhead}: the
+ * caller, the budget's answer, the body, the query looked up in vain), so that nothing is done
+ * twice: a miss, a request its budget refused or the API refuses (WebFlux's path answers it with
+ * the API's errors), another route. Two errors are written here because they cannot go on: a
+ * chunked body that turns out larger than the limit (read in part), and a hit refused by the
+ * token budget (which gave the request back already).
  *
  * <p>What a hit here does not get: WebFlux's {@code http.server.requests} metric and its server
  * span. Its {@code llmcache_request_duration} and {@code llmcache.query} span are the same.
@@ -85,44 +83,34 @@ public final class EdgeHitFastPath implements HttpHandler {
         } catch (ApiException unauthorized) {
             return webFlux.handle(request, response);
         }
+        // The budget first, as the access filter does: a refused request's body is never read.
+        return access.admit(caller, request.getHeaders())
+                .flatMap(admission -> admission.granted()
+                        ? readAndAnswer(request, response, start, caller, admission)
+                        : webFlux.handle(ReadAhead.refused(request, start, caller, admission), response))
+                .onErrorResume(error -> response.isCommitted() ? Mono.error(error)
+                        : ApiErrorHandler.write(response, error, request.getPath()));
+    }
+
+    private Mono<Void> readAndAnswer(ServerHttpRequest request, ServerHttpResponse response, long start,
+                                     Caller caller, Admission admission) {
         return DataBufferUtils.join(request.getBody(), (int) Math.min(maxBodyBytes, Integer.MAX_VALUE))
                 .map(RequestBodies::bytes)
                 .defaultIfEmpty(new byte[0])
                 .flatMap(body -> {
                     ParsedQuery query = parseOrNull(body, request.getHeaders(), caller);
                     if (query == null) {
-                        return webFlux.handle(new ReadAhead(request, body, false), response);
+                        return webFlux.handle(ReadAhead.unparsed(request, start, caller, admission, body), response);
                     }
                     return gateway.edgeHit(query).map(Optional::of).defaultIfEmpty(Optional.empty())
                             .flatMap(hit -> hit.isEmpty()
-                                    ? webFlux.handle(new ReadAhead(request, body, true), response)
-                                    : answerIfAdmitted(query, hit.get(), caller, request, body, start, response));
+                                    ? webFlux.handle(ReadAhead.missed(request, start, caller, admission, body, query),
+                                            response)
+                                    : answer(query, hit.get(), body, request.getHeaders(), admission, start, response));
                 })
                 // A chunked body beyond the limit, read in part: it cannot go on to WebFlux, so its 413 is written here.
-                .onErrorResume(DataBufferLimitException.class, tooLarge -> ErrorResponses.write(response,
-                        RequestBodies.tooLarge(maxBodyBytes).error(), null));
-    }
-
-    /**
-     * Whether WebFlux gets a request this path already looked up at the edge and found nothing
-     * for: then it goes straight to Kafka, without asking Redis a second time.
-     */
-    public static boolean edgeLookedUp(ServerHttpRequest request) {
-        for (ServerHttpRequest layer = request; layer instanceof ServerHttpRequestDecorator decorator;
-             layer = decorator.getDelegate()) {
-            if (decorator instanceof ReadAhead readAhead) {
-                return readAhead.edgeLookedUp;
-            }
-        }
-        return false;
-    }
-
-    private Mono<Void> answerIfAdmitted(ParsedQuery query, EdgeHit hit, Caller caller, ServerHttpRequest request,
-                                        byte[] body, long start, ServerHttpResponse response) {
-        return admitted(caller, request.getHeaders(), body).flatMap(admission -> admission.isPresent()
-                ? answer(query, hit, request.getHeaders(), admission.get(), start, response)
-                // Refused by a budget: WebFlux's path checks again and answers the 429.
-                : webFlux.handle(new ReadAhead(request, body, false), response));
+                .onErrorResume(DataBufferLimitException.class, tooLarge -> writeError(response,
+                        RequestBodies.tooLarge(maxBodyBytes), admission));
     }
 
     /**
@@ -132,21 +120,22 @@ public final class EdgeHitFastPath implements HttpHandler {
     private boolean eligible(ServerHttpRequest request) {
         HttpHeaders headers = request.getHeaders();
         return request.getMethod() == HttpMethod.POST
-                && PATH.equals(request.getPath().value())
+                && PATH.equals(request.getPath().pathWithinApplication().value())
                 && headers.getContentLength() <= maxBodyBytes
                 && isJson(headers.getFirst(HttpHeaders.CONTENT_TYPE))
                 && HeaderSizeLimit.sizeOf(request) <= maxHeaderBytes;
     }
 
-    /** No type (read as JSON by the API) or {@code application/json}, with parameters or without. */
+    /** No type (read as JSON by the API) or one the API reads as JSON: {@code application/json}, with parameters. */
     static boolean isJson(String contentType) {
         if (contentType == null) {
             return true;
         }
-        String json = MediaType.APPLICATION_JSON_VALUE;
-        return contentType.regionMatches(true, 0, json, 0, json.length())
-                && (contentType.length() == json.length() || contentType.charAt(json.length()) == ';'
-                        || contentType.charAt(json.length()) == ' ');
+        try {
+            return MediaType.APPLICATION_JSON.isCompatibleWith(MediaType.parseMediaType(contentType));
+        } catch (InvalidMediaTypeException invalid) {
+            return false;
+        }
     }
 
     /** The query, or null for a body the API refuses (WebFlux's path then says why). */
@@ -158,17 +147,17 @@ public final class EdgeHitFastPath implements HttpHandler {
         }
     }
 
-    /** The request's admission, or none if a budget refused it (a refusal has taken nothing). */
-    private Mono<Optional<Admission>> admitted(Caller caller, HttpHeaders headers, byte[] body) {
-        return access.admit(caller, headers).flatMap(admission -> !admission.granted()
-                ? Mono.just(Optional.<Admission>empty())
-                : admission.takeTokens(QueryGateway.estimatedTokens(body))
-                        .thenReturn(Optional.of(admission))
-                        .onErrorResume(ApiException.class, tokensRefused -> Mono.just(Optional.empty())));
+    private Mono<Void> answer(ParsedQuery query, EdgeHit hit, byte[] body, HttpHeaders requestHeaders,
+                              Admission admission, long start, ServerHttpResponse response) {
+        return admission.takeTokens(QueryGateway.estimatedTokens(body))
+                .then(Mono.just(Optional.<ApiException>empty()))
+                .onErrorResume(ApiException.class, refused -> Mono.just(Optional.of(refused)))
+                .flatMap(refused -> refused.isPresent() ? writeError(response, refused.get(), admission)
+                        : writeHit(query, hit, requestHeaders, admission, start, response));
     }
 
-    private Mono<Void> answer(ParsedQuery query, EdgeHit hit, HttpHeaders requestHeaders, Admission admission,
-                              long start, ServerHttpResponse response) {
+    private Mono<Void> writeHit(ParsedQuery query, EdgeHit hit, HttpHeaders requestHeaders, Admission admission,
+                                long start, ServerHttpResponse response) {
         QueryGateway.Submitted submitted = gateway.answerHit(query, hit, requestHeaders, admission, start);
         return submitted.answers().next().flatMap(answer -> {
             byte[] body = query.stream() ? eventStream(query, answer) : completion(query, answer);
@@ -180,6 +169,15 @@ public final class EdgeHitFastPath implements HttpHandler {
             headers.setContentLength(body.length);
             return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
         }).doOnCancel(submitted.cancel());
+    }
+
+    /** An error of an admitted request, with its budget headers, as the access filter would add them. */
+    private static Mono<Void> writeError(ServerHttpResponse response, ApiException error, Admission admission) {
+        response.beforeCommit(() -> {
+            admission.writeHeaders(response.getHeaders(), error.error().status());
+            return Mono.empty();
+        });
+        return ErrorResponses.write(response, error.error(), error.param());
     }
 
     private static byte[] completion(ParsedQuery query, Answer done) {
@@ -200,23 +198,5 @@ public final class EdgeHitFastPath implements HttpHandler {
             out.writeBytes(EVENT_END);
         }
         return out.toByteArray();
-    }
-
-    /** The request as WebFlux will read it: the body this path already read, from memory. */
-    private static final class ReadAhead extends ServerHttpRequestDecorator {
-
-        private final byte[] body;
-        private final boolean edgeLookedUp;
-
-        ReadAhead(ServerHttpRequest request, byte[] body, boolean edgeLookedUp) {
-            super(request);
-            this.body = body;
-            this.edgeLookedUp = edgeLookedUp;
-        }
-
-        @Override
-        public Flux<DataBuffer> getBody() {
-            return Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body)));
-        }
     }
 }

@@ -27,7 +27,7 @@ public final class ErrorResponses {
     public static Mono<ServerResponse> of(ErrorInfo error, String param, String cacheOutcome) {
         ServerResponse.BodyBuilder response = ServerResponse.status(error.status())
                 .contentType(MediaType.APPLICATION_JSON);
-        if (error.status() == 503 || error.status() == 429) {
+        if (retries(error)) {
             response.header("Retry-After", RETRY_AFTER_SECONDS);
         }
         if (cacheOutcome != null) {
@@ -41,8 +41,16 @@ public final class ErrorResponses {
                                    ErrorInfo error, String param) {
         response.setRawStatusCode(error.status());
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        if (retries(error)) {
+            response.getHeaders().set("Retry-After", RETRY_AFTER_SECONDS);
+        }
         byte[] body = json(error, param).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+    }
+
+    /** Whether a client should retry the request later (overload, rate limits): then it says when. */
+    private static boolean retries(ErrorInfo error) {
+        return error.status() == 503 || error.status() == 429;
     }
 
     public static Mono<ServerResponse> of(ApiException e) {

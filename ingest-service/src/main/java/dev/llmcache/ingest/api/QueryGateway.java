@@ -107,13 +107,18 @@ public final class QueryGateway {
     }
 
     Mono<Submitted> submit(ServerRequest request) {
-        long start = System.nanoTime();
+        ReadAhead ahead = ReadAhead.of(request.exchange().getRequest());
+        long start = ahead == null ? System.nanoTime() : ahead.startNanos();
         Caller caller = ApiAccessFilter.callerOf(request);
         Admission admission = ApiAccessFilter.admissionOf(request);
-        // The fast path found nothing at the edge already: no second Redis lookup for the same miss.
-        boolean lookUpEdge = !EdgeHitFastPath.edgeLookedUp(request.exchange().getRequest());
-        return readLiveBody(request).flatMap(body -> submit(body, request.headers().asHttpHeaders(), caller,
-                admission, eventLoopOf(request), start, lookUpEdge));
+        HttpHeaders headers = request.headers().asHttpHeaders();
+        if (ahead != null && ahead.query() != null) {
+            // Read, parsed and looked up at the edge by the fast path: no second Redis lookup for the same miss.
+            liveRequests.increment();
+            return submit(ahead.query(), ahead.bodyBytes(), headers, admission, eventLoopOf(request), start, false);
+        }
+        return readLiveBody(request).flatMap(body -> submit(parse(body, headers, caller), body, headers, admission,
+                eventLoopOf(request), start, true));
     }
 
     /** A live request's JSON body, under the API's checks (415, 413); counts the request as live traffic. */
@@ -132,12 +137,12 @@ public final class QueryGateway {
      */
     public Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission,
                                   Executor deliverOn) {
-        return Mono.defer(() -> submit(body, headers, caller, admission, deliverOn, System.nanoTime(), true));
+        return Mono.defer(() -> submit(parse(body, headers, caller), body, headers, admission, deliverOn,
+                System.nanoTime(), true));
     }
 
-    private Mono<Submitted> submit(byte[] body, HttpHeaders headers, Caller caller, Admission admission,
+    private Mono<Submitted> submit(ParsedQuery query, byte[] body, HttpHeaders headers, Admission admission,
                                    Executor deliverOn, long start, boolean lookUpEdge) {
-        ParsedQuery query = parse(body, headers, caller);
         return admission.takeTokens(estimatedTokens(body))
                 .then(Mono.defer(() -> submit(query, headers, admission, deliverOn, start, lookUpEdge)));
     }

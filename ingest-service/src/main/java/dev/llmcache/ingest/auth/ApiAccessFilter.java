@@ -3,6 +3,7 @@ package dev.llmcache.ingest.auth;
 import dev.llmcache.ingest.api.ApiException;
 import dev.llmcache.ingest.api.ApiHeaders;
 import dev.llmcache.ingest.api.ErrorResponses;
+import dev.llmcache.ingest.api.ReadAhead;
 import dev.llmcache.ingest.limits.Admission;
 import dev.llmcache.ingest.limits.RateLimiter;
 import org.springframework.http.HttpHeaders;
@@ -37,9 +38,11 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
 
     @Override
     public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
+        // A request the fast path began was authenticated and admitted there: once is enough.
+        ReadAhead ahead = ReadAhead.of(request.exchange().getRequest());
         Caller caller;
         try {
-            caller = authenticate(request.headers().asHttpHeaders());
+            caller = ahead != null ? ahead.caller() : authenticate(request.headers().asHttpHeaders());
         } catch (ApiException unauthorized) {
             return ErrorResponses.of(unauthorized);
         }
@@ -50,7 +53,7 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
             request.attributes().put(ADMISSION, Admission.unlimited());
             return next.handle(request);
         }
-        return limiter.admit(tenant).flatMap(admission -> {
+        return (ahead != null ? Mono.just(ahead.admission()) : limiter.admit(tenant)).flatMap(admission -> {
             request.attributes().put(ADMISSION, admission);
             ServerHttpResponse response = request.exchange().getResponse();
             response.beforeCommit(() -> {

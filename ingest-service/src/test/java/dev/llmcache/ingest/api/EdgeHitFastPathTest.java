@@ -66,8 +66,8 @@ class EdgeHitFastPathTest {
     private final MemoryTier memory = new MemoryTier(1 << 20, Clock.systemUTC());
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final AtomicInteger handedOn = new AtomicInteger();
-    /** For each request WebFlux saw: whether the fast path had looked it up at the edge already. */
-    private final List<Boolean> lookedUp = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** For each request WebFlux saw: how far the fast path had taken it. */
+    private final List<String> begun = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final TelemetrySender telemetry = new TelemetrySender(new MockProducer<>(true, null,
             new ByteArraySerializer(), new ByteArraySerializer()), Duration.ofMillis(20), 100);
     private KafkaOutage outage;
@@ -141,7 +141,7 @@ class EdgeHitFastPathTest {
                 .expectStatus().isEqualTo(503)
                 .expectBody().jsonPath("$.error.code").isEqualTo("kafka_unavailable");
         assertThat(handedOn).hasValue(1);
-        assertThat(lookedUp).as("WebFlux's path does not look it up again").containsExactly(true);
+        assertThat(begun).as("WebFlux's path does not look it up again").containsExactly("missed");
     }
 
     @Test
@@ -153,7 +153,7 @@ class EdgeHitFastPathTest {
                 .expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.error.type").isEqualTo("invalid_request_error");
         assertThat(handedOn).hasValue(1);
-        assertThat(lookedUp).containsExactly(false);
+        assertThat(begun).containsExactly("unparsed");
     }
 
     @Test
@@ -198,7 +198,28 @@ class EdgeHitFastPathTest {
                 .expectHeader().exists("Retry-After")
                 .expectBody().jsonPath("$.error.code").isEqualTo("rate_limit_exceeded");
         assertThat(handedOn).hasValue(1);
-        assertThat(lookedUp).as("refused: WebFlux's path decides it all again").containsExactly(false);
+        assertThat(begun).as("refused before its body was read; WebFlux's path answers with that admission")
+                .containsExactly("refused");
+    }
+
+    @Test
+    void aHitTheTokenBudgetRefusesGetsThe429ItWouldGetFromWebFlux() {
+        RateLimiter limiter = new RateLimiter(new IngestProperties.RateLimits(0, 5, 1.0, null, false),
+                new LocalBuckets());
+        ApiAccessFilter access = new ApiAccessFilter(new ApiKeys(List.of()), limiter, "default");
+        WebTestClient fast = fastPath(access);
+        WebTestClient plain = WebTestClient.bindToServer(new HttpHandlerConnector(webFlux)).build();
+        remember(BODY, "Hello!");
+
+        for (WebTestClient client : List.of(fast, plain)) {
+            client.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue(BODY)
+                    .exchange()
+                    .expectStatus().isEqualTo(429)
+                    // The body alone is over the budget: waiting will not help.
+                    .expectHeader().doesNotExist("Retry-After")
+                    .expectBody().jsonPath("$.error.code").isEqualTo("rate_limit_exceeded");
+        }
+        assertThat(handedOn).as("only the request sent to WebFlux directly").hasValue(1);
     }
 
     @Test
@@ -227,6 +248,8 @@ class EdgeHitFastPathTest {
         assertThat(EdgeHitFastPath.isJson("application/json; charset=utf-8")).isTrue();
         assertThat(EdgeHitFastPath.isJson("Application/JSON")).isTrue();
         assertThat(EdgeHitFastPath.isJson("application/jsonl")).isFalse();
+        assertThat(EdgeHitFastPath.isJson("application/json; charset=bogus")).as("WebFlux's path says 415").isFalse();
+        assertThat(EdgeHitFastPath.isJson("application/json xyz")).isFalse();
     }
 
     @Test
@@ -256,11 +279,16 @@ class EdgeHitFastPathTest {
         HttpHandler routes = RouterFunctions.toHttpHandler(ApiRoutes.of(gateway, new ModelCatalog(LLM), access));
         webFlux = (request, response) -> {
             handedOn.incrementAndGet();
-            lookedUp.add(EdgeHitFastPath.edgeLookedUp(request));
+            begun.add(stage(ReadAhead.of(request)));
             return routes.handle(request, response);
         };
         return WebTestClient.bindToServer(new HttpHandlerConnector(
                 new EdgeHitFastPath(webFlux, gateway, access, MAX_BODY, 16_384))).build();
+    }
+
+    private static String stage(ReadAhead ahead) {
+        return ahead == null ? "not begun" : !ahead.admission().granted() ? "refused"
+                : ahead.query() == null ? "unparsed" : "missed";
     }
 
     private static ApiAccessFilter openAccess() {
