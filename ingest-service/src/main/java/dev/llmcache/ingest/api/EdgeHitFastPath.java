@@ -94,10 +94,19 @@ public final class EdgeHitFastPath implements HttpHandler {
 
     private Mono<Void> readAndAnswer(ServerHttpRequest request, ServerHttpResponse response, long start,
                                      Caller caller, Admission admission) {
+        // Live traffic from here on, as on WebFlux's path once it reads the body (counted once: see ReadAhead).
+        gateway.countLive();
         return DataBufferUtils.join(request.getBody(), (int) Math.min(maxBodyBytes, Integer.MAX_VALUE))
                 .map(RequestBodies::bytes)
                 .defaultIfEmpty(new byte[0])
-                .flatMap(body -> {
+                .map(Optional::of)
+                // A chunked body beyond the limit, read in part: it cannot go on to WebFlux.
+                .onErrorResume(DataBufferLimitException.class, tooLarge -> Mono.just(Optional.empty()))
+                .flatMap(read -> {
+                    if (read.isEmpty()) {
+                        return writeError(response, RequestBodies.tooLarge(maxBodyBytes), admission);
+                    }
+                    byte[] body = read.get();
                     ParsedQuery query = parseOrNull(body, request.getHeaders(), caller);
                     if (query == null) {
                         return webFlux.handle(ReadAhead.unparsed(request, start, caller, admission, body), response);
@@ -108,9 +117,9 @@ public final class EdgeHitFastPath implements HttpHandler {
                                             response)
                                     : answer(query, hit.get(), body, request.getHeaders(), admission, start, response));
                 })
-                // A chunked body beyond the limit, read in part: it cannot go on to WebFlux, so its 413 is written here.
-                .onErrorResume(DataBufferLimitException.class, tooLarge -> writeError(response,
-                        RequestBodies.tooLarge(maxBodyBytes), admission));
+                .onErrorResume(error -> response.isCommitted() ? Mono.error(error)
+                        : withBudgetHeaders(response, admission, ApiErrorHandler.write(response, error,
+                                request.getPath())));
     }
 
     /**
@@ -171,13 +180,19 @@ public final class EdgeHitFastPath implements HttpHandler {
         }).doOnCancel(submitted.cancel());
     }
 
-    /** An error of an admitted request, with its budget headers, as the access filter would add them. */
+    /** An error of an admitted request, with its budget headers. */
     private static Mono<Void> writeError(ServerHttpResponse response, ApiException error, Admission admission) {
+        return withBudgetHeaders(response, admission, ErrorResponses.write(response, error.error(), error.param()));
+    }
+
+    /** Puts the budget headers on {@code response} whatever {@code write} makes of it, as the access filter does. */
+    private static Mono<Void> withBudgetHeaders(ServerHttpResponse response, Admission admission, Mono<Void> write) {
         response.beforeCommit(() -> {
-            admission.writeHeaders(response.getHeaders(), error.error().status());
+            admission.writeHeaders(response.getHeaders(),
+                    response.getStatusCode() == null ? 200 : response.getStatusCode().value());
             return Mono.empty();
         });
-        return ErrorResponses.write(response, error.error(), error.param());
+        return write;
     }
 
     private static byte[] completion(ParsedQuery query, Answer done) {

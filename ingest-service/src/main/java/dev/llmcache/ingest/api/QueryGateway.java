@@ -114,10 +114,11 @@ public final class QueryGateway {
         HttpHeaders headers = request.headers().asHttpHeaders();
         if (ahead != null && ahead.query() != null) {
             // Read, parsed and looked up at the edge by the fast path: no second Redis lookup for the same miss.
-            liveRequests.increment();
             return submit(ahead.query(), ahead.bodyBytes(), headers, admission, eventLoopOf(request), start, false);
         }
-        return readLiveBody(request).flatMap(body -> submit(parse(body, headers, caller), body, headers, admission,
+        // A body the fast path read was counted as live traffic there.
+        Mono<byte[]> body = ahead != null && ahead.bodyBytes() != null ? readBody(request) : readLiveBody(request);
+        return body.flatMap(bytes -> submit(parse(bytes, headers, caller), bytes, headers, admission,
                 eventLoopOf(request), start, true));
     }
 
@@ -182,8 +183,12 @@ public final class QueryGateway {
 
     /** Answers a live request with the hit {@link #edgeHit} found, as {@link #submit} would have. */
     Submitted answerHit(ParsedQuery query, EdgeHit hit, HttpHeaders headers, Admission admission, long start) {
-        liveRequests.increment();
         return answerFromEdge(query, hit, start, headers, admission);
+    }
+
+    /** Counts a request the fast path reads as live traffic (see {@link #liveRequests}). */
+    void countLive() {
+        liveRequests.increment();
     }
 
     /** A body the parser's checks missed but Jackson still refuses is the request's fault: 400, not 500. */

@@ -56,6 +56,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.adapter.ForwardedHeaderTransformer;
 
 /** Spring wiring of the ingest edge: the HTTP routes and their Kafka plumbing. */
 @Configuration(proxyBeanMethods = false)
@@ -239,7 +240,13 @@ public class IngestConfiguration {
     @Bean
     @ConditionalOnProperty(name = "llmcache.ingest.edge.fast-path", matchIfMissing = true)
     HttpHandlerDecoratorFactory edgeHitFastPath(QueryGateway gateway, ApiAccessFilter apiAccessFilter,
-                                                  IngestProperties properties) {
+                                                  IngestProperties properties,
+                                                  ObjectProvider<ForwardedHeaderTransformer> forwardedHeaders) {
+        if (forwardedHeaders.getIfAvailable() != null) {
+            // It rebuilds each request inside WebFlux, which would lose what the fast path hands on.
+            log.info("Edge fast path off: server.forward-headers-strategy=framework rebuilds requests");
+            return webFlux -> webFlux;
+        }
         return webFlux -> new EdgeHitFastPath(webFlux, gateway, apiAccessFilter, properties.maxBodySize().toBytes(),
                 properties.limits().maxHeaderSize().toBytes());
     }

@@ -93,6 +93,7 @@ class EdgeHitFastPathTest {
                 .expectBody().jsonPath("$.choices[0].message.content").isEqualTo("Hello!");
 
         assertThat(handedOn).as("requests WebFlux saw").hasValue(0);
+        assertThat(gateway.liveRequests()).isEqualTo(1);
         assertThat(meters.get("llmcache.cache.requests").tag("outcome", "HIT").tag("tier", "MEMORY").counter()
                 .count()).isEqualTo(1);
     }
@@ -142,6 +143,7 @@ class EdgeHitFastPathTest {
                 .expectBody().jsonPath("$.error.code").isEqualTo("kafka_unavailable");
         assertThat(handedOn).hasValue(1);
         assertThat(begun).as("WebFlux's path does not look it up again").containsExactly("missed");
+        assertThat(gateway.liveRequests()).as("counted once, by the fast path").isEqualTo(1);
     }
 
     @Test
@@ -154,6 +156,7 @@ class EdgeHitFastPathTest {
                 .expectBody().jsonPath("$.error.type").isEqualTo("invalid_request_error");
         assertThat(handedOn).hasValue(1);
         assertThat(begun).containsExactly("unparsed");
+        assertThat(gateway.liveRequests()).isEqualTo(1);
     }
 
     @Test
@@ -220,6 +223,7 @@ class EdgeHitFastPathTest {
                     .expectBody().jsonPath("$.error.code").isEqualTo("rate_limit_exceeded");
         }
         assertThat(handedOn).as("only the request sent to WebFlux directly").hasValue(1);
+        assertThat(gateway.liveRequests()).as("live traffic, on either path").isEqualTo(2);
     }
 
     @Test
