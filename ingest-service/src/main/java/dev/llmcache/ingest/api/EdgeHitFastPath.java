@@ -117,9 +117,13 @@ public final class EdgeHitFastPath implements HttpHandler {
                                             response)
                                     : answer(query, hit.get(), body, request.getHeaders(), admission, start, response));
                 })
-                .onErrorResume(error -> response.isCommitted() ? Mono.error(error)
-                        : withBudgetHeaders(response, admission, ApiErrorHandler.write(response, error,
-                                request.getPath())));
+                .onErrorResume(error -> {
+                    if (response.isCommitted()) {
+                        return Mono.error(error);
+                    }
+                    admission.writeHeadersOn(response);
+                    return ApiErrorHandler.write(response, error, request.getPath());
+                });
     }
 
     /**
@@ -159,40 +163,30 @@ public final class EdgeHitFastPath implements HttpHandler {
     private Mono<Void> answer(ParsedQuery query, EdgeHit hit, byte[] body, HttpHeaders requestHeaders,
                               Admission admission, long start, ServerHttpResponse response) {
         return admission.takeTokens(QueryGateway.estimatedTokens(body))
-                .then(Mono.just(Optional.<ApiException>empty()))
-                .onErrorResume(ApiException.class, refused -> Mono.just(Optional.of(refused)))
-                .flatMap(refused -> refused.isPresent() ? writeError(response, refused.get(), admission)
-                        : writeHit(query, hit, requestHeaders, admission, start, response));
+                .then(Mono.defer(() -> writeHit(query, hit, requestHeaders, admission, start, response)))
+                // Refused by the token budget, which gave the request back: the 429 WebFlux's path would send.
+                .onErrorResume(ApiException.class, refused -> writeError(response, refused, admission));
     }
 
     private Mono<Void> writeHit(ParsedQuery query, EdgeHit hit, HttpHeaders requestHeaders, Admission admission,
                                 long start, ServerHttpResponse response) {
-        QueryGateway.Submitted submitted = gateway.answerHit(query, hit, requestHeaders, admission, start);
+        QueryGateway.Submitted submitted = gateway.answerFromEdge(query, hit, start, requestHeaders, admission);
         return submitted.answers().next().flatMap(answer -> {
             byte[] body = query.stream() ? eventStream(query, answer) : completion(query, answer);
             response.setStatusCode(HttpStatus.OK);
             HttpHeaders headers = response.getHeaders();
             ChatCompletionsHandler.writeHeaders(headers::set, query, answer.outcome().name(), answer, answer);
-            admission.writeHeaders(headers, HttpStatus.OK.value());
+            admission.writeHeadersOn(response);
             headers.setContentType(query.stream() ? EVENT_STREAM : MediaType.APPLICATION_JSON);
             headers.setContentLength(body.length);
             return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
         }).doOnCancel(submitted.cancel());
     }
 
-    /** An error of an admitted request, with its budget headers. */
+    /** An error of an admitted request, with its budget headers as the access filter adds them. */
     private static Mono<Void> writeError(ServerHttpResponse response, ApiException error, Admission admission) {
-        return withBudgetHeaders(response, admission, ErrorResponses.write(response, error.error(), error.param()));
-    }
-
-    /** Puts the budget headers on {@code response} whatever {@code write} makes of it, as the access filter does. */
-    private static Mono<Void> withBudgetHeaders(ServerHttpResponse response, Admission admission, Mono<Void> write) {
-        response.beforeCommit(() -> {
-            admission.writeHeaders(response.getHeaders(),
-                    response.getStatusCode() == null ? 200 : response.getStatusCode().value());
-            return Mono.empty();
-        });
-        return write;
+        admission.writeHeadersOn(response);
+        return ErrorResponses.write(response, error.error(), error.param());
     }
 
     private static byte[] completion(ParsedQuery query, Answer done) {

@@ -181,11 +181,6 @@ public final class QueryGateway {
         return edge.lookup(query.cacheKey(), query.directives());
     }
 
-    /** Answers a live request with the hit {@link #edgeHit} found, as {@link #submit} would have. */
-    Submitted answerHit(ParsedQuery query, EdgeHit hit, HttpHeaders headers, Admission admission, long start) {
-        return answerFromEdge(query, hit, start, headers, admission);
-    }
-
     /** Counts a request the fast path reads as live traffic (see {@link #liveRequests}). */
     void countLive() {
         liveRequests.increment();
@@ -208,7 +203,8 @@ public final class QueryGateway {
         return Math.max(1, body.length / 4);
     }
 
-    private Submitted answerFromEdge(ParsedQuery query, EdgeHit hit, long start, HttpHeaders httpHeaders,
+    /** Answers a request with a hit the edge had, here or in {@link EdgeHitFastPath}: its telemetry, span and budget. */
+    Submitted answerFromEdge(ParsedQuery query, EdgeHit hit, long start, HttpHeaders httpHeaders,
                                      Admission admission) {
         RequestRecord record = telemetry.start(query, start, startSpan(query, httpHeaders));
         Answer answer = Answer.hit(UUID.randomUUID().toString(), hit.answer(), query.model(), 0, hit.tier());

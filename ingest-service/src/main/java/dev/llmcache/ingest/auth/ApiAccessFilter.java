@@ -7,7 +7,6 @@ import dev.llmcache.ingest.api.ReadAhead;
 import dev.llmcache.ingest.limits.Admission;
 import dev.llmcache.ingest.limits.RateLimiter;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.reactive.function.server.HandlerFilterFunction;
 import org.springframework.web.reactive.function.server.HandlerFunction;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -55,12 +54,7 @@ public final class ApiAccessFilter implements HandlerFilterFunction<ServerRespon
         }
         return (ahead != null ? Mono.just(ahead.admission()) : limiter.admit(tenant)).flatMap(admission -> {
             request.attributes().put(ADMISSION, admission);
-            ServerHttpResponse response = request.exchange().getResponse();
-            response.beforeCommit(() -> {
-                int status = response.getStatusCode() == null ? 200 : response.getStatusCode().value();
-                admission.writeHeaders(response.getHeaders(), status);
-                return Mono.empty();
-            });
+            admission.writeHeadersOn(request.exchange().getResponse());
             return admission.granted() ? next.handle(request) : ErrorResponses.of(admission.refusal());
         });
     }

@@ -5,6 +5,7 @@ import dev.llmcache.ingest.api.ApiException;
 import dev.llmcache.ingest.app.IngestProperties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import reactor.core.publisher.Mono;
 
 /**
@@ -105,6 +106,18 @@ public final class Admission {
         if (limiter != null && tokensTaken > 0 && settled.compareAndSet(false, true)) {
             limiter.adjustTokens(tenant, budget, -tokensTaken);
         }
+    }
+
+    /**
+     * Puts the budgets on {@code response} just before it is committed, whatever its status turns
+     * out to be (see {@link #writeHeaders}).
+     */
+    public void writeHeadersOn(ServerHttpResponse response) {
+        response.beforeCommit(() -> {
+            writeHeaders(response.getHeaders(), response.getStatusCode() == null ? 200
+                    : response.getStatusCode().value());
+            return Mono.empty();
+        });
     }
 
     /** The budgets as response headers (Retry-After too, on a refusal). */
